@@ -1,0 +1,365 @@
+"""Catalog: versioned knowledge (producers, endpoints, SDKs, classes, router prefixes, env keys, model
+families, traps), every entry with a source. Loaded once per run and passed explicitly; no globals.
+
+Data lives in ``catalog/data/*.yaml``; ``catalog.yaml`` there carries the catalog version.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tierguard.errors import CatalogError
+
+
+class Entry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    sources: tuple[str, ...] = Field(min_length=1)
+    notes: str = ""
+
+
+class ProducerEntry(Entry):
+    id: str
+    name: str
+    jurisdiction: str  # ISO 3166-1 alpha-2
+    aliases: tuple[str, ...] = ()
+    hf_orgs: tuple[str, ...] = ()
+    parent: str | None = None  # parent organisation id, if any
+
+
+class EndpointEntry(Entry):
+    host: str  # exact host or "*.suffix"
+    operator: str  # producer id of the operator
+    jurisdiction: str  # where the operator is subject to law
+    path_prefix: str = ""  # e.g. "/anthropic" for Anthropic-compatible endpoints
+    serves: tuple[str, ...] = ()  # producer ids whose models it serves, when it is a reseller/host
+
+
+class PackageEntry(Entry):
+    ecosystem: Literal["pypi", "npm", "go", "maven"]
+    name: str
+    producer: str
+    imports: tuple[str, ...] = ()  # import names / module prefixes (python) or require names (js)
+    # the package counts only when this submodule is used (umbrella SDKs, e.g. tencentcloud ... hunyuan)
+    requires_module: str | None = None
+    kind: Literal["sdk", "integration", "framework"] = "sdk"
+
+
+class ClassEntry(Entry):
+    name: str
+    producer: str
+    language: Literal["python", "javascript", "any"] = "any"
+    # models a class uses by default when none is given (e.g. FastEmbedEmbeddings -> BAAI/bge-small-en-v1.5)
+    default_model: str | None = None
+
+
+class RouterPrefixEntry(Entry):
+    router: Literal["litellm", "openrouter", "bedrock", "azure", "vertex", "together", "other"]
+    prefix: str  # e.g. "deepseek/" or "deepseek."
+    producer: str  # whose model the prefix names
+    operator: str | None = None  # who operates the endpoint the prefix routes to (None = the router's own)
+    jurisdiction: str | None = None
+
+
+class EnvKeyEntry(Entry):
+    name: str
+    producer: str  # the provider whose service the key unlocks
+
+
+class LineageDefault(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    relation: Literal["finetune", "quantized", "merge", "adapter", "distill"]
+    base: str
+    base_producer: str
+
+
+class ModelFamilyEntry(Entry):
+    id: str
+    producer: str
+    # glob patterns (case-insensitive) on the bare model name: org/, provider prefixes and :tags removed
+    names: tuple[str, ...] = ()
+    # glob patterns on "org/name" (case-insensitive) for Hugging Face IDs
+    hf: tuple[str, ...] = ()
+    # Ollama library names (the part before ':' and after any namespace '/')
+    ollama: tuple[str, ...] = ()
+    # names that are short or common words: match only in a model context (never as free text)
+    context_only: bool = False
+    lineage: tuple[LineageDefault, ...] = ()
+
+
+class TrapEntry(Entry):
+    term: str
+    why: str
+
+
+class CatalogFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str
+    date: str
+    producers: tuple[ProducerEntry, ...] = ()
+    endpoints: tuple[EndpointEntry, ...] = ()
+    packages: tuple[PackageEntry, ...] = ()
+    classes: tuple[ClassEntry, ...] = ()
+    router_prefixes: tuple[RouterPrefixEntry, ...] = ()
+    env_keys: tuple[EnvKeyEntry, ...] = ()
+    models: tuple[ModelFamilyEntry, ...] = ()
+    traps: tuple[TrapEntry, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMatch:
+    family: ModelFamilyEntry | None  # None when only the HF organisation matched
+    producer: ProducerEntry
+    normalized: str  # the bare name that matched
+    via: Literal["hf-id", "hf-org", "name", "ollama", "router-prefix"]
+    router: RouterPrefixEntry | None = None
+
+
+_TAG = re.compile(r":[A-Za-z0-9._-]+$")
+
+
+def _glob_re(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    pats = [fnmatch.translate(p.lower()) for p in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+
+
+class Catalog:
+    """The loaded catalog with lookup methods. Build with :func:`load_catalog`."""
+
+    def __init__(self, files: list[CatalogFile]) -> None:
+        if not files:
+            raise CatalogError("catalog: no data files")
+        self.version = files[0].version
+        self.date = files[0].date
+        self.producers: dict[str, ProducerEntry] = {}
+        self.endpoints: list[EndpointEntry] = []
+        self.packages: list[PackageEntry] = []
+        self.classes: dict[str, ClassEntry] = {}
+        self.router_prefixes: list[RouterPrefixEntry] = []
+        self.env_keys: dict[str, EnvKeyEntry] = {}
+        self.models: list[ModelFamilyEntry] = []
+        self.traps: list[TrapEntry] = []
+        for f in files:
+            if f.version != self.version:
+                raise CatalogError(f"catalog: mixed versions {self.version} and {f.version}")
+            for p in f.producers:
+                if p.id in self.producers:
+                    raise CatalogError(f"catalog: duplicate producer id {p.id!r}")
+                self.producers[p.id] = p
+            self.endpoints.extend(f.endpoints)
+            self.packages.extend(f.packages)
+            for c in f.classes:
+                self.classes[c.name] = c
+            self.router_prefixes.extend(f.router_prefixes)
+            for k in f.env_keys:
+                self.env_keys[k.name.upper()] = k
+            self.models.extend(f.models)
+            self.traps.extend(f.traps)
+        self._check_refs()
+        self._index()
+
+    # -- integrity -------------------------------------------------------------------------------------
+    def _check_refs(self) -> None:
+        def need(pid: str | None, where: str) -> None:
+            if pid is not None and pid not in self.producers:
+                raise CatalogError(f"catalog: {where} names unknown producer {pid!r}")
+
+        for e in self.endpoints:
+            need(e.operator, f"endpoint {e.host}")
+            for s in e.serves:
+                need(s, f"endpoint {e.host} serves")
+        for pk in self.packages:
+            need(pk.producer, f"package {pk.ecosystem}:{pk.name}")
+        for c in self.classes.values():
+            need(c.producer, f"class {c.name}")
+        for r in self.router_prefixes:
+            need(r.producer, f"router prefix {r.router}:{r.prefix}")
+            need(r.operator, f"router prefix {r.router}:{r.prefix}")
+        for k in self.env_keys.values():
+            need(k.producer, f"env key {k.name}")
+        for m in self.models:
+            need(m.producer, f"model family {m.id}")
+            for ld in m.lineage:
+                need(ld.base_producer, f"model family {m.id} lineage")
+
+    def _index(self) -> None:
+        self._exact_hosts: dict[str, list[EndpointEntry]] = {}
+        self._suffix_hosts: list[tuple[str, EndpointEntry]] = []
+        for e in self.endpoints:
+            h = e.host.lower()
+            if h.startswith("*."):
+                self._suffix_hosts.append((h[1:], e))
+            else:
+                self._exact_hosts.setdefault(h, []).append(e)
+        self._pkg: dict[tuple[str, str], PackageEntry] = {
+            (p.ecosystem, _norm_pkg(p.ecosystem, p.name)): p for p in self.packages
+        }
+        self._imports: list[tuple[str, PackageEntry]] = sorted(
+            ((imp, p) for p in self.packages for imp in p.imports), key=lambda t: -len(t[0])
+        )
+        self._hf_orgs: dict[str, ProducerEntry] = {
+            o.lower(): p for p in self.producers.values() for o in p.hf_orgs
+        }
+        self._fam_name = [(m, _glob_re(m.names)) for m in self.models]
+        self._fam_hf = [(m, _glob_re(m.hf)) for m in self.models]
+        self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
+        self._prefixes = sorted(self.router_prefixes, key=lambda r: -len(r.prefix))
+
+    # -- lookups ---------------------------------------------------------------------------------------
+    def producer(self, pid: str) -> ProducerEntry:
+        try:
+            return self.producers[pid]
+        except KeyError:
+            raise CatalogError(f"catalog: unknown producer {pid!r}") from None
+
+    def match_host(self, host: str, path: str = "") -> EndpointEntry | None:
+        """The endpoint entry for a host (and URL path, for path-specific entries), or None."""
+        h = host.lower().rstrip(".")
+        cands = list(self._exact_hosts.get(h, ()))
+        cands += [e for suf, e in self._suffix_hosts if h.endswith(suf)]
+        if not cands:
+            return None
+        # prefer the entry with the longest matching path prefix
+        cands.sort(key=lambda e: -len(e.path_prefix))
+        for e in cands:
+            if not e.path_prefix or path.startswith(e.path_prefix):
+                return e
+        return None
+
+    def match_package(self, ecosystem: str, name: str) -> PackageEntry | None:
+        return self._pkg.get((ecosystem, _norm_pkg(ecosystem, name)))
+
+    def match_import(self, module: str) -> PackageEntry | None:
+        """The package for an imported module path (longest import prefix wins)."""
+        for imp, p in self._imports:
+            if module == imp or module.startswith(imp + ".") or module.startswith(imp + "/"):
+                return p
+        return None
+
+    def match_class(self, name: str) -> ClassEntry | None:
+        return self.classes.get(name)
+
+    def match_env_key(self, key: str) -> EnvKeyEntry | None:
+        return self.env_keys.get(key.upper())
+
+    def match_model(self, ref: str, *, in_model_context: bool = True) -> ModelMatch | None:
+        """Match a model reference: API ID, HF ``org/name``, Ollama ``name:tag`` or ``ns/name:tag``, or a
+        router-prefixed ID (``deepseek/deepseek-chat``, ``us.deepseek.r1-v1:0``, ``openrouter/qwen/...``).
+
+        ``in_model_context`` is False for free text: families marked ``context_only`` then never match.
+        """
+        raw = ref.strip().strip("\"'")
+        if not raw or len(raw) > 200:
+            return None
+        low = raw.lower()
+        router: RouterPrefixEntry | None = None
+        for r in self._prefixes:
+            if low.startswith(r.prefix.lower()):
+                router = r
+                break
+        if router is not None:
+            bare_full = raw[len(router.prefix) :]
+            m = self._match_bare(bare_full, in_model_context)
+            if m is not None:
+                return ModelMatch(m.family, m.producer, m.normalized, "router-prefix", router)
+            return ModelMatch(None, self.producers[router.producer], bare_full.lower(), "router-prefix", router)
+        return self._match_bare(raw, in_model_context)
+
+    def _match_bare(self, raw: str, in_model_context: bool) -> ModelMatch | None:
+        low = _TAG.sub("", raw.lower())
+        if "/" in low:
+            org, _, name = low.rpartition("/")
+            org = org.rsplit("/", 1)[-1]
+            for fam, rx in self._fam_hf:
+                if rx is not None and rx.fullmatch(f"{org}/{name}"):
+                    return ModelMatch(fam, self.producers[fam.producer], f"{org}/{name}", "hf-id")
+            if org in self._hf_orgs:
+                fam = self._family_by_name(name, True)
+                return ModelMatch(fam, self._hf_orgs[org], f"{org}/{name}", "hf-org")
+            # community namespace (ollama "someone/bge-large-zh-v1.5"): match the part after the slash
+            fam = self._family_by_name(name, in_model_context)
+            if fam is not None:
+                return ModelMatch(fam, self.producers[fam.producer], name, "name")
+            return None
+        if raw.lower() != low:  # had an ollama-style :tag
+            fam = self._fam_ollama.get(low)
+            if fam is not None:
+                return ModelMatch(fam, self.producers[fam.producer], low, "ollama")
+        fam = self._family_by_name(low, in_model_context)
+        if fam is not None:
+            return ModelMatch(fam, self.producers[fam.producer], low, "name")
+        return None
+
+    def _family_by_name(self, name: str, in_model_context: bool) -> ModelFamilyEntry | None:
+        for fam, rx in self._fam_name:
+            if rx is not None and rx.fullmatch(name):
+                if fam.context_only and not in_model_context:
+                    continue
+                return fam
+        fam = self._fam_ollama.get(name)
+        if fam is not None and (in_model_context or not fam.context_only):
+            return fam
+        return None
+
+    def family(self, fid: str) -> ModelFamilyEntry | None:
+        for m in self.models:
+            if m.id == fid:
+                return m
+        return None
+
+    def search(self, text: str) -> list[tuple[str, Entry]]:
+        """Entries whose identifying fields contain ``text`` (case-insensitive): (section, entry) pairs."""
+        t = text.lower()
+        out: list[tuple[str, Entry]] = []
+        sections: list[tuple[str, Iterable[Entry]]] = [
+            ("producers", self.producers.values()),
+            ("endpoints", self.endpoints),
+            ("packages", self.packages),
+            ("classes", self.classes.values()),
+            ("router_prefixes", self.router_prefixes),
+            ("env_keys", self.env_keys.values()),
+            ("models", self.models),
+            ("traps", self.traps),
+        ]
+        for section, entries in sections:
+            for e in entries:
+                blob = " ".join(str(v) for v in e.model_dump(exclude={"sources"}).values()).lower()
+                if t in blob:
+                    out.append((section, e))
+        return out
+
+
+def _norm_pkg(ecosystem: str, name: str) -> str:
+    if ecosystem == "pypi":
+        return re.sub(r"[-_.]+", "-", name).lower()
+    return name.lower()
+
+
+def _load_file(path: Path | Any) -> CatalogFile:
+    name = getattr(path, "name", str(path))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogError(f"catalog: cannot read {name}: {exc}") from exc
+    try:
+        return CatalogFile.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogError(f"catalog: invalid {name}: {exc}") from exc
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load every ``*.yaml`` in the catalog data directory (the packaged one by default)."""
+    if directory is not None:
+        paths: list[Any] = sorted(directory.glob("*.yaml"))
+    else:
+        base = resources.files("tierguard.catalog") / "data"
+        paths = sorted((p for p in base.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+    return Catalog([_load_file(p) for p in paths])

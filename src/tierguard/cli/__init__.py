@@ -1,0 +1,1 @@
+"""Command-line interface: parses arguments and prints; logic lives in tested modules."""

@@ -1,0 +1,49 @@
+"""The ``tierguard`` command. Each sub-command lives in its own module with a ``register(app)`` function;
+they are listed here explicitly (no import-time registries).
+
+Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from tierguard import __version__
+from tierguard.cli import catalog_cmd, host_cmd, inspect_cmd, policy_cmd, scan_cmd
+from tierguard.errors import TierguardError
+
+app = typer.Typer(
+    name="tierguard",
+    help="Find PRC-origin AI models, services and equipment; inspect artifacts; evaluate cited policy packs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tierguard {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print version."),
+) -> None:
+    """tierguard: where do we use PRC-origin AI, through which path, is it allowed here, and can we prove it?"""
+
+
+for _module in (scan_cmd, catalog_cmd, policy_cmd, inspect_cmd, host_cmd):
+    _module.register(app)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except TierguardError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,1 @@
+"""Discover stage: declarative detectors that turn target files into Evidence."""

@@ -1,0 +1,39 @@
+"""Discover: small declarative detectors over the files a Resolver yields.
+
+A detector names the files it wants (globs on the logical path, or a predicate), a cheap keyword prefilter
+run on the raw bytes before any regex or parse, and a parse function that returns Evidence. Detectors are
+registered in one explicit, tagged list (``discover/registry.py``); nothing registers itself at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tierguard.catalog.loader import Catalog
+from tierguard.model import Evidence
+from tierguard.targets.interface import FileRef
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """What a parse function receives: the file, its (bounded) content and decoded text."""
+
+    ref: FileRef
+    data: bytes
+    text: str  # decoded with utf-8, errors replaced
+    truncated: bool = False  # the content was cut at the detector's read limit
+
+
+ParseFn = Callable[[Unit, Catalog], Sequence[Evidence]]
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    name: str
+    globs: tuple[str, ...]  # fnmatch-style on the logical path's basename or full path ("**/" allowed)
+    parse: ParseFn
+    keywords: tuple[bytes, ...] = ()  # lower-cased; a unit is parsed only if one occurs (empty = always)
+    tags: frozenset[str] = field(default_factory=frozenset)
+    max_bytes: int = 4 * 1024 * 1024  # read at most this much per file
+    description: str = ""

@@ -1,0 +1,1 @@
+"""Identify stage: evidence and artifacts -> assets with provenance."""

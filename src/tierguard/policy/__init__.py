@@ -1,0 +1,1 @@
+"""Policy stage: packs, contexts, waivers, evaluation."""

@@ -1,0 +1,1 @@
+"""Report stage: console, JSON, SARIF, CycloneDX, HTML."""

@@ -1,0 +1,1 @@
+"""Targets stage: resolvers over directories, archives, environments and in-memory fixtures."""
