@@ -269,6 +269,19 @@ class PackRef(Record):
     version: str
 
 
+class RuleInfo(Record):
+    """Metadata of a rule (policy or inspection) for reporters: SARIF rules[], HTML, console."""
+
+    id: str
+    name: str
+    short: str
+    help: str = ""
+    severity: Severity = "medium"
+    help_uri: str | None = None
+    citations: tuple[Citation, ...] = ()
+    source: Literal["policy", "inspect", "identify", "equipment"] = "policy"
+
+
 class ScanResult(Record):
     schema_version: str = SCHEMA_VERSION
     tool_version: str
@@ -284,6 +297,8 @@ class ScanResult(Record):
     inspections: tuple[Inspection, ...] = ()
     decisions: tuple[Decision, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    rules: tuple[RuleInfo, ...] = ()
+    notes: tuple[str, ...] = ()
     stats: dict[str, int] = Field(default_factory=dict)
 
     def asset(self, asset_id: str) -> Asset | None:
