@@ -1,7 +1,152 @@
-"""Placeholder: this sub-command's module is being written; it registers nothing yet."""
+"""``tierguard scan PATH``: parse options, run the Scanner, print or write a report, set the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tierguard.catalog import load_catalog
+from tierguard.errors import TierguardError
+from tierguard.model import VERDICT_ORDER, ScanResult
+from tierguard.policy.context import resolve_context
+from tierguard.policy.packs import load_packs
+from tierguard.policy.waivers import load_waivers
+from tierguard.report import FORMATS
+from tierguard.report.console import print_result
+from tierguard.scanner import Scanner, ScanOptions
+from tierguard.targets.interface import FileRef
+
+FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html")
+FAIL_ON = ("allow", "review", "deny", "never")
+
+
+def exit_code(result: ScanResult, fail_on: str) -> int:
+    """0 when no decision is at or above ``fail_on``, else 1. ``never`` always gives 0."""
+    if fail_on == "never":
+        return 0
+    threshold = VERDICT_ORDER[fail_on]
+    return 1 if any(VERDICT_ORDER[d.effective_verdict] >= threshold for d in result.decisions) else 0
+
+
+def write_output(text: str, output: Path) -> None:
+    """Write atomically: a failed write never leaves a partial report behind."""
+    output = output.resolve()
+    if output.is_dir():
+        raise TierguardError(f"--output {output} is a directory")
+    if not output.parent.is_dir():
+        raise TierguardError(f"--output: directory {output.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".tierguard-", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def register(app: typer.Typer) -> None:
-    """Register this module's commands on ``app``."""
+    @app.command("scan")
+    def scan(
+        path: Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")],
+        country: Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")] = None,
+        state: Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")] = None,
+        sector: Annotated[
+            str | None, typer.Option(help="government | critical-infrastructure | general.")
+        ] = None,
+        use: Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")] = None,
+        device_class: Annotated[str | None, typer.Option(help="Device/network class (e.g. state-issued).")] = None,
+        data_sensitivity: Annotated[str | None, typer.Option(help="Data sensitivity label.")] = None,
+        date: Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")] = None,
+        profile: Annotated[str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")] = None,
+        config: Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")] = None,
+        pack: Annotated[
+            list[str] | None, typer.Option(help="Policy pack id or file (repeatable; default: all shipped).")
+        ] = None,
+        waivers: Annotated[Path | None, typer.Option(help="Waivers file (YAML or TOML).")] = None,
+        trust_target_config: Annotated[
+            bool, typer.Option(help="Also take packs and waivers from the target's own tierguard.toml.")
+        ] = False,
+        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | sarif | cyclonedx | html.")] = "table",
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
+        fail_on: Annotated[str | None, typer.Option(help="allow | review | deny | never (default deny).")] = None,
+        include_ignored: Annotated[bool, typer.Option(help="Also scan files .gitignore excludes.")] = False,
+        no_artifacts: Annotated[bool, typer.Option(help="Skip model-artifact identification.")] = False,
+        no_inspect: Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")] = False,
+        strict: Annotated[bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")] = False,
+        progress: Annotated[bool, typer.Option(help="Show a progress display on stderr.")] = True,
+    ) -> None:
+        """Scan PATH for AI models, services and SDKs; identify origin; inspect artifacts; decide."""
+        if fmt not in FORMAT_NAMES:
+            raise typer.BadParameter(f"must be one of {', '.join(FORMAT_NAMES)}", param_hint="--format")
+        if fail_on is not None and fail_on not in FAIL_ON:
+            raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+        if not path.exists():
+            raise TierguardError(f"target does not exist: {path}")
+        root = path if path.is_dir() else None
+        resolved = resolve_context(
+            root=root,
+            config=config,
+            profile=profile,
+            overrides={
+                "country": country,
+                "state": state,
+                "sector": sector,
+                "use": use,
+                "device_class": device_class,
+                "data_sensitivity": data_sensitivity,
+                "date": date,
+            },
+            trust_target_config=trust_target_config,
+        )
+        packs = load_packs(pack or resolved.packs or None)
+        waiver_path = waivers or resolved.waivers
+        waiver_list = load_waivers(waiver_path) if waiver_path is not None else []
+        effective_fail_on = fail_on or resolved.fail_on or "deny"
+        scanner = Scanner(load_catalog(), packs)
+        options = ScanOptions(
+            include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
+        )
+        err = Console(stderr=True)
+        show_progress = progress and err.is_terminal
+        if show_progress:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[current]}", style="dim"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("scanning", total=None, current="")
+
+                def on_file(stage: str, ref: FileRef) -> None:
+                    bar.update(task, advance=1, description=stage, current=ref.logical_path[-60:])
+
+                result = scanner.scan(
+                    path, resolved.context, waivers=waiver_list, options=options, progress=on_file
+                )
+        else:
+            result = scanner.scan(path, resolved.context, waivers=waiver_list, options=options)
+        if resolved.notes:
+            result = result.model_copy(update={"notes": tuple(resolved.notes) + result.notes})
+
+        if fmt == "table" and output is None:
+            print_result(result, Console())
+        else:
+            text = FORMATS[fmt](result)
+            if output is not None:
+                write_output(text, output)
+                err.print(f"wrote {fmt} report to {output}", highlight=False)
+            else:
+                sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        raise typer.Exit(exit_code(result, effective_fail_on))

@@ -1,0 +1,115 @@
+"""Benchmark: tierguard discovery over a large real corpus vs ripgrep, side by side in one run.
+
+Corpus: the site-packages of the running interpreter's environment (tens of thousands of files), or a path
+given with --corpus. ripgrep searches the same literal host/SDK/env-key patterns the catalog holds, with the
+same parallelism (-j) as tierguard uses (1 worker unless TIERGUARD_WORKERS says otherwise).
+
+Each command runs in its own child process; wall time is measured around it and peak memory is the child's
+ru_maxrss. Not a test: run by hand, results go to bench/scan/README.md.
+
+    python bench/scan/bench_scan.py [--corpus DIR] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+MEASURE = r"""
+import resource, subprocess, sys, time, json
+t0 = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "maxrss_kb": ru.ru_maxrss, "rc": p.returncode,
+                  "stderr": p.stderr.decode(errors="replace")[-2000:]}))
+"""
+
+
+def measure(cmd: list[str]) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True)
+    data: dict[str, float] = json.loads(out.stdout)
+    return data
+
+
+def patterns() -> list[str]:
+    from tierguard.catalog import load_catalog
+
+    cat = load_catalog()
+    pats = {e.host.lstrip("*.") for e in cat.endpoints}
+    pats |= {imp for p in cat.packages for imp in p.imports}
+    pats |= set(cat.env_keys)
+    return sorted(p for p in pats if len(p) >= 4)
+
+
+def corpus_stats(root: Path) -> tuple[int, int]:
+    files = 0
+    size = 0
+    for dirpath, _dirs, names in os.walk(root):
+        for n in names:
+            try:
+                st = os.lstat(os.path.join(dirpath, n))
+            except OSError:
+                continue
+            files += 1
+            size += st.st_size
+    return files, size
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=Path(sysconfig.get_paths()["purelib"]))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    corpus: Path = args.corpus
+    workers = int(os.environ.get("TIERGUARD_WORKERS", "1"))
+    files, size = corpus_stats(corpus)
+    with tempfile.TemporaryDirectory() as tmp:
+        pat_file = Path(tmp) / "patterns.txt"
+        pats = patterns()
+        pat_file.write_text("\n".join(pats) + "\n")
+        out_json = Path(tmp) / "scan.json"
+        rg = ["rg", "-j", str(workers), "-uu", "-i", "-F", "-c", "-f", str(pat_file), str(corpus)]
+        tg_discover = [
+            sys.executable, "-m", "tierguard", "scan", str(corpus), "--no-artifacts", "--no-inspect",
+            "--no-progress", "--fail-on", "never", "--format", "json", "--output", str(out_json),
+        ]
+        tg_full = [
+            sys.executable, "-m", "tierguard", "scan", str(corpus),
+            "--no-progress", "--fail-on", "never", "--format", "json", "--output", str(out_json),
+        ]
+        rows: dict[str, list[dict[str, float]]] = {"ripgrep": [], "tierguard (discover)": [],
+                                                    "tierguard (full scan)": []}
+        # warm the page cache once so every tool reads from memory
+        measure(rg)
+        for _ in range(args.repeat):
+            rows["ripgrep"].append(measure(rg))
+            rows["tierguard (discover)"].append(measure(tg_discover))
+            rows["tierguard (full scan)"].append(measure(tg_full))
+        result = json.loads(out_json.read_text())
+    print(f"corpus: {corpus}  files: {files}  size: {size / 1e6:.1f} MB  patterns: {len(pats)}  -j {workers}")
+    best = {k: min(v, key=lambda r: r["wall"]) for k, v in rows.items()}
+    rg_wall = best["ripgrep"]["wall"]
+    print(f"{'tool':24} {'wall s':>8} {'files/s':>9} {'MB/s':>7} {'peak MB':>8} {'x rg':>6}")
+    for name, r in best.items():
+        print(
+            f"{name:24} {r['wall']:8.2f} {files / r['wall']:9.0f} {size / 1e6 / r['wall']:7.1f} "
+            f"{r['maxrss_kb'] / 1024:8.1f} {r['wall'] / rg_wall:6.2f}"
+        )
+        if r["rc"] not in (0, 1):
+            print(f"  {name} exited {r['rc']}: {r['stderr']}")
+    print(f"tierguard: {len(result['assets'])} assets, {len(result['evidence'])} evidence, "
+          f"{len(result['skipped'])} skipped, stats {result['stats']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

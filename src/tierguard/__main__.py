@@ -1,0 +1,5 @@
+"""``python -m tierguard`` runs the CLI."""
+
+from tierguard.cli.main import main
+
+main()
