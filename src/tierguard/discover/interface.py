@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tierguard.catalog.loader import Catalog
+from tierguard.errors import DiscoverError
 from tierguard.model import Evidence
 from tierguard.targets.interface import FileRef
 
@@ -37,3 +38,19 @@ class Detector:
     tags: frozenset[str] = field(default_factory=frozenset)
     max_bytes: int = 4 * 1024 * 1024  # read at most this much per file
     description: str = ""
+    # also prefilter on keywords derived from the catalog at run time (hosts, packages, env keys, ...)
+    catalog_keywords: bool = True
+    exclude: tuple[str, ...] = ()  # globs (same syntax as ``globs``) of files this detector leaves alone
+    text: bool = True  # a text detector: binary units (NUL in the first 8 KiB) are skipped for it
+
+
+class UnitSkipped(DiscoverError):
+    """Raised by a parse function when its unit cannot be understood (malformed JSON/TOML/notebook ...).
+
+    The engine records a Skipped with ``reason`` (e.g. "malformed") and goes on; never re-raised by --strict.
+    """
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail

@@ -1,61 +1,238 @@
-"""Directory resolver: walks a directory without following symlinks out of it; bounded reads."""
+"""Directory resolver: walks a directory (or one file) without following symlinks out of it; bounded reads.
+
+Scope rules, each recorded as a :class:`Skipped` with a reason code rather than silently dropped:
+
+- ``.git`` directories are never walked (not recorded: they are version-control internals);
+- ``.gitignore`` files (root and nested, plus ``.git/info/exclude``) are honoured unless
+  ``include_ignored``: an ignored directory is one ``gitignored`` entry (its contents are not walked), an
+  ignored file is one entry;
+- vendored directories (``node_modules``, ``vendor``, ``third_party``, ``bower_components``) -> ``vendored``;
+- minified JavaScript by name (``*.min.js``) -> ``minified`` (long-line ones are caught by discover);
+- symlinks: a link to a file inside the root is yielded under the link's path; links to directories are
+  never followed (``symlink-dir``); links that loop (``symlink-loop``), dangle (``broken-symlink``) or point
+  outside the root (``symlink-outside-root``) are recorded;
+- unreadable directories/files -> ``permission-denied`` or ``unreadable``.
+
+Binary files are yielded: model-artifact and inspection stages need them; text detectors skip them later.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
+
+import pathspec
 
 from tierguard.errors import TargetError
 from tierguard.model import Skipped
 from tierguard.targets.interface import FileRef
 
+VENDORED_DIRS = frozenset({"node_modules", "vendor", "third_party", "bower_components"})
+_MAX_IGNORE_FILE = 1024 * 1024
+
+
+def _reason_for(exc: OSError) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM) or isinstance(exc, PermissionError):
+        return "permission-denied"
+    if exc.errno == errno.ELOOP:
+        return "symlink-loop"
+    return "unreadable"
+
+
+class _IgnoreRules:
+    """Stacked gitignore specs: (directory relative to root, spec). Deeper files override shallower ones."""
+
+    def __init__(self) -> None:
+        self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def add(self, base: str, lines: list[str]) -> None:
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        if len(spec.patterns) > 0:
+            self._specs.append((base, spec))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        verdict: bool | None = None
+        for base, spec in self._specs:
+            if base:
+                if not rel.startswith(base + "/"):
+                    continue
+                sub = rel[len(base) + 1 :]
+            else:
+                sub = rel
+            res = spec.check_file(sub + "/" if is_dir else sub)
+            if res.include is not None:
+                verdict = bool(res.include)
+        return bool(verdict)
+
 
 class DirectoryResolver:
-    def __init__(self, root: Path) -> None:
-        if not root.exists():
-            raise TargetError(f"target does not exist: {root}")
+    """A directory or a single file on disk. ``include_ignored`` disables .gitignore handling;
+    ``skip_vendored`` (default on) passes over vendored dependency directories."""
+
+    def __init__(self, root: Path, *, include_ignored: bool = False, skip_vendored: bool = True) -> None:
+        try:
+            st = root.stat()
+        except FileNotFoundError:
+            raise TargetError(f"target does not exist: {root}") from None
+        except OSError as exc:
+            raise TargetError(f"target cannot be opened: {root}: {exc.strerror or exc}") from None
+        if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
+            raise TargetError(f"target is neither a file nor a directory: {root}")
         self._root = root
-        self._single = root.is_file()
+        self._real_root = Path(os.path.realpath(root))
+        self._single = stat.S_ISREG(st.st_mode)
+        self._include_ignored = include_ignored
+        self._skip_vendored = skip_vendored
         self._skipped: list[Skipped] = []
+        self.ignored_count = 0  # files and directories passed over because of .gitignore
 
     @property
     def root_name(self) -> str:
         return self._root.name or str(self._root)
 
+    @property
+    def is_git_repo(self) -> bool:
+        return not self._single and (self._root / ".git").exists()
+
     def _abs(self, ref: FileRef) -> Path:
         return self._root if self._single else self._root / ref.path
 
+    def _skip(self, rel: str, reason: str, detail: str = "") -> None:
+        self._skipped.append(Skipped(path=rel, reason=reason, detail=detail))
+
+    def _inside(self, real: str) -> bool:
+        root = str(self._real_root)
+        return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+    def _read_ignore(self, path: Path) -> list[str]:
+        try:
+            with open(path, "rb") as fh:
+                return fh.read(_MAX_IGNORE_FILE).decode("utf-8", "replace").splitlines()
+        except OSError:
+            return []
+
     def files(self) -> Iterator[FileRef]:
+        self._skipped = []
+        self.ignored_count = 0
         if self._single:
             yield FileRef(path=self._root.name, size=self._root.stat().st_size)
             return
-        for dirpath, dirnames, filenames in os.walk(self._root, onerror=self._on_error):
-            dirnames.sort()
-            dirnames[:] = [d for d in dirnames if d != ".git"]
-            for fn in sorted(filenames):
-                full = Path(dirpath) / fn
-                rel = full.relative_to(self._root).as_posix()
-                try:
-                    st = full.lstat()
-                except OSError as exc:
-                    self._skipped.append(Skipped(path=rel, reason="unreadable", detail=str(exc.strerror)))
-                    continue
-                if not full.is_file() or full.is_symlink():
-                    continue
-                yield FileRef(path=rel, size=st.st_size)
+        rules = _IgnoreRules()
+        if not self._include_ignored:
+            exclude = self._root / ".git" / "info" / "exclude"
+            if exclude.is_file():
+                rules.add("", self._read_ignore(exclude))
+        yield from self._walk(self._root, "", rules)
 
-    def _on_error(self, exc: OSError) -> None:
-        rel = Path(exc.filename).relative_to(self._root).as_posix() if exc.filename else "?"
-        self._skipped.append(Skipped(path=rel, reason="unreadable", detail=str(exc.strerror)))
+    def _walk(self, dirpath: Path, rel_dir: str, rules: _IgnoreRules) -> Iterator[FileRef]:
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self._skip(rel_dir or ".", _reason_for(exc), exc.strerror or str(exc))
+            return
+        if not self._include_ignored and any(e.name == ".gitignore" for e in entries):
+            rules.add(rel_dir, self._read_ignore(dirpath / ".gitignore"))
+        subdirs: list[tuple[os.DirEntry[str], str]] = []
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                self._skip(rel, _reason_for(exc), exc.strerror or str(exc))
+                continue
+            if is_dir and entry.name == ".git":
+                continue
+            if not self._include_ignored and rules.ignored(rel, is_dir or (is_link and _link_is_dir(entry))):
+                self.ignored_count += 1
+                self._skip(rel + ("/" if is_dir else ""), "gitignored")
+                continue
+            if is_link:
+                ref = self._link(entry, rel)
+                if ref is not None:
+                    yield ref
+                continue
+            if is_dir:
+                if self._skip_vendored and entry.name in VENDORED_DIRS:
+                    self._skip(rel + "/", "vendored", f"{entry.name} directory")
+                    continue
+                subdirs.append((entry, rel))
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                self._skip(rel, _reason_for(exc), exc.strerror or str(exc))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                continue  # sockets, fifos, devices: never read
+            if entry.name.endswith(".min.js"):
+                self._skip(rel, "minified", "*.min.js")
+                continue
+            yield FileRef(path=rel, size=st.st_size)
+        for entry, rel in subdirs:
+            yield from self._walk(Path(entry.path), rel, rules)
+
+    def _link(self, entry: os.DirEntry[str], rel: str) -> FileRef | None:
+        try:
+            target = os.readlink(entry.path)
+        except OSError as exc:
+            self._skip(rel, _reason_for(exc), exc.strerror or str(exc))
+            return None
+        try:
+            st = os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._skip(rel, "symlink-loop", f"-> {target}")
+            elif exc.errno == errno.ENOENT:
+                self._skip(rel, "broken-symlink", f"-> {target}")
+            else:
+                self._skip(rel, _reason_for(exc), exc.strerror or str(exc))
+            return None
+        real = os.path.realpath(entry.path)
+        if not self._inside(real):
+            self._skip(rel, "symlink-outside-root", f"-> {target} (not followed)")
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            real_dir = real.rstrip(os.sep) + os.sep
+            parent = os.path.realpath(os.path.dirname(entry.path)).rstrip(os.sep) + os.sep
+            reason = "symlink-loop" if parent.startswith(real_dir) else "symlink-dir"
+            self._skip(rel, reason, f"-> {target} (directory links are not followed)")
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return FileRef(path=rel, size=st.st_size)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
-        with open(self._abs(ref), "rb") as fh:
-            fh.seek(offset)
+        path = self._abs(ref)
+        if not self._single and not self._inside(os.path.realpath(path)):
+            raise PermissionError(errno.EPERM, "path resolves outside the target root", ref.path)
+        with open(path, "rb") as fh:
+            if offset:
+                fh.seek(offset)
             return fh.read(max(0, limit))
 
     def local_path(self, ref: FileRef) -> Path | None:
         return self._abs(ref)
 
     def skipped(self) -> list[Skipped]:
-        return list(self._skipped)
+        out = list(self._skipped)
+        if self.ignored_count:
+            out.append(
+                Skipped(
+                    path=".",
+                    reason="gitignored-total",
+                    detail=f"{self.ignored_count} files/directories matched .gitignore and were not scanned",
+                )
+            )
+        return out
+
+
+def _link_is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=True)
+    except OSError:
+        return False

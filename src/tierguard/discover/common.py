@@ -1,0 +1,347 @@
+"""Shared scanning primitives for detectors: line lookup, excerpts, URL/host, env-key, class and model-id
+extraction against the Catalog. Pure functions of (text, catalog); no filesystem access."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from tierguard.catalog.loader import Catalog, ModelMatch
+from tierguard.model import Evidence, Location, Strength
+
+from .interface import Unit
+
+MAX_EXCERPT = 200
+
+_URL = re.compile(r"""\b(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
+_TOKEN_ENV = re.compile(r"\b[A-Z][A-Z0-9_]{2,80}\b")
+_TOKEN_CLASS = re.compile(r"\b[A-Z][A-Za-z0-9_]{2,80}\b")
+_BASE_URL_CTX = re.compile(r"base_?url|api_?base|baseurl|endpoint|host", re.IGNORECASE)
+_ENV_CTX = re.compile(
+    r"getenv|environ|process\.env|System\.getenv|os\.Getenv|\$\{?[A-Z_]|^\s*export\s|env", re.I
+)
+
+# model contexts: (regex with one group = the model id, context name, use_mode)
+_V = r"""["'`]?([A-Za-z0-9@][\w./:@+-]{1,150})"""
+MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (
+        re.compile(
+            r"""\b(?:from_pretrained|SentenceTransformer|CrossEncoder|snapshot_download|hf_hub_download|"""
+            r"""AutoModel\w*|AutoTokenizer|TextEmbedding|LLM)\s*\(\s*(?:(?:repo_id|model|model_name|"""
+            r"""pretrained_model_name_or_path)\s*=\s*)?["']([^"'\s]{2,150})["']"""
+        ),
+        "from_pretrained",
+        "self-hosted",
+    ),
+    (re.compile(r"""\bollama\s+(?:pull|run|show|push)\s+(?:-\S+\s+)*""" + _V), "ollama pull", "self-hosted"),
+    (re.compile(r"""\bvllm\s+serve\s+""" + _V), "vllm serve", "self-hosted"),
+    (
+        re.compile(r"""\b(?:huggingface-cli|hf)\s+download\s+""" + _V),
+        "huggingface-cli download",
+        "self-hosted",
+    ),
+    (
+        re.compile(r"""(?:^|[\s"'`\[,])--model(?:[-_]id)?["']?(?:\s*=\s*|\s*,\s*|\s+)""" + _V, re.M),
+        "--model arg",
+        "unknown",
+    ),
+    (re.compile(r"""(?:^|[\s"'`\[,])-hf\s+""" + _V, re.M), "llama.cpp -hf", "self-hosted"),
+    (
+        re.compile(
+            r"""\b(?:model|model_name|model_id|modelId|modelName|modelID|llm_model|embedding_model|"""
+            r"""embed_model|model_path|repo_id|deployment_name|MODEL|MODEL_NAME|MODEL_ID|[A-Z0-9_]+_MODEL"""
+            r"""(?:_NAME|_ID)?)["']?\s*(?::=|=|:)\s*(?:os\.getenv\([^,)]*,\s*)?""" + _V
+        ),
+        "model= kwarg",
+        "unknown",
+    ),
+    (re.compile(r"""([\w.+-]{3,120}\.gguf)\b""", re.IGNORECASE), "gguf file", "self-hosted"),
+)
+_HF_CANDIDATE = re.compile(
+    r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
+)
+_QUOTED = re.compile(r"""["'`]([A-Za-z0-9][\w.:/-]{2,100})["'`]""")
+_BEDROCK_REGION = re.compile(r"^(?:us|eu|apac|ap|global|us-gov|ca|jp|au)\.", re.IGNORECASE)
+_DOWNGRADE_LINE = re.compile(r"logo|icon|\.svg|\.png|price|pricing|cost_per|per_1k|per_million|per 1m", re.I)
+_SELF_HOSTED_FILE = re.compile(r"\bollama\b|\bvllm\b|llama\.cpp|llama-server|from_pretrained", re.I)
+
+
+class Lines:
+    """Offset -> 1-based line number and line text, computed once per unit."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0]
+        i = text.find("\n")
+        while i >= 0:
+            self.starts.append(i + 1)
+            i = text.find("\n", i + 1)
+
+    def line(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos)
+
+    def excerpt(self, pos: int) -> str:
+        n = self.line(pos)
+        start = self.starts[n - 1]
+        end = self.text.find("\n", start)
+        if end < 0:
+            end = len(self.text)
+        if end - start > MAX_EXCERPT * 4:  # very long line: a window around the match
+            lo = max(start, pos - MAX_EXCERPT // 2)
+            return self.text[lo : lo + MAX_EXCERPT].strip()
+        return self.text[start:end].strip()[:MAX_EXCERPT]
+
+    def line_text(self, pos: int) -> str:
+        n = self.line(pos)
+        start = self.starts[n - 1]
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else min(len(self.text), start + 2000)][:2000]
+
+
+@dataclass
+class Collector:
+    """Builds Evidence for one unit; ``line_offset`` shifts lines (notebook cells), ``mention`` turns every
+    observation into a C mention (docs, cassettes)."""
+
+    unit: Unit
+    detector: str
+    text: str
+    mention: str = ""  # context of a mention-only file, e.g. "docs", "cassette"
+    line_offset: int = 0
+    extra_attrs: dict[str, str] = field(default_factory=dict)
+    out: list[Evidence] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lines = Lines(self.text)
+
+    def add(
+        self,
+        kind: str,
+        value: str,
+        strength: Strength,
+        pos: int,
+        refs: dict[str, str] | None = None,
+        attrs: dict[str, str] | None = None,
+    ) -> None:
+        attributes = dict(self.extra_attrs)
+        attributes.update(attrs or {})
+        line_text = self.lines.line_text(pos)
+        if self.mention:
+            attributes.setdefault("as", kind)
+            attributes["context"] = self.mention
+            attributes["use_mode"] = "unknown"
+            kind, strength = "mention", "C"
+        elif kind not in ("sdk-import", "package-dependency") and _DOWNGRADE_LINE.search(line_text):
+            attributes.setdefault("as", kind)
+            attributes["context"] = "logo/price table"
+            kind, strength = "mention", "C"
+        attributes.setdefault("use_mode", "unknown")
+        ref = self.unit.ref
+        self.out.append(
+            Evidence(
+                detector=self.detector,
+                kind=kind,
+                value=value,
+                strength=strength,
+                location=Location(
+                    path=ref.path, line=self.lines.line(pos) + self.line_offset, member=ref.member
+                ),
+                excerpt=self.lines.excerpt(pos),
+                refs=refs or {},
+                attributes=attributes,
+            )
+        )
+
+
+def model_refs(m: ModelMatch) -> dict[str, str]:
+    refs = {"producer": m.producer.id}
+    if m.family is not None:
+        refs["family"] = m.family.id
+    if m.router is not None:
+        refs["router"] = f"{m.router.router}:{m.router.prefix}"
+    return refs
+
+
+def match_model(catalog: Catalog, value: str, in_model_context: bool = True) -> ModelMatch | None:
+    """Catalog model match, also trying Bedrock cross-region inference prefixes (``us.deepseek.r1-v1:0``)."""
+    m = catalog.match_model(value, in_model_context=in_model_context)
+    if m is None and _BEDROCK_REGION.match(value):
+        m = catalog.match_model(_BEDROCK_REGION.sub("", value, count=1), in_model_context=in_model_context)
+    return m
+
+
+def scan_urls(c: Collector, catalog: Catalog) -> None:
+    text = c.text
+    for mo in _URL.finditer(text):
+        url = mo.group(0).rstrip(".")
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            continue
+        if not host:
+            continue
+        ep = catalog.match_host(host, parts.path or "")
+        if ep is None:
+            continue
+        refs = {"endpoint": ep.host, "producer": ep.operator}
+        if ep.path_prefix:
+            refs["path_prefix"] = ep.path_prefix
+        line = c.lines.line_text(mo.start())
+        ctx = "base_url" if _BASE_URL_CTX.search(line) else "url"
+        if re.search(r"\bcurl\b|\bwget\b|\bhttpie\b|\bhttp\s", line):
+            ctx = "curl"
+        c.add(
+            "endpoint",
+            host.lower(),
+            "A",
+            mo.start(),
+            refs,
+            {"use_mode": "hosted-api", "context": ctx, "url": url[:200], "jurisdiction": ep.jurisdiction},
+        )
+
+
+def scan_env_keys(c: Collector, catalog: Catalog) -> None:
+    if not catalog.env_keys:
+        return
+    for mo in _TOKEN_ENV.finditer(c.text):
+        k = catalog.match_env_key(mo.group(0))
+        if k is None:
+            continue
+        ctx = "env lookup" if _ENV_CTX.search(c.lines.line_text(mo.start())) else "env key name"
+        c.add(
+            "env-key",
+            k.name,
+            "A",
+            mo.start(),
+            {"env_key": k.name, "producer": k.producer},
+            {"use_mode": "hosted-api", "context": ctx},
+        )
+
+
+def scan_classes(c: Collector, catalog: Catalog, language: str) -> None:
+    if not catalog.classes:
+        return
+    for mo in _TOKEN_CLASS.finditer(c.text):
+        ce = catalog.match_class(mo.group(0))
+        if ce is None or (ce.language != "any" and ce.language != language):
+            continue
+        attrs = {"context": "framework class", "use_mode": "unknown"}
+        if ce.default_model:
+            attrs["default_model"] = ce.default_model
+            attrs["use_mode"] = "self-hosted" if "embed" in ce.name.lower() else "unknown"
+        c.add("framework-class", ce.name, "A", mo.start(), {"class": ce.name, "producer": ce.producer}, attrs)
+
+
+def _clean_model(v: str) -> str:
+    v = v.strip().strip("\"'`,;)").rstrip(".")
+    return v
+
+
+def _looks_like_model_id(v: str) -> bool:
+    if not v or len(v) < 2 or v.startswith(("$", "{", "<", "-", "/", ".")) or "://" in v:
+        return False
+    if v.lower() in {"none", "null", "true", "false", "model", "models", "self", "str", "string", "auto"}:
+        return False
+    return bool(re.search(r"[A-Za-z]", v)) and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]\w*", v)
+
+
+def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -> None:
+    """Model ids in model contexts (B), HF ``org/name`` of catalog organisations (B), and quoted literals
+    naming a catalog family outside any model context (C mention)."""
+    text = c.text
+    taken: set[tuple[int, str]] = set()
+    file_self_hosted = bool(_SELF_HOSTED_FILE.search(text))
+    for rx, ctx, mode in MODEL_CONTEXTS:
+        for mo in rx.finditer(text):
+            v = _clean_model(mo.group(1))
+            if ctx == "gguf file":
+                v = v[: -len(".gguf")]
+            if not _looks_like_model_id(v):
+                continue
+            m = match_model(catalog, v, True)
+            use = mode
+            if ctx == "--model arg" and file_self_hosted:
+                use = "self-hosted"
+            if m is None:
+                if mode != "self-hosted" or ctx == "gguf file":
+                    continue
+                refs: dict[str, str] = {}
+            else:
+                refs = model_refs(m)
+                if m.router is not None:
+                    use = "hosted-api"
+            pos = mo.start(1)
+            taken.add((c.lines.line(pos), v.lower()))
+            attrs = {"use_mode": use, "context": ctx}
+            if m is not None and m.router is not None:
+                attrs["context"] = f"{m.router.router} prefix"
+                if m.router.operator:
+                    attrs["operator"] = m.router.operator
+            c.add("model-ref", v, "B", pos, refs, attrs)
+    for mo in _HF_CANDIDATE.finditer(text):
+        v = _clean_model(mo.group(1))
+        pos = mo.start(1)
+        if (c.lines.line(pos), v.lower()) in taken:
+            continue
+        m = catalog.match_model(v, in_model_context=True)
+        if m is None or m.via not in ("hf-id", "hf-org"):
+            continue
+        taken.add((c.lines.line(pos), v.lower()))
+        before = text[max(0, pos - 40) : pos].lower()
+        if "huggingface.co/" in before or "hf.co/" in before:
+            continue  # part of a URL: left to the mention pass
+        c.add("model-ref", v, "B", pos, model_refs(m), {"use_mode": "unknown", "context": "hf id"})
+    if not free_literals:
+        return
+    for mo in _QUOTED.finditer(text):
+        v = mo.group(1)
+        pos = mo.start(1)
+        if (c.lines.line(pos), v.lower()) in taken or not _looks_like_model_id(v):
+            continue
+        m = match_model(catalog, v, False)
+        if m is None:
+            continue
+        taken.add((c.lines.line(pos), v.lower()))
+        c.add(
+            "mention",
+            v,
+            "C",
+            pos,
+            model_refs(m),
+            {"use_mode": "unknown", "context": "string literal outside a model context", "as": "model-ref"},
+        )
+
+
+def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Give hosted model references the file's endpoint (when it has exactly one) and mark model= kwargs
+    next to an endpoint or SDK as hosted-api."""
+    evs = list(evidence)
+    hosts = {e.value for e in evs if e.kind == "endpoint"}
+    api_file = bool(hosts) or any(e.kind in ("sdk-import", "framework-class") for e in evs)
+    out: list[Evidence] = []
+    for e in evs:
+        if e.kind == "model-ref":
+            attrs = dict(e.attributes)
+            changed = False
+            if attrs.get("use_mode") == "unknown" and api_file and attrs.get("context") == "model= kwarg":
+                attrs["use_mode"] = "hosted-api"
+                changed = True
+            if len(hosts) == 1 and attrs.get("use_mode") == "hosted-api" and "endpoint" not in attrs:
+                attrs["endpoint"] = next(iter(hosts))
+                changed = True
+            if changed:
+                e = e.model_copy(update={"attributes": attrs})
+        out.append(e)
+    return out
+
+
+def scan_common(c: Collector, catalog: Catalog, language: str = "any", *, free_literals: bool = True) -> None:
+    scan_urls(c, catalog)
+    scan_env_keys(c, catalog)
+    if language != "none":
+        scan_classes(c, catalog, language)
+    scan_models(c, catalog, free_literals=free_literals)

@@ -1,0 +1,1 @@
+"""Detector families, one module each; registered explicitly in ``discover/registry.py``."""

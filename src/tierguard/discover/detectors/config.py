@@ -1,0 +1,73 @@
+"""Configuration files: YAML (docker-compose, Kubernetes, Helm values), JSON, TOML and .env files.
+
+Text-level scanning keeps line numbers and survives templating (Helm ``{{ }}``): env keys, provider hosts,
+``model:``/``--model`` values and Kubernetes ``name: X_MODEL`` / ``value: <id>`` pairs. Recorded HTTP
+cassettes (``cassettes/`` directories, VCR ``interactions:``) are mentions (C), never integrations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tierguard.catalog.loader import Catalog
+from tierguard.model import Evidence
+
+from ..common import Collector, match_model, model_refs, pair_endpoints, scan_common
+from ..interface import Unit
+
+_K8S_ENV_PAIR = re.compile(
+    r"""name:\s*["']?([A-Z0-9_]*MODEL[A-Z0-9_]*)["']?\s*\n\s*-?\s*value:\s*["']?([A-Za-z0-9][\w./:@+-]{1,150})"""
+)
+_SERVING_IMAGE = re.compile(
+    r"image:\s*[\"']?(?:[\w.-]+/)?(ollama/ollama|vllm/vllm-openai|[\w.-]*llama\.cpp)", re.I
+)
+_VCR = re.compile(r"^interactions:\s*$", re.M)
+
+
+def is_cassette(unit: Unit) -> bool:
+    p = "/" + unit.ref.logical_path.lower()
+    if "/cassettes/" in p or "/cassette/" in p or "/vcr_cassettes/" in p or ".cassette." in p:
+        return True
+    head = unit.text[:4096]
+    return bool(_VCR.search(head)) and ("request:" in head or "uri:" in head)
+
+
+def _scan_config(unit: Unit, catalog: Catalog, name: str, *, free_literals: bool) -> Sequence[Evidence]:
+    c = Collector(unit, name, unit.text, mention="cassette" if is_cassette(unit) else "")
+    scan_common(c, catalog, "none", free_literals=free_literals)
+    for mo in _K8S_ENV_PAIR.finditer(unit.text):
+        m = match_model(catalog, mo.group(2), True)
+        if m is not None:
+            c.add(
+                "model-ref",
+                mo.group(2),
+                "B",
+                mo.start(2),
+                model_refs(m),
+                {"use_mode": "hosted-api" if m.router else "unknown", "context": f"env {mo.group(1)}"},
+            )
+    out = pair_endpoints(c.out)
+    if _SERVING_IMAGE.search(unit.text):
+        out = [
+            e.model_copy(update={"attributes": {**e.attributes, "use_mode": "self-hosted"}})
+            if e.kind == "model-ref" and e.attributes.get("use_mode") == "unknown"
+            else e
+            for e in out
+        ]
+    return out
+
+
+def parse_yaml(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    return _scan_config(unit, catalog, "yaml-config", free_literals=True)
+
+
+def parse_json(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    return _scan_config(unit, catalog, "json-config", free_literals=True)
+
+
+def parse_toml(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    return _scan_config(unit, catalog, "toml-config", free_literals=True)
+
+
+def parse_dotenv(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    return _scan_config(unit, catalog, "dotenv", free_literals=False)

@@ -1,0 +1,32 @@
+"""Documentation (markdown, reStructuredText, AsciiDoc, docs/ text): every observation is a mention (C):
+provider hosts, env keys, class names, model ids (quoted or free text, short names excluded)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tierguard.catalog.loader import Catalog
+from tierguard.model import Evidence
+
+from ..common import Collector, match_model, model_refs, scan_common
+from ..interface import Unit
+
+_WORD = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,80}(?:/[\w.-]{2,100})?)")
+
+
+def parse_docs(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    c = Collector(unit, "docs", unit.text, mention="docs")
+    scan_common(c, catalog, "any")
+    done = {(e.location.line, e.value.lower()) for e in c.out}
+    for mo in _WORD.finditer(unit.text):
+        v = mo.group(1).rstrip(".-")
+        line = c.lines.line(mo.start(1))
+        if (line, v.lower()) in done:
+            continue
+        m = match_model(catalog, v, "/" in v)
+        if m is None:
+            continue
+        done.add((line, v.lower()))
+        c.add("model-ref", v, "C", mo.start(1), model_refs(m), {"use_mode": "unknown"})
+    return c.out

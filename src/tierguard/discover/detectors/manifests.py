@@ -1,0 +1,155 @@
+"""Dependency manifests and lock files -> package-dependency evidence (A) for catalog packages.
+
+requirements*.txt, pyproject.toml ([project], [tool.poetry], [dependency-groups]), Pipfile, poetry.lock,
+uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod. Structured files are parsed
+(json/tomllib, never executed); a malformed one is a Skipped "malformed"."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from tierguard.catalog.loader import Catalog
+from tierguard.model import Evidence
+
+from ..common import Collector
+from ..interface import Unit, UnitSkipped
+from .code import _go_package
+
+_REQ = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
+_REQ_SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_GOMOD_REQ = re.compile(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+", re.M)
+
+
+def _emit(c: Collector, catalog: Catalog, eco: str, names: Iterable[str], context: str) -> None:
+    seen: set[str] = set()
+    for raw in names:
+        pk = catalog.match_package(eco, raw)
+        if pk is None or pk.name in seen:
+            continue
+        seen.add(pk.name)
+        pos = _find(c.text, raw)
+        c.add(
+            "package-dependency",
+            pk.name,
+            "A",
+            pos,
+            {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer},
+            {"use_mode": "unknown", "context": context, "package_kind": pk.kind},
+        )
+
+
+def _find(text: str, name: str) -> int:
+    mo = re.search(r"(?<![\w.@/-])" + re.escape(name) + r"(?![\w-])", text, re.IGNORECASE)
+    if mo is None:
+        alt = re.sub(r"[-_.]", "[-_.]", re.escape(name).replace("\\", ""))
+        mo = re.search(alt, text, re.IGNORECASE)
+    return mo.start() if mo else 0
+
+
+def _toml(unit: Unit) -> dict[str, Any]:
+    if unit.truncated:
+        raise UnitSkipped("too-large", "manifest larger than the read limit")
+    try:
+        return tomllib.loads(unit.text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UnitSkipped("malformed", f"invalid TOML: {exc}") from None
+
+
+def _json(unit: Unit) -> Any:
+    if unit.truncated:
+        raise UnitSkipped("too-large", "manifest larger than the read limit")
+    try:
+        return json.loads(unit.text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise UnitSkipped("malformed", f"invalid JSON: {exc}") from None
+
+
+def _dict(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
+def _list(v: Any) -> list[Any]:
+    return v if isinstance(v, list) else []
+
+
+def _spec_names(specs: Iterable[Any]) -> list[str]:
+    out = []
+    for s in specs:
+        if isinstance(s, str):
+            m = _REQ_SPEC.match(s)
+            if m:
+                out.append(m.group(1))
+    return out
+
+
+def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    name = unit.ref.name.lower()
+    c = Collector(unit, "manifest", unit.text)
+    if name.endswith((".txt", ".in")):
+        names = []
+        for mo in _REQ.finditer(unit.text):
+            line = c.lines.line_text(mo.start()).strip()
+            if not line.startswith(("#", "-")):
+                names.append(mo.group(1))
+        _emit(c, catalog, "pypi", names, name)
+    elif name == "pyproject.toml":
+        doc = _toml(unit)
+        proj = _dict(doc.get("project"))
+        names = _spec_names(_list(proj.get("dependencies")))
+        for extra in _dict(proj.get("optional-dependencies")).values():
+            names += _spec_names(_list(extra))
+        for grp in _dict(doc.get("dependency-groups")).values():
+            names += _spec_names(_list(grp))
+        poetry = _dict(_dict(doc.get("tool")).get("poetry"))
+        names += list(_dict(poetry.get("dependencies")))
+        names += list(_dict(poetry.get("dev-dependencies")))
+        for grp in _dict(poetry.get("group")).values():
+            names += list(_dict(_dict(grp).get("dependencies")))
+        _emit(c, catalog, "pypi", names, "pyproject.toml")
+    elif name == "pipfile":
+        doc = _toml(unit)
+        _emit(
+            c, catalog, "pypi", list(_dict(doc.get("packages"))) + list(_dict(doc.get("dev-packages"))), name
+        )
+    elif name in ("poetry.lock", "uv.lock"):
+        doc = _toml(unit)
+        pkgs = [p.get("name", "") for p in _list(doc.get("package")) if isinstance(p, dict)]
+        _emit(c, catalog, "pypi", [p for p in pkgs if isinstance(p, str)], name)
+    elif name == "pipfile.lock":
+        doc = _dict(_json(unit))
+        _emit(c, catalog, "pypi", list(_dict(doc.get("default"))) + list(_dict(doc.get("develop"))), name)
+    elif name == "package.json":
+        doc = _dict(_json(unit))
+        names = []
+        for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+            names += list(_dict(doc.get(key)))
+        _emit(c, catalog, "npm", names, name)
+    elif name in ("package-lock.json", "npm-shrinkwrap.json"):
+        doc = _dict(_json(unit))
+        names = [k.rsplit("node_modules/", 1)[-1] for k in _dict(doc.get("packages")) if k]
+        names += list(_dict(doc.get("dependencies")))
+        _emit(c, catalog, "npm", names, name)
+    elif name == "pnpm-lock.yaml":
+        names = [p.name for p in catalog.packages if p.ecosystem == "npm" and _pnpm_has(unit.text, p.name)]
+        _emit(c, catalog, "npm", names, name)
+    elif name == "go.mod":
+        for mo in _GOMOD_REQ.finditer(unit.text):
+            pk = _go_package(catalog, mo.group(1))
+            if pk is not None:
+                c.add(
+                    "package-dependency",
+                    pk.name,
+                    "A",
+                    mo.start(1),
+                    {"package": f"go:{pk.name}", "producer": pk.producer},
+                    {"use_mode": "unknown", "context": "go.mod"},
+                )
+    return c.out
+
+
+def _pnpm_has(text: str, pkg: str) -> bool:
+    return re.search(r"(?<![\w@.-])/?['\"]?" + re.escape(pkg) + r"['\"]?(?:@|:|\()", text) is not None

@@ -1,0 +1,264 @@
+"""The discover engine: read each in-scope file once, prefilter cheaply, run the detectors that want it.
+
+Per file: pick detectors by glob (no read when none matches), read once bounded by the largest
+``max_bytes`` of those detectors and by the file size, skip binary units for text detectors, run one
+combined keyword regex on the lower-cased bytes, then the parse functions. Failures are isolated per file
+(a Skipped ``detector-error: <name>``), re-raised with ``strict``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tierguard.catalog.loader import Catalog
+from tierguard.errors import DiscoverError
+from tierguard.model import Evidence, Skipped
+from tierguard.targets.interface import FileRef, Resolver
+
+from .interface import Detector, Unit, UnitSkipped
+
+BINARY_SNIFF = 8192
+MINIFIED_LINE = 5000
+_JS_EXT = (".js", ".mjs", ".cjs")
+_MIN_KEYWORD = 3
+_STEM = re.compile(r"^[a-z0-9][a-z0-9.]*[a-z0-9]")
+
+
+@dataclass
+class DiscoverOutput:
+    evidence: list[Evidence] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    files_seen: int = 0
+    files_parsed: int = 0
+    bytes_read: int = 0
+
+
+def _stem(pattern: str) -> str:
+    """The literal start of a glob: ``qwen2.5*`` -> ``qwen2.5``; ``deepseek-r1-*`` -> ``deepseek``."""
+    lit = re.split(r"[*?\[]", pattern.lower(), maxsplit=1)[0]
+    m = _STEM.match(lit)
+    if m is None:
+        return ""
+    s = m.group(0)
+    head = re.split(r"[-_]", lit, maxsplit=1)[0]
+    return head if len(head) >= 4 else s
+
+
+def catalog_keywords(catalog: Catalog) -> tuple[bytes, ...]:
+    """Lower-cased prefilter keywords derived from the catalog: hosts, package and import names, env keys,
+    class names, HF organisations, router prefixes and model-family name stems. Keywords shorter than three
+    characters are dropped (short model names only count in a model context, which detectors key on)."""
+    words: set[str] = set()
+    for e in catalog.endpoints:
+        words.add(e.host.lower().removeprefix("*."))
+    for p in catalog.packages:
+        words.add(p.name.lower())
+        words.update(i.lower() for i in p.imports)
+    words.update(k.lower() for k in catalog.env_keys)
+    words.update(c.lower() for c in catalog.classes)
+    for prod in catalog.producers.values():
+        words.update(o.lower() for o in prod.hf_orgs)
+    for r in catalog.router_prefixes:
+        words.add(r.prefix.lower().strip("./:"))
+    for m in catalog.models:
+        for pat in m.names:
+            words.add(_stem(pat))
+        for pat in m.hf:
+            words.add(pat.lower().split("/", 1)[0])
+        words.update(o.lower() for o in m.ollama)
+    return _minimal(w for w in words if len(w) >= _MIN_KEYWORD)
+
+
+def _minimal(words: Iterable[str]) -> tuple[bytes, ...]:
+    """Drop every keyword that contains a shorter kept keyword (the shorter one already fires)."""
+    kept: list[str] = []
+    for w in sorted(set(words), key=lambda s: (len(s), s)):
+        if not any(k in w for k in kept):
+            kept.append(w)
+    return tuple(w.encode() for w in kept)
+
+
+def _glob_matchers(globs: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    names = [fnmatch.translate(g.lower()) for g in globs if "/" not in g]
+    paths: list[str] = []
+    for g in globs:
+        if "/" in g:
+            g = g.lower()
+            paths.append(fnmatch.translate(g))
+            if g.startswith("**/"):
+                paths.append(fnmatch.translate(g[3:]))
+    n = re.compile("|".join(names)) if names else None
+    p = re.compile("|".join(paths)) if paths else None
+    return n, p
+
+
+class _Plan:
+    def __init__(self, detectors: Sequence[Detector], catalog: Catalog) -> None:
+        self.detectors = tuple(detectors)
+        self.matchers = [_glob_matchers(d.globs) for d in self.detectors]
+        self.excludes = [_glob_matchers(d.exclude) for d in self.detectors]
+        self.cat_kw = catalog_keywords(catalog)
+        self._rx_cache: dict[tuple[int, ...], re.Pattern[bytes] | None] = {}
+        self._name_cache: dict[str, tuple[int, ...]] = {}
+        self._has_path_globs = any(p is not None for _, p in self.matchers + self.excludes)
+
+    def select(self, ref: FileRef) -> tuple[int, ...]:
+        lp = ref.logical_path.lower()
+        name = lp.rsplit("/", 1)[-1]
+        if not self._has_path_globs:
+            hit = self._name_cache.get(name)
+            if hit is not None:
+                return hit
+        out = tuple(
+            i
+            for i, (n, p) in enumerate(self.matchers)
+            if ((n is not None and n.fullmatch(name)) or (p is not None and p.fullmatch(lp)))
+            and not _hit(self.excludes[i], name, lp)
+        )
+        if not self._has_path_globs and len(self._name_cache) < 100_000:
+            self._name_cache[name] = out
+        return out
+
+    def prefilter(self, idx: tuple[int, ...]) -> re.Pattern[bytes] | None:
+        """One combined regex for this detector set; None when any of them runs unconditionally."""
+        if idx in self._rx_cache:
+            return self._rx_cache[idx]
+        kws: set[bytes] = set()
+        always = False
+        for i in idx:
+            d = self.detectors[i]
+            if not d.keywords and not d.catalog_keywords:
+                always = True
+            kws.update(k.lower() for k in d.keywords)
+            if d.catalog_keywords:
+                kws.update(self.cat_kw)
+        rx = None
+        if not always and kws:
+            rx = re.compile(b"|".join(re.escape(k) for k in sorted(kws, key=len)))
+        self._rx_cache[idx] = rx
+        return rx
+
+
+def _hit(m: tuple[re.Pattern[str] | None, re.Pattern[str] | None], name: str, path: str) -> bool:
+    n, p = m
+    return (n is not None and n.fullmatch(name) is not None) or (
+        p is not None and p.fullmatch(path) is not None
+    )
+
+
+def _is_minified(data: bytes) -> bool:
+    if len(data) <= MINIFIED_LINE:
+        return False
+    start = 0
+    n = len(data)
+    while start < n:
+        end = data.find(b"\n", start)
+        if end < 0:
+            end = n
+        if end - start > MINIFIED_LINE:
+            return True
+        start = end + 1
+    return False
+
+
+def _decode(data: bytes, truncated: bool) -> tuple[str, bool]:
+    """(text, clean): clean is False when the bytes were not valid UTF-8 (replacement characters used)."""
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", "replace")
+        # a multi-byte character cut by the read limit is not an encoding problem
+        clean = truncated and exc.start >= len(data) - 4
+        return text, clean
+
+
+def run_detectors(
+    resolver: Resolver,
+    detectors: Sequence[Detector],
+    catalog: Catalog,
+    *,
+    on_file: Callable[[FileRef], None] | None = None,
+    strict: bool = False,
+) -> DiscoverOutput:
+    """Run ``detectors`` over every file ``resolver`` yields; the resolver's own skips are included."""
+    out = DiscoverOutput()
+    plan = _Plan(detectors, catalog)
+    seen: set[tuple[str, str, str, str, str, int | None]] = set()
+    for ref in resolver.files():
+        out.files_seen += 1
+        if on_file is not None:
+            on_file(ref)
+        idx = plan.select(ref)
+        if not idx:
+            continue
+        dets = [plan.detectors[i] for i in idx]
+        limit = max(d.max_bytes for d in dets)
+        shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
+        try:
+            data = resolver.read_bytes(ref, min(limit, max(ref.size, 0)))
+        except OSError as exc:
+            reason = "permission-denied" if isinstance(exc, PermissionError) else "unreadable"
+            out.skipped.append(Skipped(path=shown, reason=reason, detail=exc.strerror or str(exc)))
+            continue
+        out.bytes_read += len(data)
+        truncated = ref.size > len(data)
+        if b"\x00" in data[:BINARY_SNIFF]:
+            dets = [d for d in dets if not d.text]
+            if not dets:
+                out.skipped.append(Skipped(path=shown, reason="binary", detail="NUL byte in the first 8 KiB"))
+                continue
+        if ref.logical_path.lower().endswith(_JS_EXT) and _is_minified(data):
+            out.skipped.append(
+                Skipped(path=shown, reason="minified", detail=f"a line over {MINIFIED_LINE} chars")
+            )
+            continue
+        rx = plan.prefilter(idx)
+        if rx is not None and rx.search(data.lower()) is None:
+            continue
+        if truncated:
+            out.skipped.append(
+                Skipped(
+                    path=shown, reason="truncated", detail=f"read the first {len(data)} of {ref.size} bytes"
+                )
+            )
+        text, clean = _decode(data, truncated)
+        if not clean:
+            out.skipped.append(
+                Skipped(path=shown, reason="non-utf8", detail="decoded with replacement characters; scanned")
+            )
+        unit = Unit(ref=ref, data=data, text=text, truncated=truncated)
+        out.files_parsed += 1
+        for det in dets:
+            try:
+                found = det.parse(unit, catalog)
+            except UnitSkipped as exc:
+                out.skipped.append(Skipped(path=shown, reason=exc.reason, detail=f"{det.name}: {exc.detail}"))
+                continue
+            except Exception as exc:
+                if strict:
+                    raise DiscoverError(f"{det.name} failed on {shown}: {exc}") from exc
+                out.skipped.append(
+                    Skipped(
+                        path=shown,
+                        reason=f"detector-error: {det.name}",
+                        detail=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+                continue
+            for ev in found:
+                key = (
+                    ev.detector,
+                    ev.kind,
+                    ev.value,
+                    ev.location.path,
+                    ev.location.member or "",
+                    ev.location.line,
+                )
+                if key not in seen:
+                    seen.add(key)
+                    out.evidence.append(ev)
+    out.skipped = resolver.skipped() + out.skipped
+    return out

@@ -1,0 +1,155 @@
+"""The explicit, tagged list of detectors. Nothing registers itself at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .detectors import code, config, docs, manifests, modelfile, notebook, shell
+from .interface import Detector
+
+_MODEL_WORDS = (b"model", b"pretrained", b"ollama", b"vllm", b"gguf", b"snapshot_download", b"hf_hub")
+_SHELL_WORDS = (*_MODEL_WORDS, b"huggingface-cli", b"download", b"install", b"pip", b"npm", b"poetry add")
+_MB = 1024 * 1024
+
+DETECTORS: tuple[Detector, ...] = (
+    Detector(
+        name="python",
+        globs=("*.py", "*.pyi", "*.pyw"),
+        parse=code.parse_python,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "code", "python"}),
+        description="Python imports, framework classes, hosts/base_url, env lookups, model ids in contexts",
+    ),
+    Detector(
+        name="javascript",
+        globs=("*.js", "*.mjs", "*.cjs", "*.jsx", "*.ts", "*.tsx", "*.mts", "*.cts"),
+        exclude=("*.min.js", "*.d.ts"),
+        parse=code.parse_javascript,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "code", "javascript"}),
+        description="JS/TS imports and requires, baseURL hosts, model: values, process.env keys",
+    ),
+    Detector(
+        name="go",
+        globs=("*.go",),
+        parse=code.parse_go,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "code", "go"}),
+        description="Go imports of provider SDKs, hosts, os.Getenv keys, model ids",
+    ),
+    Detector(
+        name="java",
+        globs=("*.java", "*.kt", "*.kts", "*.scala"),
+        parse=code.parse_java,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "code", "java"}),
+        description="Java/Kotlin imports of provider SDKs, hosts, System.getenv keys, model ids",
+    ),
+    Detector(
+        name="shell",
+        globs=("*.sh", "*.bash", "*.zsh", "*.ksh", "Makefile", "makefile", "*.mk", "Justfile", "justfile"),
+        parse=shell.parse_shell,
+        keywords=_SHELL_WORDS,
+        tags=frozenset({"default", "shell"}),
+        description="curl hosts, ollama pull/run, vllm serve, huggingface-cli download, pip/npm installs",
+    ),
+    Detector(
+        name="dockerfile",
+        globs=("Dockerfile", "Dockerfile.*", "*.dockerfile", "Containerfile", "Containerfile.*"),
+        parse=shell.parse_dockerfile,
+        keywords=_SHELL_WORDS,
+        tags=frozenset({"default", "container"}),
+        description="Dockerfile ENV keys, RUN pip install, FROM ollama/vllm images with model arguments",
+    ),
+    Detector(
+        name="yaml-config",
+        globs=("*.yaml", "*.yml"),
+        exclude=("pnpm-lock.yaml",),
+        parse=config.parse_yaml,
+        keywords=_SHELL_WORDS,
+        tags=frozenset({"default", "config", "container"}),
+        description="compose, Kubernetes and Helm values: env keys/values, args, hosts; cassettes -> C",
+    ),
+    Detector(
+        name="json-config",
+        globs=("*.json", "*.jsonc", "*.json5"),
+        exclude=("package.json", "package-lock.json", "npm-shrinkwrap.json", "pipfile.lock", "*.ipynb"),
+        parse=config.parse_json,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "config"}),
+        description='JSON configuration: hosts, "model": values, env keys; cassettes -> C',
+    ),
+    Detector(
+        name="toml-config",
+        globs=("*.toml",),
+        exclude=("pyproject.toml",),
+        parse=config.parse_toml,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "config"}),
+        description="TOML configuration: hosts, model = values, env keys",
+    ),
+    Detector(
+        name="dotenv",
+        globs=(".env", ".env.*", "*.env", "*.env.example", "*.env.sample", ".envrc", "env.example"),
+        parse=config.parse_dotenv,
+        keywords=_MODEL_WORDS,
+        tags=frozenset({"default", "config"}),
+        description=".env files: provider keys, base URLs, *_MODEL values",
+    ),
+    Detector(
+        name="notebook",
+        globs=("*.ipynb",),
+        parse=notebook.parse_notebook,
+        keywords=_SHELL_WORDS,
+        tags=frozenset({"default", "notebook", "python"}),
+        max_bytes=16 * _MB,
+        description="Jupyter code cells (Python + !pip/!ollama lines), markdown cells as mentions",
+    ),
+    Detector(
+        name="modelfile",
+        globs=("Modelfile", "modelfile", "*.modelfile", "Modelfile.*"),
+        parse=modelfile.parse_modelfile,
+        keywords=(b"from", b"adapter"),
+        catalog_keywords=False,
+        tags=frozenset({"default", "container", "model"}),
+        description="Ollama Modelfile FROM/ADAPTER",
+    ),
+    Detector(
+        name="manifest",
+        globs=(
+            "requirements*.txt",
+            "requirements*.in",
+            "constraints*.txt",
+            "pyproject.toml",
+            "Pipfile",
+            "Pipfile.lock",
+            "poetry.lock",
+            "uv.lock",
+            "package.json",
+            "package-lock.json",
+            "npm-shrinkwrap.json",
+            "pnpm-lock.yaml",
+            "go.mod",
+        ),
+        parse=manifests.parse_manifest,
+        tags=frozenset({"default", "manifest"}),
+        max_bytes=64 * _MB,
+        description="Dependency manifests and lock files -> package-dependency",
+    ),
+    Detector(
+        name="docs",
+        globs=("*.md", "*.markdown", "*.mdx", "*.rst", "*.adoc", "**/docs/*.txt"),
+        exclude=("requirements*.txt", "constraints*.txt", "LICENSE*", "license*"),
+        parse=docs.parse_docs,
+        tags=frozenset({"default", "docs"}),
+        description="Documentation: hosts, env keys, model ids as mentions (C)",
+    ),
+)
+
+
+def select(tags: Iterable[str] | None = None) -> tuple[Detector, ...]:
+    """Detectors carrying any of ``tags`` (all detectors when ``tags`` is None or empty)."""
+    wanted = frozenset(tags or ())
+    if not wanted:
+        return DETECTORS
+    return tuple(d for d in DETECTORS if d.tags & wanted)
