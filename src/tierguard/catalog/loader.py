@@ -33,6 +33,9 @@ class ProducerEntry(Entry):
     aliases: tuple[str, ...] = ()
     hf_orgs: tuple[str, ...] = ()
     parent: str | None = None  # parent organisation id, if any
+    # display name of the organisation's hosted API, used to name service assets (env keys, classes,
+    # router prefixes), e.g. "DeepSeek API", "Amazon Bedrock"
+    service: str = ""
 
 
 class EndpointEntry(Entry):
@@ -59,6 +62,9 @@ class ClassEntry(Entry):
     language: Literal["python", "javascript", "any"] = "any"
     # models a class uses by default when none is given (e.g. FastEmbedEmbeddings -> BAAI/bge-small-en-v1.5)
     default_model: str | None = None
+    # hosted-api: the class calls the producer's hosted API; self-hosted: it runs/loads a model locally (or
+    # talks to a self-deployed model server), so only its model counts
+    use_mode: Literal["hosted-api", "self-hosted"] = "hosted-api"
 
 
 class RouterPrefixEntry(Entry):
@@ -67,6 +73,13 @@ class RouterPrefixEntry(Entry):
     producer: str  # whose model the prefix names
     operator: str | None = None  # who operates the endpoint the prefix routes to (None = the router's own)
     jurisdiction: str | None = None
+    # cross-region inference profile prefixes (Bedrock "us.", "eu.", "apac."): the loader adds one entry per
+    # region, e.g. "deepseek." + ("us.",) -> "deepseek." and "us.deepseek."
+    cross_region: tuple[str, ...] = ()
+    # the prefix only names the route (e.g. LiteLLM "openrouter/", "bedrock/"): the rest is another model ID,
+    # matched again (with ``inner_router``'s prefixes first when set)
+    passthrough: bool = False
+    inner_router: str | None = None
 
 
 class EnvKeyEntry(Entry):
@@ -90,6 +103,8 @@ class ModelFamilyEntry(Entry):
     hf: tuple[str, ...] = ()
     # Ollama library names (the part before ':' and after any namespace '/')
     ollama: tuple[str, ...] = ()
+    # glob patterns on the bare ID after a router prefix only (Bedrock "deepseek.r1-v1:0" -> "r1-v1")
+    router_ids: tuple[str, ...] = ()
     # names that are short or common words: match only in a model context (never as free text)
     context_only: bool = False
     lineage: tuple[LineageDefault, ...] = ()
@@ -120,7 +135,8 @@ class ModelMatch:
     producer: ProducerEntry
     normalized: str  # the bare name that matched
     via: Literal["hf-id", "hf-org", "name", "ollama", "router-prefix"]
-    router: RouterPrefixEntry | None = None
+    router: RouterPrefixEntry | None = None  # the outermost router prefix (it decides the service operator)
+    routers: tuple[RouterPrefixEntry, ...] = ()  # every router prefix stripped, outermost first
 
 
 _TAG = re.compile(r":[A-Za-z0-9._-]+$")
@@ -129,6 +145,18 @@ _TAG = re.compile(r":[A-Za-z0-9._-]+$")
 def _glob_re(patterns: Iterable[str]) -> re.Pattern[str] | None:
     pats = [fnmatch.translate(p.lower()) for p in patterns]
     return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+
+
+SECTIONS: tuple[str, ...] = (
+    "producers",
+    "endpoints",
+    "packages",
+    "classes",
+    "router_prefixes",
+    "env_keys",
+    "models",
+    "traps",
+)
 
 
 class Catalog:
@@ -157,13 +185,22 @@ class Catalog:
             self.endpoints.extend(f.endpoints)
             self.packages.extend(f.packages)
             for c in f.classes:
+                if c.name in self.classes:
+                    raise CatalogError(f"catalog: duplicate class {c.name!r}")
                 self.classes[c.name] = c
-            self.router_prefixes.extend(f.router_prefixes)
+            for r in f.router_prefixes:
+                self.router_prefixes.append(r)
+                for region in r.cross_region:
+                    regional = r.model_copy(update={"prefix": region + r.prefix, "cross_region": ()})
+                    self.router_prefixes.append(regional)
             for k in f.env_keys:
+                if k.name.upper() in self.env_keys:
+                    raise CatalogError(f"catalog: duplicate env key {k.name!r}")
                 self.env_keys[k.name.upper()] = k
             self.models.extend(f.models)
             self.traps.extend(f.traps)
         self._check_refs()
+        self._check_unique()
         self._index()
 
     # -- integrity -------------------------------------------------------------------------------------
@@ -190,28 +227,48 @@ class Catalog:
             for ld in m.lineage:
                 need(ld.base_producer, f"model family {m.id} lineage")
 
+    def _check_unique(self) -> None:
+        def once(keys: Iterable[str], what: str) -> None:
+            seen: set[str] = set()
+            for k in keys:
+                if k in seen:
+                    raise CatalogError(f"catalog: duplicate {what} {k!r}")
+                seen.add(k)
+
+        once((f"{e.host.lower()}{e.path_prefix}" for e in self.endpoints), "endpoint")
+        once((f"{p.ecosystem}:{_norm_pkg(p.ecosystem, p.name)}" for p in self.packages), "package")
+        once((f"{r.router}:{r.prefix.lower()}" for r in self.router_prefixes), "router prefix")
+        once((m.id for m in self.models), "model family")
+        once((o.lower() for p in self.producers.values() for o in p.hf_orgs), "HF organisation")
+
     def _index(self) -> None:
         self._exact_hosts: dict[str, list[EndpointEntry]] = {}
-        self._suffix_hosts: list[tuple[str, EndpointEntry]] = []
+        self._wild_hosts: list[tuple[re.Pattern[str], EndpointEntry]] = []
         for e in self.endpoints:
             h = e.host.lower()
-            if h.startswith("*."):
-                self._suffix_hosts.append((h[1:], e))
+            if "*" in h:
+                # "*" stands for one or more DNS labels (or part of a label: "*-aiplatform.googleapis.com")
+                rx = re.escape(h).replace(r"\*", r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+                self._wild_hosts.append((re.compile(rx), e))
             else:
                 self._exact_hosts.setdefault(h, []).append(e)
         self._pkg: dict[tuple[str, str], PackageEntry] = {
             (p.ecosystem, _norm_pkg(p.ecosystem, p.name)): p for p in self.packages
         }
+        # longest import prefix first; a dedicated package before an umbrella one with the same import
         self._imports: list[tuple[str, PackageEntry]] = sorted(
-            ((imp, p) for p in self.packages for imp in p.imports), key=lambda t: -len(t[0])
+            ((imp, p) for p in self.packages for imp in p.imports),
+            key=lambda t: (-len(t[0]), t[1].requires_module is not None, t[1].name),
         )
         self._hf_orgs: dict[str, ProducerEntry] = {
             o.lower(): p for p in self.producers.values() for o in p.hf_orgs
         }
         self._fam_name = [(m, _glob_re(m.names)) for m in self.models]
         self._fam_hf = [(m, _glob_re(m.hf)) for m in self.models]
+        self._fam_router = [(m, _glob_re(m.router_ids)) for m in self.models]
         self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
-        self._prefixes = sorted(self.router_prefixes, key=lambda r: -len(r.prefix))
+        self._families: dict[str, ModelFamilyEntry] = {m.id: m for m in self.models}
+        self._prefixes = sorted(self.router_prefixes, key=lambda r: (-len(r.prefix), r.router))
 
     # -- lookups ---------------------------------------------------------------------------------------
     def producer(self, pid: str) -> ProducerEntry:
@@ -220,29 +277,53 @@ class Catalog:
         except KeyError:
             raise CatalogError(f"catalog: unknown producer {pid!r}") from None
 
+    def service_name(self, pid: str) -> str:
+        """The display name of a producer's hosted API (``service`` or "<name> API")."""
+        p = self.producer(pid)
+        return p.service or f"{p.name} API"
+
     def match_host(self, host: str, path: str = "") -> EndpointEntry | None:
-        """The endpoint entry for a host (and URL path, for path-specific entries), or None."""
-        h = host.lower().rstrip(".")
+        """The endpoint entry for a host (and URL path, for path-specific entries), or None.
+
+        Exact hosts win over wildcard ones; among candidates the longest matching path prefix wins."""
+        h = host.lower().strip().rstrip(".")
+        if not h or len(h) > 253:
+            return None
         cands = list(self._exact_hosts.get(h, ()))
-        cands += [e for suf, e in self._suffix_hosts if h.endswith(suf)]
+        if not cands:
+            cands = [e for rx, e in self._wild_hosts if rx.fullmatch(h)]
         if not cands:
             return None
-        # prefer the entry with the longest matching path prefix
         cands.sort(key=lambda e: -len(e.path_prefix))
         for e in cands:
-            if not e.path_prefix or path.startswith(e.path_prefix):
+            if not e.path_prefix or path == e.path_prefix or path.startswith(e.path_prefix.rstrip("/") + "/"):
                 return e
         return None
 
     def match_package(self, ecosystem: str, name: str) -> PackageEntry | None:
-        return self._pkg.get((ecosystem, _norm_pkg(ecosystem, name)))
+        """The package entry for a declared dependency. Extras are ignored (``volcengine-python-sdk[ark]``).
+        Umbrella packages (``requires_module``) are returned too: see :meth:`package_counts`."""
+        base = name.strip().split("[", 1)[0].strip()
+        return self._pkg.get((ecosystem, _norm_pkg(ecosystem, base)))
 
     def match_import(self, module: str) -> PackageEntry | None:
-        """The package for an imported module path (longest import prefix wins)."""
+        """The package for an imported module path (longest import prefix wins). An umbrella package with
+        ``requires_module`` matches only when that module is a component of the path
+        (``tencentcloud.hunyuan.v20230901`` yes, ``tencentcloud.cvm`` no)."""
         for imp, p in self._imports:
             if module == imp or module.startswith(imp + ".") or module.startswith(imp + "/"):
+                if p.requires_module is not None and not _has_component(module, p.requires_module):
+                    continue
                 return p
         return None
+
+    @staticmethod
+    def package_counts(entry: PackageEntry, modules: Iterable[str]) -> bool:
+        """Whether a package counts as an AI SDK given the modules seen imported alongside it: always, unless
+        it is an umbrella SDK whose ``requires_module`` none of ``modules`` names."""
+        if entry.requires_module is None:
+            return True
+        return any(_has_component(m, entry.requires_module) for m in modules)
 
     def match_class(self, name: str) -> ClassEntry | None:
         return self.classes.get(name)
@@ -250,28 +331,65 @@ class Catalog:
     def match_env_key(self, key: str) -> EnvKeyEntry | None:
         return self.env_keys.get(key.upper())
 
-    def match_model(self, ref: str, *, in_model_context: bool = True) -> ModelMatch | None:
+    def match_model(
+        self, ref: str, *, in_model_context: bool = True, router: str | None = None
+    ) -> ModelMatch | None:
         """Match a model reference: API ID, HF ``org/name``, Ollama ``name:tag`` or ``ns/name:tag``, or a
         router-prefixed ID (``deepseek/deepseek-chat``, ``us.deepseek.r1-v1:0``, ``openrouter/qwen/...``).
 
         ``in_model_context`` is False for free text: families marked ``context_only`` then never match.
+        ``router`` (e.g. "litellm", "openrouter", "bedrock") says which router the ID was passed to: only that
+        router's prefixes apply first. Without it, an ``org/`` that is a Hugging Face organisation
+        (``Qwen/...``) is read as an HF ID, not as an OpenRouter slug.
         """
         raw = ref.strip().strip("\"'")
         if not raw or len(raw) > 200:
             return None
-        low = raw.lower()
-        router: RouterPrefixEntry | None = None
-        for r in self._prefixes:
-            if low.startswith(r.prefix.lower()):
-                router = r
+        chain: list[RouterPrefixEntry] = []
+        want = router
+        rest = raw
+        for _ in range(3):
+            r = self._router_prefix(rest, want)
+            if r is None:
                 break
+            chain.append(r)
+            rest = rest[len(r.prefix) :]
+            if not r.passthrough:
+                break
+            want = r.inner_router
+        if not chain:
+            return self._match_bare(raw, in_model_context)
+        outer = chain[0]
+        last = chain[-1]
+        m = self._match_routed(rest, in_model_context)
+        if m is not None:
+            return ModelMatch(m.family, m.producer, m.normalized, "router-prefix", outer, tuple(chain))
+        if last.passthrough:
+            return None
+        bare = _TAG.sub("", rest.lower())
+        return ModelMatch(None, self.producers[last.producer], bare, "router-prefix", outer, tuple(chain))
+
+    def _router_prefix(self, ref: str, router: str | None) -> RouterPrefixEntry | None:
+        low = ref.lower()
+        if router is None and "/" in low:
+            org = low.split("/", 1)[0]
+            if org in self._hf_orgs:
+                return None
+        for r in self._prefixes:
+            if router is not None and r.router != router:
+                continue
+            if low.startswith(r.prefix.lower()) and len(low) > len(r.prefix):
+                return r
         if router is not None:
-            bare_full = raw[len(router.prefix) :]
-            m = self._match_bare(bare_full, in_model_context)
-            if m is not None:
-                return ModelMatch(m.family, m.producer, m.normalized, "router-prefix", router)
-            return ModelMatch(None, self.producers[router.producer], bare_full.lower(), "router-prefix", router)
-        return self._match_bare(raw, in_model_context)
+            return self._router_prefix(ref, None)
+        return None
+
+    def _match_routed(self, rest: str, in_model_context: bool) -> ModelMatch | None:
+        low = _TAG.sub("", rest.lower())
+        for fam, rx in self._fam_router:
+            if rx is not None and rx.fullmatch(low):
+                return ModelMatch(fam, self.producers[fam.producer], low, "name")
+        return self._match_bare(rest, in_model_context)
 
     def _match_bare(self, raw: str, in_model_context: bool) -> ModelMatch | None:
         low = _TAG.sub("", raw.lower())
@@ -283,6 +401,8 @@ class Catalog:
                     return ModelMatch(fam, self.producers[fam.producer], f"{org}/{name}", "hf-id")
             if org in self._hf_orgs:
                 fam = self._family_by_name(name, True)
+                if fam is not None and fam.producer != self._hf_orgs[org].id:
+                    fam = None  # e.g. "deepseek-ai/..." names are never another producer's family
                 return ModelMatch(fam, self._hf_orgs[org], f"{org}/{name}", "hf-org")
             # community namespace (ollama "someone/bge-large-zh-v1.5"): match the part after the slash
             fam = self._family_by_name(name, in_model_context)
@@ -310,31 +430,70 @@ class Catalog:
         return None
 
     def family(self, fid: str) -> ModelFamilyEntry | None:
-        for m in self.models:
-            if m.id == fid:
-                return m
+        return self._families.get(fid)
+
+    def router_prefix(self, key: str) -> RouterPrefixEntry | None:
+        """The router prefix entry for a ``"<router>:<prefix>"`` key (as in Evidence refs["router"])."""
+        router, sep, prefix = key.partition(":")
+        if not sep:
+            return None
+        for r in self.router_prefixes:
+            if r.router == router and r.prefix.lower() == prefix.lower():
+                return r
         return None
+
+    def trap(self, term: str) -> TrapEntry | None:
+        """The trap entry for a term (case-insensitive), if the term is a known false positive."""
+        t = term.strip().lower()
+        for tr in self.traps:
+            if tr.term.lower() == t:
+                return tr
+        return None
+
+    def sections(self) -> dict[str, list[Entry]]:
+        """Every section by name (see :data:`SECTIONS`), entries in catalog order."""
+        return {
+            "producers": list(self.producers.values()),
+            "endpoints": list(self.endpoints),
+            "packages": list(self.packages),
+            "classes": list(self.classes.values()),
+            "router_prefixes": list(self.router_prefixes),
+            "env_keys": list(self.env_keys.values()),
+            "models": list(self.models),
+            "traps": list(self.traps),
+        }
 
     def search(self, text: str) -> list[tuple[str, Entry]]:
         """Entries whose identifying fields contain ``text`` (case-insensitive): (section, entry) pairs."""
         t = text.lower()
         out: list[tuple[str, Entry]] = []
-        sections: list[tuple[str, Iterable[Entry]]] = [
-            ("producers", self.producers.values()),
-            ("endpoints", self.endpoints),
-            ("packages", self.packages),
-            ("classes", self.classes.values()),
-            ("router_prefixes", self.router_prefixes),
-            ("env_keys", self.env_keys.values()),
-            ("models", self.models),
-            ("traps", self.traps),
-        ]
-        for section, entries in sections:
+        for section, entries in self.sections().items():
             for e in entries:
                 blob = " ".join(str(v) for v in e.model_dump(exclude={"sources"}).values()).lower()
                 if t in blob:
                     out.append((section, e))
         return out
+
+
+def entry_key(section: str, entry: Entry) -> str:
+    """The identifying key of an entry in its section (host, ecosystem:name, router:prefix, id ...)."""
+    if isinstance(entry, ProducerEntry | ModelFamilyEntry):
+        return entry.id
+    if isinstance(entry, EndpointEntry):
+        return entry.host + entry.path_prefix
+    if isinstance(entry, PackageEntry):
+        return f"{entry.ecosystem}:{entry.name}"
+    if isinstance(entry, ClassEntry | EnvKeyEntry):
+        return entry.name
+    if isinstance(entry, RouterPrefixEntry):
+        return f"{entry.router}:{entry.prefix}"
+    if isinstance(entry, TrapEntry):
+        return entry.term
+    return section
+
+
+def _has_component(module: str, component: str) -> bool:
+    return component.lower() in re.split(r"[./:]", module.lower())
 
 
 def _norm_pkg(ecosystem: str, name: str) -> str:
