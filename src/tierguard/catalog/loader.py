@@ -103,6 +103,8 @@ class ModelFamilyEntry(Entry):
     hf: tuple[str, ...] = ()
     # Ollama library names (the part before ':' and after any namespace '/')
     ollama: tuple[str, ...] = ()
+    # Ollama tags that are really another family, e.g. deepseek-r1 "70b" -> deepseek-r1-distill-llama-70b
+    ollama_tags: dict[str, str] = Field(default_factory=dict)
     # glob patterns on the bare ID after a router prefix only (Bedrock "deepseek.r1-v1:0" -> "r1-v1")
     router_ids: tuple[str, ...] = ()
     # names that are short or common words: match only in a model context (never as free text)
@@ -224,6 +226,9 @@ class Catalog:
             need(k.producer, f"env key {k.name}")
         for m in self.models:
             need(m.producer, f"model family {m.id}")
+            for fid in m.ollama_tags.values():
+                if fid not in {x.id for x in self.models}:
+                    raise CatalogError(f"catalog: model family {m.id} ollama_tags: unknown family {fid!r}")
             for ld in m.lineage:
                 need(ld.base_producer, f"model family {m.id} lineage")
 
@@ -396,23 +401,27 @@ class Catalog:
         if "/" in low:
             org, _, name = low.rpartition("/")
             org = org.rsplit("/", 1)[-1]
-            for fam, rx in self._fam_hf:
+            for hf_fam, rx in self._fam_hf:
                 if rx is not None and rx.fullmatch(f"{org}/{name}"):
-                    return ModelMatch(fam, self.producers[fam.producer], f"{org}/{name}", "hf-id")
+                    return ModelMatch(hf_fam, self.producers[hf_fam.producer], f"{org}/{name}", "hf-id")
             if org in self._hf_orgs:
-                fam = self._family_by_name(name, True)
-                if fam is not None and fam.producer != self._hf_orgs[org].id:
-                    fam = None  # e.g. "deepseek-ai/..." names are never another producer's family
-                return ModelMatch(fam, self._hf_orgs[org], f"{org}/{name}", "hf-org")
+                org_fam = self._family_by_name(name, True)
+                if org_fam is not None and org_fam.producer != self._hf_orgs[org].id:
+                    org_fam = None  # e.g. "deepseek-ai/..." names are never another producer's family
+                return ModelMatch(org_fam, self._hf_orgs[org], f"{org}/{name}", "hf-org")
             # community namespace (ollama "someone/bge-large-zh-v1.5"): match the part after the slash
-            fam = self._family_by_name(name, in_model_context)
-            if fam is not None:
-                return ModelMatch(fam, self.producers[fam.producer], name, "name")
+            ns_fam = self._family_by_name(name, in_model_context)
+            if ns_fam is not None:
+                return ModelMatch(ns_fam, self.producers[ns_fam.producer], name, "name")
             return None
         if raw.lower() != low:  # had an ollama-style :tag
-            fam = self._fam_ollama.get(low)
-            if fam is not None:
-                return ModelMatch(fam, self.producers[fam.producer], low, "ollama")
+            tag_fam = self._fam_ollama.get(low)
+            if tag_fam is not None:
+                tag = raw.lower()[len(low) + 1 :]
+                sub = self._families.get(tag_fam.ollama_tags.get(tag, ""))
+                if sub is not None:
+                    tag_fam = sub
+                return ModelMatch(tag_fam, self.producers[tag_fam.producer], low, "ollama")
         fam = self._family_by_name(low, in_model_context)
         if fam is not None:
             return ModelMatch(fam, self.producers[fam.producer], low, "name")
@@ -424,9 +433,9 @@ class Catalog:
                 if fam.context_only and not in_model_context:
                     continue
                 return fam
-        fam = self._fam_ollama.get(name)
-        if fam is not None and (in_model_context or not fam.context_only):
-            return fam
+        ofam = self._fam_ollama.get(name)
+        if ofam is not None and (in_model_context or not ofam.context_only):
+            return ofam
         return None
 
     def family(self, fid: str) -> ModelFamilyEntry | None:
