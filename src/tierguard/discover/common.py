@@ -51,9 +51,10 @@ MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"""(?:^|[\s"'`\[,])-hf\s+""" + _V, re.M), "llama.cpp -hf", "self-hosted"),
     (
         re.compile(
-            r"""\b(?:model|model_name|model_id|modelId|modelName|modelID|llm_model|embedding_model|"""
+            r"""(?:\.(?:model|modelId|modelName|withModel|setModel)\s*\(\s*(?=["'`])|"""
+            r"""\b(?:[Mm]odel|model_name|model_id|modelId|modelName|modelID|llm_model|embedding_model|"""
             r"""embed_model|model_path|repo_id|deployment_name|MODEL|MODEL_NAME|MODEL_ID|[A-Z0-9_]+_MODEL"""
-            r"""(?:_NAME|_ID)?)["']?\s*(?::=|=|:)\s*(?:os\.getenv\([^,)]*,\s*)?""" + _V
+            r"""(?:_NAME|_ID)?)["']?\s*(?::=|=|:)\s*(?:os\.getenv\([^,)]*,\s*)?)""" + _V
         ),
         "model= kwarg",
         "unknown",

@@ -17,9 +17,16 @@ _WORD = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,80}(?:/[\w.-]{2,100})?)")
 
 def parse_docs(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
     c = Collector(unit, "docs", unit.text, mention="docs")
+    scan_prose(c, catalog)
+    return c.out
+
+
+def scan_prose(c: Collector, catalog: Catalog) -> None:
+    """Hosts, env keys, classes and model ids (quoted or in free text) of prose; the collector should be a
+    mention collector. Short, context-only names never match free text."""
     scan_common(c, catalog, "any")
-    done = {(e.location.line, e.value.lower()) for e in c.out}
-    for mo in _WORD.finditer(unit.text):
+    done = {(e.location.line - c.line_offset, e.value.lower()) for e in c.out}
+    for mo in _WORD.finditer(c.text):
         v = mo.group(1).rstrip(".-")
         line = c.lines.line(mo.start(1))
         if (line, v.lower()) in done:
@@ -29,4 +36,3 @@ def parse_docs(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
             continue
         done.add((line, v.lower()))
         c.add("model-ref", v, "C", mo.start(1), model_refs(m), {"use_mode": "unknown"})
-    return c.out

@@ -13,6 +13,7 @@ from tierguard.model import Evidence
 from ..common import Collector, pair_endpoints, scan_common
 from ..interface import Unit, UnitSkipped
 from .code import python_imports
+from .docs import scan_prose
 from .shell import install_lines
 
 
@@ -48,6 +49,6 @@ def parse_notebook(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
             install_lines(c, catalog, "notebook ")
             scan_common(c, catalog, "python")
         elif ctype == "markdown":
-            scan_common(c, catalog, "any")
+            scan_prose(c, catalog)
         out.extend(pair_endpoints(c.out))
     return out

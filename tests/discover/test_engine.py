@@ -1,0 +1,163 @@
+"""Engine behaviour: prefilter, single read, failure isolation, bad input (binary, non-UTF-8, huge...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tierguard.catalog import Catalog
+from tierguard.discover.engine import catalog_keywords, run_detectors
+from tierguard.discover.interface import Detector, Unit
+from tierguard.discover.registry import DETECTORS, select
+from tierguard.errors import DiscoverError
+from tierguard.model import Evidence, Location, Skipped
+from tierguard.targets.directory import DirectoryResolver
+from tierguard.targets.interface import FileRef
+from tierguard.targets.memory import MemoryResolver
+
+from .conftest import scan
+
+
+class CountingResolver(MemoryResolver):
+    def __init__(self, files: dict[str, bytes | str], fail: frozenset[str] = frozenset()) -> None:
+        super().__init__(files)
+        self.reads: list[tuple[str, int]] = []
+        self.fail = fail
+
+    def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
+        self.reads.append((ref.path, limit))
+        if ref.path in self.fail:
+            raise PermissionError(13, "Permission denied", ref.path)
+        return super().read_bytes(ref, limit, offset)
+
+
+def test_keywords_come_from_the_catalog(tcat: Catalog) -> None:
+    kws = set(catalog_keywords(tcat))
+    # hosts/packages/env keys/hf orgs collapse onto their shortest covering stem
+    assert {b"deepseek", b"dashscope", b"zhipuai", b"baai", b"qwen", b"moonshot"} <= kws
+    assert b"api.deepseek.com" not in kws  # covered by b"deepseek"
+    assert all(len(k) >= 3 for k in kws)
+
+
+def test_files_matching_no_glob_are_not_read(tcat: Catalog) -> None:
+    r = CountingResolver({"a.py": "import dashscope\n", "image.png": b"\x89PNG deepseek", "data.bin": b"x"})
+    out = run_detectors(r, DETECTORS, tcat)
+    assert [p for p, _ in r.reads] == ["a.py"]
+    assert out.files_seen == 3 and out.files_parsed == 1
+    assert out.bytes_read == len("import dashscope\n")
+
+
+def test_each_file_is_read_once_bounded_by_size(tcat: Catalog) -> None:
+    content = "RUN pip install dashscope\nENV DASHSCOPE_API_KEY=x\n"
+    r = CountingResolver({"Dockerfile": content})
+    run_detectors(r, DETECTORS, tcat)
+    assert r.reads == [("Dockerfile", len(content))]
+
+
+def test_prefilter_skips_parse(tcat: Catalog) -> None:
+    calls: list[str] = []
+
+    def parse(unit: Unit, cat: Catalog) -> list[Evidence]:
+        calls.append(unit.ref.path)
+        return []
+
+    det = Detector(name="t", globs=("*.txt",), parse=parse, keywords=(b"needle",), catalog_keywords=False)
+    run_detectors(MemoryResolver({"a.txt": "hay", "b.txt": "a NEEDLE here"}), [det], tcat)
+    assert calls == ["b.txt"]
+
+
+def test_detector_error_is_isolated_and_strict_reraises(tcat: Catalog) -> None:
+    def boom(unit: Unit, cat: Catalog) -> list[Evidence]:
+        raise ValueError("bad parser")
+
+    def ok(unit: Unit, cat: Catalog) -> list[Evidence]:
+        return [
+            Evidence(
+                detector="ok", kind="mention", value="x", strength="C", location=Location(path=unit.ref.path)
+            )
+        ]
+
+    dets = [
+        Detector(name="boom", globs=("*.txt",), parse=boom, catalog_keywords=False),
+        Detector(name="ok", globs=("*.txt",), parse=ok, catalog_keywords=False),
+    ]
+    r = MemoryResolver({"a.txt": "1", "b.txt": "2"})
+    out = run_detectors(r, dets, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [
+        ("a.txt", "detector-error: boom"),
+        ("b.txt", "detector-error: boom"),
+    ]
+    assert [e.location.path for e in out.evidence] == ["a.txt", "b.txt"]
+    with pytest.raises(DiscoverError, match="boom failed on a.txt"):
+        run_detectors(r, dets, tcat, strict=True)
+
+
+def test_binary_file_is_skipped_for_text_detectors(tcat: Catalog) -> None:
+    out = scan({"weights.py": b"\x00\x00import dashscope\n", "ok.py": "import dashscope\n"}, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [("weights.py", "binary")]
+    assert [e.location.path for e in out.evidence] == ["ok.py"]
+
+
+def test_non_utf8_file_is_decoded_with_replacement(tcat: Catalog) -> None:
+    data = "# caf\xe9\n".encode("latin-1") + b'c = OpenAI(base_url="https://api.deepseek.com")\n'
+    out = scan({"legacy.py": data}, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [("legacy.py", "non-utf8")]
+    assert [(e.kind, e.value, e.location.line) for e in out.evidence] == [("endpoint", "api.deepseek.com", 2)]
+
+
+def test_huge_single_line_file_is_read_bounded(tcat: Catalog, tmp_path: Path) -> None:
+    big = tmp_path / "bundle.json"
+    with open(big, "wb") as fh:
+        fh.write(b'{"model": "deepseek-chat", "pad": "')
+        fh.write(b"a" * (20 * 1024 * 1024))
+        fh.write(b'"}')
+    r = DirectoryResolver(tmp_path)
+    out = run_detectors(r, DETECTORS, tcat)
+    assert out.bytes_read == 4 * 1024 * 1024
+    assert [(s.path, s.reason) for s in out.skipped] == [("bundle.json", "truncated")]
+    (ev,) = out.evidence
+    assert (ev.value, ev.location.line) == ("deepseek-chat", 1) and len(ev.excerpt) <= 200
+
+
+def test_minified_js_by_long_line(tcat: Catalog) -> None:
+    line = "var a=1;" * 1000 + 'fetch("https://api.deepseek.com")'
+    out = scan({"bundle.js": line, "app.js": 'fetch("https://api.deepseek.com")\n'}, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [("bundle.js", "minified")]
+    assert [e.location.path for e in out.evidence] == ["app.js"]
+
+
+def test_unreadable_file_is_recorded(tcat: Catalog) -> None:
+    r = CountingResolver(
+        {"secret.py": "import dashscope\n", "ok.py": "import dashscope\n"}, fail=frozenset({"secret.py"})
+    )
+    out = run_detectors(r, DETECTORS, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [("secret.py", "permission-denied")]
+    assert [e.location.path for e in out.evidence] == ["ok.py"]
+
+
+def test_resolver_skips_are_included(tcat: Catalog) -> None:
+    class R(MemoryResolver):
+        def skipped(self) -> list[Skipped]:
+            return [Skipped(path="x", reason="symlink-loop")]
+
+        def files(self) -> Iterator[FileRef]:
+            yield from super().files()
+
+    out = run_detectors(R({"a.py": "x = 1\n"}), DETECTORS, tcat)
+    assert [(s.path, s.reason) for s in out.skipped] == [("x", "symlink-loop")]
+
+
+def test_on_file_callback_sees_every_file(tcat: Catalog) -> None:
+    seen: list[str] = []
+    scan({"a.py": "1", "b.txt": "2"}, tcat, on_file=lambda ref: seen.append(ref.path))
+    assert seen == ["a.py", "b.txt"]
+
+
+def test_registry_select_by_tag() -> None:
+    names = {d.name for d in select(["manifest"])}
+    assert names == {"manifest"}
+    assert {d.name for d in select(["code"])} == {"python", "javascript", "go", "java"}
+    assert select(None) == DETECTORS
+    assert len({d.name for d in DETECTORS}) == len(DETECTORS)
