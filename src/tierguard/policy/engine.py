@@ -1,0 +1,435 @@
+"""Policy evaluation: a pure function of (assets, findings, inspections, context, packs, waivers).
+
+Speed: the rules that apply to the context are chosen once (scope, tier framework, effective and sunset
+dates); each asset is reduced to a small tuple of provenance features (kind, use mode, producer ids and
+jurisdictions, service and lineage jurisdictions, evidence strength, worst finding, inspection outcomes), and
+the matches for one feature tuple are computed once and shared by every asset with the same features.
+The engine names no producer and no country: all of that is pack data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from tierguard.errors import PolicyError
+from tierguard.model import (
+    SEVERITY_ORDER,
+    STRENGTH_ORDER,
+    VERDICT_ORDER,
+    Asset,
+    Citation,
+    Context,
+    Decision,
+    Finding,
+    Inspection,
+    RuleInfo,
+    RuleMatch,
+    Verdict,
+    Waiver,
+)
+from tierguard.policy.schema import Framework, Match, Pack, Rule
+
+EQUIPMENT_KINDS = frozenset({"hardware-device", "operating-system"})
+NO_EQUIPMENT_NOTE = "no equipment inventory supplied"
+
+
+def parse_day(value: str, *, end: bool = False) -> dt.date:
+    """An ISO date; ``YYYY-MM`` means the first (or, with ``end``, the last) day of that month."""
+    try:
+        if len(value) == 7:
+            first = dt.date.fromisoformat(value + "-01")
+            if not end:
+                return first
+            nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise PolicyError(f"invalid date {value!r}: expected YYYY-MM-DD") from exc
+
+
+def evaluation_day(context: Context, today: dt.date | None) -> dt.date:
+    if context.date:
+        return parse_day(context.date)
+    return today or dt.date.today()
+
+
+def citation(rule: Rule) -> Citation:
+    return Citation(instrument=rule.instrument, date=rule.date, url=rule.url, verify=rule.verify)
+
+
+# ---------------------------------------------------------------------------------------------- features
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    kind: str
+    use_mode: str
+    producer_ids: frozenset[str]
+    producer_jurs: frozenset[str]
+    service_jur: str | None
+    lineage_jurs: frozenset[str]
+    strength: int
+    worst_finding: int  # -1 when no finding is linked
+    inspections: frozenset[str]
+
+    @property
+    def all_jurs(self) -> frozenset[str]:
+        out = self.producer_jurs | self.lineage_jurs
+        return out | {self.service_jur} if self.service_jur else out
+
+
+def _inspection_index(inspections: Iterable[Inspection]) -> dict[str, frozenset[str]]:
+    idx: dict[str, set[str]] = {}
+    for ins in inspections:
+        idx.setdefault(ins.location.path, set()).add(ins.status)
+    return {k: frozenset(v) for k, v in idx.items()}
+
+
+def _finding_index(findings: Iterable[Finding]) -> dict[str, int]:
+    idx: dict[str, int] = {}
+    for f in findings:
+        if f.asset_id is not None:
+            sev = SEVERITY_ORDER[f.severity]
+            if sev > idx.get(f.asset_id, -1):
+                idx[f.asset_id] = sev
+    return idx
+
+
+def features(
+    asset: Asset,
+    asset_id: str,
+    worst_finding: Mapping[str, int],
+    inspections: Mapping[str, frozenset[str]],
+) -> Features:
+    prov = asset.provenance
+    ids = {p.id for p in prov.producers}
+    jurs = {p.jurisdiction for p in prov.producers}
+    service = prov.service_jurisdiction
+    if service is None and prov.service_operator is not None:
+        service = prov.service_operator.jurisdiction
+    lineage = frozenset(e.base_producer.jurisdiction for e in prov.lineage if e.base_producer is not None)
+    statuses: frozenset[str] = frozenset()
+    if inspections:
+        paths = {ev.location.path for ev in asset.evidence}
+        p = asset.attributes.get("path")
+        if p:
+            paths.add(p)
+        acc: set[str] = set()
+        for path in paths:
+            acc |= inspections.get(path, frozenset())
+        statuses = frozenset(acc)
+    return Features(
+        kind=asset.kind,
+        use_mode=asset.use_mode,
+        producer_ids=frozenset(ids),
+        producer_jurs=frozenset(jurs),
+        service_jur=service,
+        lineage_jurs=lineage,
+        strength=STRENGTH_ORDER[asset.strength],
+        worst_finding=worst_finding.get(asset_id, -1),
+        inspections=statuses,
+    )
+
+
+# ---------------------------------------------------------------------------------------------- scope
+
+
+def frameworks_of(packs: Sequence[Pack]) -> dict[str, Framework]:
+    out: dict[str, Framework] = {}
+    for p in packs:
+        for fw in p.frameworks:
+            out[fw.id] = fw
+    return out
+
+
+def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework], day: dt.date) -> str | None:
+    """None when ``rule`` applies to ``context`` on ``day``; else why not, in plain words."""
+    s = rule.scope
+    if rule.sunset and day > parse_day(rule.sunset, end=True):
+        return f"no longer in force (sunset {rule.sunset})"
+    if rule.effective and day < parse_day(rule.effective) and rule.before_effective is None:
+        return f"not yet in force (effective {rule.effective})"
+    if s.countries and context.country not in s.countries:
+        return f"context country {context.country or '(none)'} not in {', '.join(s.countries)}"
+    if s.tier is not None:
+        fw = frameworks.get(s.tier.framework)
+        if fw is None:
+            return f"tier framework {s.tier.framework} not loaded"
+        if context.country is None:
+            return f"no context country, so no {fw.id} tier"
+        tier = fw.tier_of(context.country)
+        if tier not in s.tier.tiers:
+            return f"{context.country} is tier {tier} under {fw.id}, rule needs tier {', '.join(s.tier.tiers)}"
+    if s.states and context.state not in s.states:
+        return f"context state {context.state or '(none)'} not in {', '.join(s.states)}"
+    if s.government_level:
+        level = "state" if context.state else "national"
+        if level not in s.government_level:
+            return f"rule is for {'/'.join(s.government_level)} bodies, context is {level}"
+    if s.sectors and context.sector not in s.sectors:
+        return f"context sector {context.sector} not in {', '.join(s.sectors)}"
+    if s.device_classes and context.device_class not in s.device_classes:
+        return f"context device class {context.device_class or '(none)'} not in {', '.join(s.device_classes)}"
+    if s.data_sensitivity and context.data_sensitivity not in s.data_sensitivity:
+        return f"context data sensitivity {context.data_sensitivity or '(none)'} not in {', '.join(s.data_sensitivity)}"
+    if s.use_modes and context.use != "any" and context.use not in s.use_modes:
+        return f"context use {context.use} not in {', '.join(s.use_modes)}"
+    return None
+
+
+def match_gap(m: Match, f: Features) -> str | None:
+    """None when ``f`` satisfies every condition of ``m``; else the first failed condition."""
+    if m.kinds and f.kind not in m.kinds:
+        return f"kind {f.kind} not in {', '.join(m.kinds)}"
+    if m.use_modes and f.use_mode not in m.use_modes:
+        return f"use mode {f.use_mode} not in {', '.join(m.use_modes)}"
+    if m.producer_ids and f.producer_ids.isdisjoint(m.producer_ids):
+        return f"producer {', '.join(sorted(f.producer_ids)) or 'unknown'} not in {', '.join(m.producer_ids)}"
+    if m.producer_jurisdictions and f.producer_jurs.isdisjoint(m.producer_jurisdictions):
+        got = ", ".join(sorted(f.producer_jurs)) or "unknown"
+        return f"producer jurisdiction {got} not in {', '.join(m.producer_jurisdictions)}"
+    if m.service_jurisdictions and f.service_jur not in m.service_jurisdictions:
+        return f"service jurisdiction {f.service_jur or 'unknown'} not in {', '.join(m.service_jurisdictions)}"
+    if m.not_service_jurisdictions and (f.service_jur is None or f.service_jur in m.not_service_jurisdictions):
+        return f"service jurisdiction {f.service_jur or 'unknown'} is not known to be outside {', '.join(m.not_service_jurisdictions)}"
+    if m.lineage_jurisdictions and f.lineage_jurs.isdisjoint(m.lineage_jurisdictions):
+        return f"no lineage base from {', '.join(m.lineage_jurisdictions)}"
+    if m.any_jurisdictions and f.all_jurs.isdisjoint(m.any_jurisdictions):
+        return f"no producer, operator or base in {', '.join(m.any_jurisdictions)}"
+    if m.min_strength and f.strength < STRENGTH_ORDER[m.min_strength]:
+        return f"evidence strength below {m.min_strength}"
+    if m.finding_severity and f.worst_finding < SEVERITY_ORDER[m.finding_severity]:
+        return f"no inspection finding at or above {m.finding_severity}"
+    if m.inspection_status and f.inspections.isdisjoint(m.inspection_status):
+        return f"no inspection with status {', '.join(m.inspection_status)}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- compile
+
+
+@dataclass(frozen=True, slots=True)
+class _Active:
+    pack: Pack
+    rule: Rule
+    pending: bool  # before the effective date: before_effective verdict caps the rule
+
+
+def applicable_rules(
+    context: Context, packs: Sequence[Pack], day: dt.date
+) -> tuple[list[_Active], list[tuple[Pack, Rule, str]]]:
+    frameworks = frameworks_of(packs)
+    active: list[_Active] = []
+    inactive: list[tuple[Pack, Rule, str]] = []
+    for p in packs:
+        for r in p.rules:
+            gap = scope_gap(r, context, frameworks, day)
+            if gap is None:
+                pending = bool(r.effective) and day < parse_day(r.effective or "")
+                active.append(_Active(p, r, pending))
+            else:
+                inactive.append((p, r, gap))
+    return active, inactive
+
+
+def _min_verdict(a: Verdict, b: Verdict) -> Verdict:
+    return a if VERDICT_ORDER[a] <= VERDICT_ORDER[b] else b
+
+
+def _rule_match(act: _Active, f: Features) -> RuleMatch:
+    r = act.rule
+    verdict: Verdict = r.verdict_by_use_mode.get(f.use_mode, r.verdict)  # type: ignore[call-overload]
+    reason = r.reason
+    if f.use_mode in r.verdict_by_use_mode and verdict != r.verdict:
+        reason += f" [use mode {f.use_mode}: {verdict}]"
+    if act.pending and r.before_effective is not None:
+        verdict = _min_verdict(verdict, r.before_effective)
+        reason += f" [not yet in force: effective {r.effective}; {verdict} until then]"
+    return RuleMatch(
+        pack=act.pack.id,
+        pack_version=act.pack.version,
+        rule_id=r.id,
+        verdict=verdict,
+        severity=r.severity,
+        reason=reason,
+        citation=citation(r),
+    )
+
+
+_STRENGTH_C = STRENGTH_ORDER["C"]
+_CAP_NOTE = "evidence strength C (a mention only): deny capped to review"
+
+
+def _decide(active: Sequence[_Active], f: Features, n_active: int) -> tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]:
+    matches: list[RuleMatch] = []
+    for act in active:
+        for m in act.rule.match:
+            if match_gap(m, f) is None:
+                matches.append(_rule_match(act, f))
+                break
+    notes: list[str] = []
+    verdict: Verdict = "allow"
+    for rm in matches:
+        if VERDICT_ORDER[rm.verdict] > VERDICT_ORDER[verdict]:
+            verdict = rm.verdict
+    if verdict == "deny" and f.strength <= _STRENGTH_C:
+        verdict = "review"
+        notes.append(_CAP_NOTE)
+    if not matches:
+        notes.append(f"no rule matched ({n_active} rules apply in this context): allowed")
+    if f.kind in ("ai-model", "ai-service") and not f.producer_ids and not f.service_jur:
+        notes.append("producer unknown: rules on producer or jurisdiction could not match")
+    return verdict, tuple(matches), tuple(notes)
+
+
+# ---------------------------------------------------------------------------------------------- waivers
+
+
+def _waiver_fits(w: Waiver, asset_id: str, matches: Sequence[RuleMatch]) -> bool:
+    if w.asset_id is not None and w.asset_id != asset_id:
+        return False
+    if w.rule_id is not None:
+        blocking = {m.rule_id for m in matches if m.verdict != "allow"}
+        return bool(blocking) and blocking == {w.rule_id}
+    return w.asset_id is not None
+
+
+def waiver_expired(w: Waiver, day: dt.date) -> bool:
+    return parse_day(w.expires, end=True) < day
+
+
+# ---------------------------------------------------------------------------------------------- public
+
+
+def evaluate(
+    assets: Sequence[Asset],
+    findings: Sequence[Finding],
+    inspections: Sequence[Inspection],
+    context: Context,
+    packs: Sequence[Pack],
+    waivers: Sequence[Waiver] = (),
+    *,
+    today: dt.date | None = None,
+) -> list[Decision]:
+    """One Decision per asset: the worst verdict among matched rules (allow when none matched). Evidence of
+    strength C never yields deny. A waiver marks the decision (``waived_by``) and keeps its verdict."""
+    day = evaluation_day(context, today)
+    active, _ = applicable_rules(context, packs, day)
+    by_kind: dict[str, list[_Active]] = {}
+    kinds = {a.kind for a in assets}
+    for k in kinds:
+        by_kind[k] = [
+            act for act in active if any(not m.kinds or k in m.kinds for m in act.rule.match)
+        ]
+    worst = _finding_index(findings)
+    ins_idx = _inspection_index(inspections)
+    live = [w for w in waivers if not waiver_expired(w, day)]
+    expired = [w for w in waivers if waiver_expired(w, day)]
+    cache: dict[Features, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]] = {}
+    out: list[Decision] = []
+    n_active = len(active)
+    for asset in assets:
+        aid = asset.id
+        f = features(asset, aid, worst, ins_idx)
+        hit = cache.get(f)
+        if hit is None:
+            hit = _decide(by_kind[f.kind], f, n_active)
+            cache[f] = hit
+        verdict, matches, notes = hit
+        waived: Waiver | None = None
+        if verdict != "allow" and (live or expired):
+            for w in live:
+                if _waiver_fits(w, aid, matches):
+                    waived = w
+                    break
+            for w in expired:
+                if _waiver_fits(w, aid, matches):
+                    notes = (*notes, f"waiver {w.id} expired on {w.expires}: not applied")
+        out.append(Decision(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes))
+    return out
+
+
+def coverage_notes(
+    assets: Sequence[Asset], context: Context, packs: Sequence[Pack], *, today: dt.date | None = None
+) -> list[str]:
+    """Notes for the summary: what the selected packs could not assess with the assets given."""
+    day = evaluation_day(context, today)
+    active, _ = applicable_rules(context, packs, day)
+    equipment_rules = sorted(
+        {a.rule.id for a in active if any(m.kinds and set(m.kinds) <= EQUIPMENT_KINDS for m in a.rule.match)}
+    )
+    notes: list[str] = []
+    if equipment_rules and not any(a.kind in EQUIPMENT_KINDS for a in assets):
+        notes.append(
+            f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules were not assessed"
+            f" ({', '.join(equipment_rules)})"
+        )
+    return notes
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    """Why one rule did or did not match one asset (for ``tierguard explain``)."""
+
+    pack: str
+    rule_id: str
+    title: str
+    status: str  # matched | not-applicable | no-match
+    why: str
+    verdict: Verdict | None = None
+
+
+def trace(
+    asset: Asset,
+    findings: Sequence[Finding],
+    inspections: Sequence[Inspection],
+    context: Context,
+    packs: Sequence[Pack],
+    *,
+    today: dt.date | None = None,
+) -> list[RuleTrace]:
+    day = evaluation_day(context, today)
+    active, inactive = applicable_rules(context, packs, day)
+    f = features(asset, asset.id, _finding_index(findings), _inspection_index(inspections))
+    out: list[RuleTrace] = []
+    for act in active:
+        gaps = [match_gap(m, f) for m in act.rule.match]
+        if any(g is None for g in gaps):
+            rm = _rule_match(act, f)
+            out.append(RuleTrace(act.pack.id, act.rule.id, act.rule.title, "matched", rm.reason, rm.verdict))
+        else:
+            out.append(
+                RuleTrace(act.pack.id, act.rule.id, act.rule.title, "no-match", "; or ".join(g or "" for g in gaps))
+            )
+    for p, r, gap in inactive:
+        out.append(RuleTrace(p.id, r.id, r.title, "not-applicable", gap))
+    return out
+
+
+def _equipment_rule(r: Rule) -> bool:
+    return all(m.kinds and set(m.kinds) <= EQUIPMENT_KINDS for m in r.match)
+
+
+def rules_info(packs: Sequence[Pack]) -> list[RuleInfo]:
+    """Rule metadata for reporters (SARIF rules[], HTML, console)."""
+    out: list[RuleInfo] = []
+    for p in packs:
+        for r in p.rules:
+            help_text = r.reason + (f" {r.note}" if r.note else "")
+            if r.verify:
+                help_text += " (source unverified: secondary reporting only)"
+            out.append(
+                RuleInfo(
+                    id=r.id,
+                    name=r.id,
+                    short=r.title,
+                    help=help_text,
+                    severity=r.severity,
+                    help_uri=r.url if r.url.startswith("http") else None,
+                    citations=(citation(r),),
+                    source="equipment" if _equipment_rule(r) else "policy",
+                )
+            )
+    return out
