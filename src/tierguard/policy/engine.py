@@ -38,6 +38,8 @@ NO_EQUIPMENT_NOTE = "no equipment inventory supplied"
 def parse_day(value: str, *, end: bool = False) -> dt.date:
     """An ISO date; ``YYYY-MM`` means the first (or, with ``end``, the last) day of that month."""
     try:
+        if len(value) == 4:
+            return dt.date(int(value), 12, 31) if end else dt.date(int(value), 1, 1)
         if len(value) == 7:
             first = dt.date.fromisoformat(value + "-01")
             if not end:

@@ -27,7 +27,7 @@ from tierguard.model import AssetKind, InspectionStatus, Severity, Strength, Use
 from tierguard.policy.yamlsrc import load_yaml, raise_validation, read_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _JUR = re.compile(r"^[A-Z]{2}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -41,7 +41,7 @@ class _Strict(BaseModel):
 
 def _check_date(v: str) -> str:
     if not _DATE.match(v):
-        raise ValueError("must be an ISO date YYYY-MM-DD (or YYYY-MM)")
+        raise ValueError("must be an ISO date YYYY-MM-DD (or YYYY-MM, YYYY)")
     return v
 
 
@@ -49,6 +49,8 @@ def _coerce_str(v: Any) -> Any:
     # YAML turns 2025-01-13 into a date; keep dates as ISO text
     if isinstance(v, dt.date):
         return v.isoformat()
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
     return v
 
 
