@@ -7,15 +7,38 @@ Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage or configur
 from __future__ import annotations
 
 import sys
+from typing import Any
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from tierguard import __version__
 from tierguard.cli import catalog_cmd, host_cmd, inspect_cmd, policy_cmd, scan_cmd
 from tierguard.errors import TierguardError
 
+class ConfigurationError(click.ClickException):
+    """A TierguardError surfaced to the user: message on stderr, exit code 2, no traceback."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        Console(stderr=True).print(f"[bold red]error:[/] {self.message}", highlight=False)
+
+
+class TierguardGroup(TyperGroup):
+    """Maps every TierguardError raised by a sub-command to exit code 2 with a clear message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TierguardError as exc:
+            raise ConfigurationError(str(exc)) from exc
+
+
 app = typer.Typer(
+    cls=TierguardGroup,
     name="tierguard",
     help="Find PRC-origin AI models, services and equipment; inspect artifacts; evaluate cited policy packs.",
     no_args_is_help=True,

@@ -1,0 +1,135 @@
+"""End-to-end: the scan command over the demo estate, through every stage and output format."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tierguard.catalog import load_catalog
+from tierguard.cli.main import app
+from tierguard.cli.scan_cmd import exit_code
+from tierguard.model import Context, ScanResult
+from tierguard.policy.packs import load_packs
+from tierguard.scanner import Scanner
+
+ROOT = Path(__file__).resolve().parent.parent
+ESTATE = ROOT / "examples" / "estate"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def uk_gov() -> ScanResult:
+    scanner = Scanner(load_catalog(), load_packs())
+    return scanner.scan(ESTATE, Context(country="GB", sector="government"), display_name="examples/estate")
+
+
+def _asset_names(result: ScanResult, verdict: str) -> set[str]:
+    by_id = {a.id: a for a in result.assets}
+    return {by_id[d.asset_id].name for d in result.decisions if d.verdict == verdict}
+
+
+def test_uk_government_denies_deepseek_hosted_api_with_citation(uk_gov: ScanResult) -> None:
+    by_id = {a.id: a for a in uk_gov.assets}
+    denied = [d for d in uk_gov.decisions if d.verdict == "deny"]
+    assert denied, "the demo estate must produce deny decisions for a UK government context"
+    services = {by_id[d.asset_id].name for d in denied if by_id[d.asset_id].kind == "ai-service"}
+    assert any("api.deepseek.com" in s for s in services)
+    for d in denied:
+        assert d.matches and all(m.citation.url.startswith("http") for m in d.matches)
+    assert exit_code(uk_gov, "deny") == 1
+    assert exit_code(uk_gov, "never") == 0
+
+
+def test_non_prc_use_is_inventoried_and_allowed(uk_gov: ScanResult) -> None:
+    us_assets = [a for a in uk_gov.assets if "US" in a.provenance.jurisdictions and "CN" not in
+                 a.provenance.jurisdictions]
+    assert us_assets, "OpenAI/Anthropic use must be inventoried, not ignored"
+    decided = {d.asset_id: d.verdict for d in uk_gov.decisions}
+    assert all(decided[a.id] != "deny" for a in us_assets)
+
+
+def test_bedrock_deepseek_is_prc_model_on_us_service(uk_gov: ScanResult) -> None:
+    bedrock = [
+        a for a in uk_gov.assets
+        if a.kind == "ai-model" and a.provenance.service_operator is not None
+        and a.provenance.service_operator.id == "amazon"
+        and any(p.id == "deepseek" for p in a.provenance.producers)
+    ]
+    assert bedrock, [a.name for a in uk_gov.assets if a.kind == "ai-model"]
+    assert bedrock[0].provenance.service_jurisdiction == "US"
+
+
+def test_gitignored_file_is_not_reported(uk_gov: ScanResult) -> None:
+    paths = {e.location.path for e in uk_gov.evidence}
+    ignored = (ESTATE / ".gitignore").read_text().split()
+    for pattern in ignored:
+        assert not any(p.startswith(pattern.strip("/")) for p in paths if pattern and not pattern.startswith("#"))
+
+
+def test_cli_scan_uk_government_exits_1_and_prints_citations() -> None:
+    res = runner.invoke(app, ["scan", str(ESTATE), "--country", "GB", "--sector", "government", "--no-progress"])
+    assert res.exit_code == 1, res.output
+    assert "deny" in res.output.lower()
+    assert "api.deepseek.com" in res.output
+
+
+def test_cli_json_validates_against_shipped_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from tierguard.model import SCHEMA_VERSION
+
+    out = tmp_path / "scan.json"
+    res = runner.invoke(
+        app, ["scan", str(ESTATE), "--country", "GB", "--format", "json", "--output", str(out), "--no-progress"]
+    )
+    assert res.exit_code in (0, 1), res.output
+    schema_path = ROOT / "src" / "tierguard" / "report" / "schema" / f"scan-result-{SCHEMA_VERSION}.json"
+    schema = json.loads(schema_path.read_text())
+    data = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(schema).validate(data)
+    assert ScanResult.model_validate(data).catalog_version
+
+
+def test_cli_sarif_output_is_sarif_210(tmp_path: Path) -> None:
+    out = tmp_path / "scan.sarif"
+    res = runner.invoke(
+        app,
+        ["scan", str(ESTATE), "--country", "GB", "--sector", "government", "-f", "sarif", "-o", str(out),
+         "--no-progress"],
+    )
+    assert res.exit_code == 1, res.output
+    sarif = json.loads(out.read_text())
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert any(r["level"] == "error" for r in results)
+    for r in results:
+        loc = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert not loc.startswith("/"), "SARIF locations must be relative to the scanned root"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["scan", "/nonexistent/path/for/tierguard"], "does not exist"),
+        (["scan", str(ESTATE), "--country", "ZZZ"], "country"),
+        (["scan", str(ESTATE), "--sector", "space"], "sector"),
+        (["scan", str(ESTATE), "--format", "pdf"], "--format"),
+        (["scan", str(ESTATE), "--pack", "no-such-pack"], "no-such-pack"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2_without_traceback(args: list[str], needle: str) -> None:
+    res = runner.invoke(app, [*args, "--no-progress"])
+    assert res.exit_code == 2, (res.exit_code, res.output)
+    assert "Traceback" not in res.output
+    assert needle.lower() in res.output.lower()
+
+
+def test_output_write_is_atomic_on_bad_directory(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app, ["scan", str(ESTATE), "-f", "json", "-o", str(tmp_path / "missing" / "x.json"), "--no-progress"]
+    )
+    assert res.exit_code == 2
+    assert not (tmp_path / "missing").exists()
