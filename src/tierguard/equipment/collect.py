@@ -1,0 +1,197 @@
+"""Accumulates components per host while a reader streams its input, then builds Asset/Evidence records,
+host verdicts and the fleet summary. Unusable records are counted per reason (complete counts) and kept
+as Skipped entries (bounded per reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tierguard.equipment.identify import Identifier
+from tierguard.equipment.types import EquipmentOutput, FleetSummary, HostVerdict, Match, SiteCount
+from tierguard.model import (
+    Asset,
+    AssetKind,
+    Evidence,
+    IdentMethod,
+    Location,
+    ProducerRef,
+    Provenance,
+    Skipped,
+    Strength,
+)
+
+Technique = Literal["instrumentation", "manifest-analysis", "other"]
+UNKNOWN_SITE = "(no site)"
+EXCERPT_MAX = 200
+
+
+@dataclass(slots=True)
+class Component:
+    kind: AssetKind
+    bus: str
+    name: str
+    match: Match | None
+    attrs: dict[str, str]
+    path: str
+    line: int | None
+    excerpt: str
+    count: int = 1
+
+
+@dataclass
+class HostAcc:
+    host: str
+    site: str = ""
+    os: str = ""
+    components: dict[str, Component] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class FleetCollector:
+    def __init__(self, identifier: Identifier, source: str, technique: Technique = "instrumentation") -> None:
+        self.ident = identifier
+        self.source = source  # probe, osquery, inventory, snmp
+        self.technique: Technique = technique
+        self.hosts: dict[str, HostAcc] = {}
+        self.summary = FleetSummary()
+        self._skipped: list[Skipped] = []
+        self._kept: dict[str, int] = {}
+        self._prov: dict[tuple[str, str, float, str, str], Provenance] = {}
+
+    # -- recording --------------------------------------------------------------------------------------
+    def read(self, n: int = 1) -> None:
+        self.summary.records_read += n
+
+    def skip(self, reason: str, path: str, detail: str = "") -> None:
+        s = self.summary
+        s.unusable_records += 1
+        s.unusable_by_reason[reason] = s.unusable_by_reason.get(reason, 0) + 1
+        kept = self._kept.get(reason, 0)
+        if kept < self.ident.options.max_skipped_records:
+            self._kept[reason] = kept + 1
+            self._skipped.append(Skipped(path=path, reason=reason, detail=detail[:300]))
+
+    def host(self, host_id: str, site: str = "") -> HostAcc:
+        h = self.hosts.get(host_id)
+        if h is None:
+            h = self.hosts[host_id] = HostAcc(host_id, site)
+        elif site and not h.site:
+            h.site = site
+        return h
+
+    def add(
+        self,
+        host: HostAcc,
+        kind: AssetKind,
+        bus: str,
+        name: str,
+        match: Match | None,
+        attrs: dict[str, str],
+        path: str,
+        line: int | None = None,
+        excerpt: str = "",
+    ) -> None:
+        """Add one component; the same (kind, name) seen again on a host only increments its count."""
+        key = f"{kind}\x1f{name.lower()}"
+        c = host.components.get(key)
+        if c is not None:
+            c.count += 1
+            if c.match is None and match is not None:
+                c.match = match
+            return
+        host.components[key] = Component(kind, bus, name, match, attrs, path, line, excerpt[:EXCERPT_MAX])
+
+    # -- building ---------------------------------------------------------------------------------------
+    def _provenance(self, m: Match, kind: AssetKind) -> Provenance:
+        role: Literal["manufacturer", "producer"] = (
+            "manufacturer" if kind == "hardware-device" else "producer"
+        )
+        k = (m.producer, m.basis, m.confidence, role, m.jurisdiction)
+        p = self._prov.get(k)
+        if p is None:
+            p = Provenance(
+                producers=(ProducerRef(id=m.producer, name=m.name, jurisdiction=m.jurisdiction, role=role),),
+                methods=(IdentMethod(technique=self.technique, confidence=m.confidence, value=m.basis),),
+            )
+            self._prov[k] = p
+        return p
+
+    def finish(self, catalog_version: str) -> EquipmentOutput:
+        assets: list[Asset] = []
+        evidence: list[Evidence] = []
+        verdicts: list[HostVerdict] = []
+        s = self.summary
+        empty = Provenance()
+        detector = f"equipment.{self.source}"
+        for h in self.hosts.values():
+            site = h.site or UNKNOWN_SITE
+            hv = HostVerdict(h.host, site, h.os, len(h.components), notes=list(h.notes))
+            prc_producers: set[str] = set()
+            for c in h.components.values():
+                m = c.match
+                attrs = dict(c.attrs)
+                attrs["host"] = h.host
+                attrs["bus"] = c.bus
+                attrs["source"] = self.source
+                if h.site:
+                    attrs["site"] = h.site
+                if c.count > 1:
+                    attrs["count"] = str(c.count)
+                refs: dict[str, str] = {}
+                if m is not None:
+                    attrs["prc"] = m.prc
+                    attrs["producer"] = m.producer
+                    attrs["jurisdiction"] = m.jurisdiction
+                    refs["producer"] = m.producer
+                    strength: Strength = "A" if m.confidence >= 0.8 else "B"
+                else:
+                    attrs["prc"] = "unknown"
+                    strength = "C"
+                    hv.unidentified += 1
+                ev_kind = {"hardware-device": "device", "operating-system": "os"}.get(c.kind, "package")
+                ev = Evidence(
+                    detector=detector,
+                    kind=ev_kind,
+                    value=c.name,
+                    strength=strength,
+                    location=Location(path=c.path, line=c.line),
+                    excerpt=c.excerpt,
+                    refs=refs,
+                    attributes={"host": h.host},
+                )
+                evidence.append(ev)
+                assets.append(
+                    Asset(
+                        kind=c.kind,
+                        name=c.name,
+                        use_mode="unknown",
+                        provenance=self._provenance(m, c.kind) if m is not None else empty,
+                        evidence=(ev,),
+                        parent=h.host,
+                        attributes=attrs,
+                    )
+                )
+                if m is not None and m.prc == "yes":
+                    hv.prc_components.append(f"{c.name} ({m.producer}, {m.jurisdiction})")
+                    prc_producers.add(m.producer)
+                elif m is not None and m.prc == "ambiguous":
+                    hv.ambiguous_components.append(f"{c.name} ({m.producer}?, {m.basis})")
+            s.hosts += 1
+            s.components += hv.components
+            s.prc_components += len(hv.prc_components)
+            s.unidentified_components += hv.unidentified
+            sc = s.per_site.setdefault(site, SiteCount())
+            sc.hosts += 1
+            if hv.prc_components:
+                s.hosts_with_prc += 1
+                sc.hosts_with_prc += 1
+            elif hv.ambiguous_components:
+                s.hosts_ambiguous += 1
+                sc.hosts_ambiguous += 1
+            for p in prc_producers:
+                s.prc_producers[p] = s.prc_producers.get(p, 0) + 1
+            verdicts.append(hv)
+        return EquipmentOutput(
+            tuple(assets), tuple(evidence), tuple(self._skipped), s, tuple(verdicts), catalog_version
+        )
