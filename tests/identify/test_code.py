@@ -313,3 +313,37 @@ def test_unknown_evidence_is_ignored(catalog: Catalog) -> None:
         identify_evidence([ev("sdk-import", "numpy"), ev("env-key", "HOME"), ev("device", "x")], catalog)
         == []
     )
+
+
+def test_wildcard_catalog_key_in_refs_uses_observed_host(catalog: Catalog) -> None:
+    (svc,) = identify_evidence(
+        [
+            ev(
+                "endpoint",
+                "contoso.openai.azure.com",
+                refs={"endpoint": "*.openai.azure.com", "producer": "microsoft"},
+            )
+        ],
+        catalog,
+    )
+    assert svc.name == "contoso.openai.azure.com"
+    assert svc.attributes["catalog_endpoint"] == "*.openai.azure.com"
+    assert svc.provenance.service_jurisdiction == "US"
+
+
+def test_detector_style_evidence_round_trip(catalog: Catalog) -> None:
+    """Evidence shaped as the discover stage emits it (refs from ModelMatch, router of the outer prefix)."""
+    m = catalog.match_model("openrouter/deepseek/deepseek-r1")
+    assert m is not None and m.router is not None
+    refs = {"producer": m.producer.id, "router": f"{m.router.router}:{m.router.prefix}"}
+    if m.family is not None:
+        refs["family"] = m.family.id
+    assets = identify_evidence(
+        [ev("model-ref", "openrouter/deepseek/deepseek-r1", "B", refs=refs, use_mode="hosted-api")], catalog
+    )
+    model = one(assets, "ai-model", "openrouter/deepseek/deepseek-r1")
+    assert producers(model) == {("deepseek", "CN", "producer")}
+    assert model.provenance.service_operator is not None
+    assert model.provenance.service_operator.id == "openrouter"
+    assert model.provenance.service_jurisdiction == "US"
+    one(assets, "ai-service", "OpenRouter")

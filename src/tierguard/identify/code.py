@@ -191,11 +191,22 @@ def _split_host(value: str) -> tuple[str, str]:
 
 
 def _endpoint_entry(ev: Evidence, catalog: Catalog) -> tuple[str, EndpointEntry | None]:
-    host, path = _split_host(ev.refs.get("endpoint") or ev.value)
-    if not host:
-        host, path = _split_host(ev.value)
+    """The observed host and its catalog entry. The evidence value (the host actually seen) is tried first;
+    refs["endpoint"] (the catalog key, possibly a wildcard such as ``*.openai.azure.com``) is a fallback."""
+    host, path = _split_host(ev.value)
     path = ev.refs.get("path_prefix") or ev.attributes.get("path") or path
-    return host, catalog.match_host(host, path)
+    entry = catalog.match_host(host, path) if host else None
+    if entry is None and "endpoint" in ev.refs:
+        ref_host, _ = _split_host(ev.refs["endpoint"])
+        if ref_host and "*" not in ref_host:
+            entry = catalog.match_host(ref_host, path)
+            host = host or ref_host
+        elif ref_host:  # a wildcard key: take the entry by its key
+            for e in catalog.endpoints:
+                if e.host.lower() == ref_host and e.path_prefix == ev.refs.get("path_prefix", ""):
+                    entry = e
+                    break
+    return host, entry
 
 
 def _service_spec(
