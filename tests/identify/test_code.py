@@ -347,3 +347,53 @@ def test_detector_style_evidence_round_trip(catalog: Catalog) -> None:
     assert model.provenance.service_operator.id == "openrouter"
     assert model.provenance.service_jurisdiction == "US"
     one(assets, "ai-service", "OpenRouter")
+
+
+def test_same_file_endpoint_pairing_respects_single_provider_hosts(catalog: Catalog) -> None:
+    assets = identify_evidence(
+        [
+            ev("endpoint", "api.deepseek.com"),
+            ev(
+                "model-ref",
+                "claude-sonnet-4-5",
+                "B",
+                line=3,
+                use_mode="hosted-api",
+                endpoint="api.deepseek.com",
+            ),
+            ev(
+                "model-ref",
+                "us.deepseek.r1-v1:0",
+                "B",
+                line=5,
+                refs={"router": "bedrock:us.deepseek."},
+                use_mode="hosted-api",
+                endpoint="api.deepseek.com",
+            ),
+            ev(
+                "model-ref",
+                "deepseek-r1",
+                "B",
+                line=7,
+                use_mode="hosted-api",
+                endpoint="dashscope.aliyuncs.com",
+            ),
+        ],
+        catalog,
+    )
+    claude = one(assets, "ai-model", "claude-sonnet-4-5")
+    assert claude.provenance.service_operator is None  # DeepSeek's API does not serve Claude
+    bedrock = one(assets, "ai-model", "us.deepseek.r1-v1:0")
+    assert bedrock.provenance.service_operator is not None
+    assert bedrock.provenance.service_operator.id == "amazon"  # the router prefix beats file-level pairing
+    r1 = one(assets, "ai-model", "deepseek-r1")
+    assert r1.provenance.service_operator is not None
+    assert r1.provenance.service_operator.id == "alibaba"  # DashScope also serves DeepSeek models
+
+
+def test_multi_model_host_that_serves_its_operator_keeps_producer(catalog: Catalog) -> None:
+    (svc,) = identify_evidence([ev("endpoint", "dashscope.aliyuncs.com")], catalog)
+    assert producers(svc) == {("alibaba", "CN", "producer")}
+    (sf,) = identify_evidence([ev("endpoint", "api.siliconflow.cn")], catalog)
+    assert sf.provenance.producers == ()
+    assert sf.provenance.service_jurisdiction == "CN"

@@ -7,9 +7,10 @@ Contract (what each evidence kind becomes; see /work/helpers/refs.md for the det
 
 - ``endpoint`` -> ``ai-service`` named after the host (plus the catalog path prefix, e.g.
   ``api.deepseek.com/anthropic``), use_mode ``hosted-api``; ``service_operator`` and ``service_jurisdiction``
-  from the endpoint entry; the operator is also the producer unless the host is a multi-model host
-  (``serves`` non-empty). The OpenAI/Anthropic SDK pointed at a PRC ``base_url`` is classified by this host
-  evidence, never by the SDK: the SDK itself stays an OpenAI/Anthropic dependency.
+  from the endpoint entry; the operator is also the producer unless the host is a multi-model host whose
+  ``serves`` list does not include the operator (SiliconFlow, Bedrock, Azure). The OpenAI/Anthropic SDK
+  pointed at a PRC ``base_url`` is classified by this host evidence, never by the SDK: the SDK itself stays
+  an OpenAI/Anthropic dependency.
 - ``sdk-import`` / ``package-dependency`` -> ``sdk-dependency`` ``<ecosystem>:<package>``, use_mode
   ``dependency``, producer = the package's provider. Umbrella SDKs (``requires_module``, e.g. the
   tencentcloud SDK) count only when an import of that module (``hunyuan``) is in the same evidence set;
@@ -24,7 +25,9 @@ Contract (what each evidence kind becomes; see /work/helpers/refs.md for the det
   each base producer (role ``base-producer``) and lineage edges); use_mode from attributes["use_mode"]
   (router prefixes imply ``hosted-api``). A router prefix sets the service operator from the router entry
   (Bedrock ``us.deepseek.r1-v1:0``: model producer DeepSeek CN, service Amazon US) and adds the operator's
-  ``ai-service``; attributes["endpoint"] = host pairs the model with that endpoint's operator instead.
+  ``ai-service``. Without a router prefix, attributes["endpoint"] = host (a same-file endpoint) pairs the
+  model with that endpoint's operator, unless the host serves only its operator's models and the model is
+  another producer's (``claude-*`` next to ``api.deepseek.com`` is not served by DeepSeek).
 - ``mention`` -> whatever its refs/value point at (model, host, package, env key, class), keeping its
   strength C: mentions are inventoried but never strong. Free-text mentions never match context-only
   families (``glm``, ``yi``, ``spark`` ...).
@@ -233,7 +236,7 @@ def _endpoint(ev: Evidence, catalog: Catalog) -> list[_Spec]:
                 host + entry.path_prefix,
                 op,
                 entry.jurisdiction,
-                as_producer=not entry.serves,
+                as_producer=not entry.serves or entry.operator in entry.serves,
                 attrs={"host": host, "catalog_endpoint": entry.host + entry.path_prefix},
             )
         ]
@@ -375,11 +378,11 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
             op_entry = catalog.producer(r.operator)
             op_juris = r.jurisdiction or op_entry.jurisdiction
             break
-    paired = ev.attributes.get("endpoint")
+    paired = ev.attributes.get("endpoint") if not routers else None  # a router prefix is more specific
     if paired:
         host, path = _split_host(paired)
         ep = catalog.match_host(host, path)
-        if ep is not None:
+        if ep is not None and _can_serve(ep, main):
             op_entry, op_juris = catalog.producer(ep.operator), ep.jurisdiction
 
     bare_prefix_only = m is None and routers and value.lower() == routers[0].prefix.lower()
@@ -404,6 +407,14 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
             )
         )
     return out
+
+
+def _can_serve(ep: EndpointEntry, producer: ProducerEntry | None) -> bool:
+    """Whether a same-file endpoint plausibly serves this model: a single-provider host (``serves`` empty)
+    serves only its operator's models; multi-model hosts serve anything (their lists are not exhaustive)."""
+    if producer is None or ep.serves:
+        return True
+    return producer.id == ep.operator
 
 
 def _mention(ev: Evidence, catalog: Catalog, modules: Sequence[str]) -> list[_Spec]:
