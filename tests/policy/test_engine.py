@@ -15,8 +15,15 @@ TODAY = dt.date(2026, 11, 22)
 
 
 def decide(packs: list[Pack], ctx: Context, *assets, **kw) -> list[Decision]:  # type: ignore[no-untyped-def]
-    return evaluate(list(assets), kw.get("findings", []), kw.get("inspections", []), ctx, packs,
-                    kw.get("waivers", ()), today=kw.get("today", TODAY))
+    return evaluate(
+        list(assets),
+        kw.get("findings", []),
+        kw.get("inspections", []),
+        ctx,
+        packs,
+        kw.get("waivers", ()),
+        today=kw.get("today", TODAY),
+    )
 
 
 def profile(name: str) -> Context:
@@ -38,7 +45,9 @@ def test_uk_government(packs: list[Pack]) -> None:
 
 
 def test_texas_agency(packs: list[Pack]) -> None:
-    api, ds_w, qwen = decide(packs, profile("texas-agency"), deepseek_api(), deepseek_weights(), qwen_weights())
+    api, ds_w, qwen = decide(
+        packs, profile("texas-agency"), deepseek_api(), deepseek_weights(), qwen_weights()
+    )
     assert api.verdict == "deny" and {"US-TX-2025-DEEPSEEK", "OAI-2025-T1-API"} <= rules(api)
     tx = next(m for m in ds_w.matches if m.rule_id == "US-TX-2025-DEEPSEEK")
     assert tx.verdict == "review"  # the order targets the app/service; self-hosted weights: review
@@ -86,9 +95,18 @@ def test_strength_c_never_denies(packs: list[Pack]) -> None:
 def test_artifact_safety_findings_and_incomplete(packs: list[Pack]) -> None:
     bad = mk_asset("ai-model", "models/evil.pt", "self-hosted", path="models/evil.pt")
     trunc = mk_asset("ai-model", "models/trunc.safetensors", "self-hosted", path="models/trunc.safetensors")
-    f = Finding(rule_id="PICKLE-GLOBAL", severity="critical", message="os.system", location=Location(path="models/evil.pt"),
-                asset_id=bad.id)
-    ins = [Inspection(location=Location(path="models/trunc.safetensors"), format="safetensors", status="incomplete")]
+    f = Finding(
+        rule_id="PICKLE-GLOBAL",
+        severity="critical",
+        message="os.system",
+        location=Location(path="models/evil.pt"),
+        asset_id=bad.id,
+    )
+    ins = [
+        Inspection(
+            location=Location(path="models/trunc.safetensors"), format="safetensors", status="incomplete"
+        )
+    ]
     d_bad, d_trunc = decide(packs, Context(country="SG"), bad, trunc, findings=[f], inspections=ins)
     assert d_bad.verdict == "deny" and "ART-UNSAFE-LOAD" in rules(d_bad)
     assert d_trunc.verdict == "review" and rules(d_trunc) == {"ART-INSPECTION-INCOMPLETE"}
@@ -104,25 +122,42 @@ def test_ndaa_5949_effective_date(packs: list[Pack]) -> None:
     assert m_before.verdict == "review" and "not yet in force" in m_before.reason
     assert m_after.verdict == "deny"
     # context date takes precedence over today
-    (ctx_dated,) = decide(packs, ctx.model_copy(update={"date": "2028-01-01"}), ssd, today=dt.date(2026, 1, 1))
+    (ctx_dated,) = decide(
+        packs, ctx.model_copy(update={"date": "2028-01-01"}), ssd, today=dt.date(2026, 1, 1)
+    )
     assert next(m for m in ctx_dated.matches if m.rule_id == "US-NDAA23-5949").verdict == "deny"
 
 
 def test_equipment_inventory_note(packs: list[Pack]) -> None:
     notes = coverage_notes([deepseek_api()], profile("uk-gov"), packs, today=TODAY)
-    assert notes and notes[0].startswith("no equipment inventory supplied") and "OAI-2025-T1-EQUIP" in notes[0]
+    assert (
+        notes and notes[0].startswith("no equipment inventory supplied") and "OAI-2025-T1-EQUIP" in notes[0]
+    )
     dev = mk_asset("hardware-device", "Huawei server", producer=("huawei", "CN"))
     assert coverage_notes([dev], profile("uk-gov"), packs, today=TODAY) == []
 
 
 def test_waivers_active_expired_unused(packs: list[Pack]) -> None:
     api, weights = deepseek_api(), qwen_weights()
-    active = Waiver(id="W-1", justification="evaluation", owner="ml@x", approval="CHG-1", expires="2027-01-31",
-                    asset_id=weights.id)
-    expired = Waiver(id="W-2", justification="old", owner="ml@x", approval="CHG-0", expires="2026-01-01",
-                     asset_id=api.id)
-    unused = Waiver(id="W-3", justification="n/a", owner="ml@x", approval="CHG-2", expires="2027-01-31",
-                    rule_id="US-TX-2025-DEEPSEEK")
+    active = Waiver(
+        id="W-1",
+        justification="evaluation",
+        owner="ml@x",
+        approval="CHG-1",
+        expires="2027-01-31",
+        asset_id=weights.id,
+    )
+    expired = Waiver(
+        id="W-2", justification="old", owner="ml@x", approval="CHG-0", expires="2026-01-01", asset_id=api.id
+    )
+    unused = Waiver(
+        id="W-3",
+        justification="n/a",
+        owner="ml@x",
+        approval="CHG-2",
+        expires="2027-01-31",
+        rule_id="US-TX-2025-DEEPSEEK",
+    )
     ctx = profile("uk-gov")
     d_api, d_w = decide(packs, ctx, api, weights, waivers=[active, expired, unused])
     assert d_w.waived_by == active and d_w.verdict == "review" and d_w.effective_verdict == "allow"
@@ -136,7 +171,9 @@ def test_waivers_active_expired_unused(packs: list[Pack]) -> None:
 
 
 def test_rule_waiver_covers_only_that_rule(packs: list[Pack]) -> None:
-    w = Waiver(id="W-R", justification="j", owner="o", approval="a", expires="2030-01-01", rule_id="OAI-2025-T1-SELF")
+    w = Waiver(
+        id="W-R", justification="j", owner="o", approval="a", expires="2030-01-01", rule_id="OAI-2025-T1-SELF"
+    )
     d_q, d_api = decide(packs, profile("uk-gov"), qwen_weights(), deepseek_api(), waivers=[w])
     assert d_q.waived_by == w
     assert d_api.waived_by is None  # other rules block it
@@ -153,7 +190,10 @@ def test_rules_info_for_reporters(packs: list[Pack]) -> None:
     info = {r.id: r for r in rules_info(packs)}
     assert info["US-STATES-UNVERIFIED"].citations[0].verify is True
     assert info["US-FCC-COVERED-HUAWEI-ZTE"].source == "equipment"
-    assert info["OAI-2025-T1-API"].help_uri == "https://openai.com/global-affairs/openai-proposals-for-the-us-ai-action-plan/"
+    assert (
+        info["OAI-2025-T1-API"].help_uri
+        == "https://openai.com/global-affairs/openai-proposals-for-the-us-ai-action-plan/"
+    )
 
 
 def test_evaluate_is_pure_and_deterministic(packs: list[Pack]) -> None:

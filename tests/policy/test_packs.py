@@ -35,8 +35,14 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_shipped_packs_load_with_unique_ids() -> None:
     ids = shipped_pack_ids()
-    assert {"openai-2025-03-proposal", "ai-diffusion-2025", "us-gov-devices", "intl-gov-devices",
-            "us-equipment", "artifact-safety"} <= set(ids)
+    assert {
+        "openai-2025-03-proposal",
+        "ai-diffusion-2025",
+        "us-gov-devices",
+        "intl-gov-devices",
+        "us-equipment",
+        "artifact-safety",
+    } <= set(ids)
     packs = load_packs(None)
     rule_ids = [r.id for p in packs for r in p.rules]
     assert len(rule_ids) == len(set(rule_ids))
@@ -68,7 +74,10 @@ def test_error_names_file_line_and_field(tmp_path: Path) -> None:
 
 
 def test_error_bad_jurisdiction_line(tmp_path: Path) -> None:
-    text = GOOD.replace("match: {producer_ids: [deepseek]}", "match:\n      - kinds: [ai-model]\n        producer_jurisdictions: [china]")
+    text = GOOD.replace(
+        "match: {producer_ids: [deepseek]}",
+        "match:\n      - kinds: [ai-model]\n        producer_jurisdictions: [china]",
+    )
     path = write(tmp_path, text)
     with pytest.raises(PolicyError) as e:
         load_pack(str(path))
@@ -113,4 +122,6 @@ def test_framework_is_added_when_referenced() -> None:
 def test_unverified_states_carry_verify() -> None:
     rule = next(r for r in load_pack("us-gov-devices").rules if r.id == "US-STATES-UNVERIFIED")
     assert rule.verify is True
-    assert {"US-TN", "US-ND", "US-NC", "US-NE", "US-AR", "US-GA", "US-PA", "US-OR", "US-NV"} == set(rule.scope.states)
+    assert {"US-TN", "US-ND", "US-NC", "US-NE", "US-AR", "US-GA", "US-PA", "US-OR", "US-NV"} == set(
+        rule.scope.states
+    )

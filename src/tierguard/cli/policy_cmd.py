@@ -25,8 +25,9 @@ def _console() -> Console:
 
 def list_packs(console: Console) -> None:
     table = Table(title="Policy packs", show_lines=False)
-    for col in ("id", "version", "date", "rules", "examples", "title"):
-        table.add_column(col)
+    for col in ("id", "version", "date", "rules", "examples"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("title")
     for pid in shipped_pack_ids():
         p = load_pack(pid)
         table.add_row(p.id, p.version, p.date, str(len(p.rules)), str(len(p.examples)), p.title)
@@ -47,7 +48,9 @@ def show_pack(p: Pack, console: Console) -> None:
         console.print(f"  tier {fw.default_tier}: every other country")
     for r in p.rules:
         console.print(f"\n[bold]{r.id}[/] \\[{r.verdict}/{r.severity}] {r.title}")
-        cite = f"{r.instrument}, {r.date}, {r.url}" + (" (verify: unverified secondary source)" if r.verify else "")
+        cite = f"{r.instrument}, {r.date}, {r.url}" + (
+            " (verify: unverified secondary source)" if r.verify else ""
+        )
         console.print(f"  source: {cite}")
         if r.effective or r.sunset:
             before = f"; before then: {r.before_effective}" if r.before_effective else ""
@@ -78,7 +81,9 @@ def test_pack(selector: str, console: Console) -> bool:
             missing = sorted(set(r.expected_rules) - set(r.matched_rules))
             if missing:
                 console.print(f"     expected rules not matched: {', '.join(missing)}")
-            console.print(f"     matched: {', '.join(r.matched_rules) or '(none)'}; notes: {'; '.join(r.notes)}")
+            console.print(
+                f"     matched: {', '.join(r.matched_rules) or '(none)'}; notes: {'; '.join(r.notes)}"
+            )
     if not results:
         console.print(f"{pack.id}: no example cases")
     console.print(f"{sum(r.ok for r in results)}/{len(results)} examples passed")
@@ -115,7 +120,8 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
         console.print("  (no evidence recorded)")
     for ev in asset.evidence:
         console.print(
-            f"  {ev.location.display()}: {ev.kind} {ev.value!r} (strength {ev.strength}, detector {ev.detector})"
+            f"  {ev.location.display()}: {ev.kind} {ev.value!r}"
+            f" (strength {ev.strength}, detector {ev.detector})"
         )
         if ev.excerpt:
             console.print(f"    > {escape(ev.excerpt[:160])}")
@@ -149,7 +155,10 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
         console.print(f"  verdict: [bold]{decision.verdict}[/]")
         if decision.waived_by is not None:
             w = decision.waived_by
-            console.print(f"  waived by {w.id} (owner {w.owner}, approval {w.approval}, expires {w.expires}): {w.justification}")
+            console.print(
+                f"  waived by {w.id} (owner {w.owner}, approval {w.approval}, expires {w.expires}):"
+                f" {w.justification}"
+            )
         for n in decision.notes:
             console.print(f"  note: {n}")
     else:
@@ -193,7 +202,9 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def _explain(
         asset_id: Annotated[str, typer.Argument(help="Asset id (or unique prefix, or exact name).")],
-        result: Annotated[Path, typer.Option("--result", "-r", help="A JSON scan result (scan -f json -o FILE).")],
+        result: Annotated[
+            Path, typer.Option("--result", "-r", help="A JSON scan result (scan -f json -o FILE).")
+        ],
         pack: Annotated[
             list[str] | None, typer.Option(help="Packs to explain against (default: those the scan used).")
         ] = None,

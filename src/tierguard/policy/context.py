@@ -21,9 +21,17 @@ from tierguard.policy.yamlsrc import load_toml, read_text
 
 CONFIG_NAME = "tierguard.toml"
 
-ISO_3166_ALPHA2 = frozenset(
-    ["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW"]
+_ISO_CODES = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV "
+    "BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES "
+    "ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE "
+    "IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY "
+    "MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU "
+    "NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM "
+    "SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE "
+    "VG VI VN VU WF WS YE YT ZA ZM ZW "
 )
+ISO_3166_ALPHA2 = frozenset(_ISO_CODES.split())
 SECTORS = ("government", "critical-infrastructure", "general")
 USES = ("hosted-api", "self-hosted", "any")
 FAIL_ON = ("allow", "review", "deny", "never")
@@ -32,9 +40,23 @@ _STATE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 BUILTIN_PROFILES: dict[str, dict[str, str]] = {
     "uk-gov": {"country": "GB", "sector": "government"},
-    "texas-agency": {"country": "US", "state": "US-TX", "sector": "government", "device_class": "state-issued"},
-    "kansas-agency": {"country": "US", "state": "US-KS", "sector": "government", "device_class": "state-issued"},
-    "au-commonwealth": {"country": "AU", "sector": "government", "device_class": "non-corporate-commonwealth"},
+    "texas-agency": {
+        "country": "US",
+        "state": "US-TX",
+        "sector": "government",
+        "device_class": "state-issued",
+    },
+    "kansas-agency": {
+        "country": "US",
+        "state": "US-KS",
+        "sector": "government",
+        "device_class": "state-issued",
+    },
+    "au-commonwealth": {
+        "country": "AU",
+        "sector": "government",
+        "device_class": "non-corporate-commonwealth",
+    },
     "tier2-private": {"country": "SG", "sector": "general"},
     "eu-critical-infra": {"country": "DE", "sector": "critical-infrastructure"},
 }
@@ -67,7 +89,9 @@ def validate_context_values(values: Mapping[str, Any], source: str) -> dict[str,
         if key == "country":
             v = v.upper()
             if v not in ISO_3166_ALPHA2:
-                raise PolicyError(f"{source}: field country: {raw!r} is not an ISO 3166-1 alpha-2 code (e.g. GB)")
+                raise PolicyError(
+                    f"{source}: field country: {raw!r} is not an ISO 3166-1 alpha-2 code (e.g. GB)"
+                )
         elif key == "state":
             v = v.upper()
             if not _STATE.match(v):
@@ -145,13 +169,16 @@ def resolve_context(
         policy_keys = [k for k in ("packs", "waivers", "fail_on") if k in data]
         if policy_keys and not trust_target_config:
             notes.append(
-                f"ignored {', '.join(policy_keys)} in the scanned target's {CONFIG_NAME}: policy packs, waivers"
-                " and thresholds are never taken from the target (use --config or --trust-target-config)"
+                f"ignored {', '.join(policy_keys)} in the scanned target's {CONFIG_NAME}: policy packs,"
+                " waivers and thresholds are never taken from the target"
+                " (use --config or --trust-target-config)"
             )
         elif policy_keys:
             p, w, f = _policy_keys(data, src, target_cfg.parent)
             packs, waivers, fail_on = p or packs, w or waivers, f or fail_on
-            notes.append(f"trusted policy settings from the scanned target's {CONFIG_NAME}: {', '.join(policy_keys)}")
+            notes.append(
+                f"trusted policy settings from the scanned target's {CONFIG_NAME}: {', '.join(policy_keys)}"
+            )
 
     if config is not None:
         if not config.is_file():
@@ -197,5 +224,7 @@ def _policy_keys(data: Mapping[str, Any], src: str, base: Path) -> tuple[list[st
     fail_on = data.get("fail_on")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise PolicyError(f"{src}: field fail_on: {fail_on!r} is not one of {', '.join(FAIL_ON)}")
-    resolved = [str(base / p) if p.endswith((".yaml", ".yml")) and not Path(p).is_absolute() else p for p in packs]
+    resolved = [
+        str(base / p) if p.endswith((".yaml", ".yml")) and not Path(p).is_absolute() else p for p in packs
+    ]
     return resolved, (base / waivers) if waivers else None, fail_on

@@ -163,7 +163,9 @@ def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework],
             return f"no context country, so no {fw.id} tier"
         tier = fw.tier_of(context.country)
         if tier not in s.tier.tiers:
-            return f"{context.country} is tier {tier} under {fw.id}, rule needs tier {', '.join(s.tier.tiers)}"
+            return (
+                f"{context.country} is tier {tier} under {fw.id}, rule needs tier {', '.join(s.tier.tiers)}"
+            )
     if s.states and context.state not in s.states:
         return f"context state {context.state or '(none)'} not in {', '.join(s.states)}"
     if s.government_level:
@@ -175,7 +177,8 @@ def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework],
     if s.device_classes and context.device_class not in s.device_classes:
         return f"context device class {context.device_class or '(none)'} not in {', '.join(s.device_classes)}"
     if s.data_sensitivity and context.data_sensitivity not in s.data_sensitivity:
-        return f"context data sensitivity {context.data_sensitivity or '(none)'} not in {', '.join(s.data_sensitivity)}"
+        got = context.data_sensitivity or "(none)"
+        return f"context data sensitivity {got} not in {', '.join(s.data_sensitivity)}"
     if s.use_modes and context.use != "any" and context.use not in s.use_modes:
         return f"context use {context.use} not in {', '.join(s.use_modes)}"
     return None
@@ -193,9 +196,14 @@ def match_gap(m: Match, f: Features) -> str | None:
         got = ", ".join(sorted(f.producer_jurs)) or "unknown"
         return f"producer jurisdiction {got} not in {', '.join(m.producer_jurisdictions)}"
     if m.service_jurisdictions and f.service_jur not in m.service_jurisdictions:
-        return f"service jurisdiction {f.service_jur or 'unknown'} not in {', '.join(m.service_jurisdictions)}"
-    if m.not_service_jurisdictions and (f.service_jur is None or f.service_jur in m.not_service_jurisdictions):
-        return f"service jurisdiction {f.service_jur or 'unknown'} is not known to be outside {', '.join(m.not_service_jurisdictions)}"
+        return (
+            f"service jurisdiction {f.service_jur or 'unknown'} not in {', '.join(m.service_jurisdictions)}"
+        )
+    if m.not_service_jurisdictions and (
+        f.service_jur is None or f.service_jur in m.not_service_jurisdictions
+    ):
+        outside = ", ".join(m.not_service_jurisdictions)
+        return f"service jurisdiction {f.service_jur or 'unknown'} is not known to be outside {outside}"
     if m.lineage_jurisdictions and f.lineage_jurs.isdisjoint(m.lineage_jurisdictions):
         return f"no lineage base from {', '.join(m.lineage_jurisdictions)}"
     if m.any_jurisdictions and f.all_jurs.isdisjoint(m.any_jurisdictions):
@@ -264,7 +272,9 @@ _STRENGTH_C = STRENGTH_ORDER["C"]
 _CAP_NOTE = "evidence strength C (a mention only): deny capped to review"
 
 
-def _decide(active: Sequence[_Active], f: Features, n_active: int) -> tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]:
+def _decide(
+    active: Sequence[_Active], f: Features, n_active: int
+) -> tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]:
     matches: list[RuleMatch] = []
     for act in active:
         for m in act.rule.match:
@@ -322,9 +332,7 @@ def evaluate(
     by_kind: dict[str, list[_Active]] = {}
     kinds = {a.kind for a in assets}
     for k in kinds:
-        by_kind[k] = [
-            act for act in active if any(not m.kinds or k in m.kinds for m in act.rule.match)
-        ]
+        by_kind[k] = [act for act in active if any(not m.kinds or k in m.kinds for m in act.rule.match)]
     worst = _finding_index(findings)
     ins_idx = _inspection_index(inspections)
     live = [w for w in waivers if not waiver_expired(w, day)]
@@ -365,7 +373,8 @@ def coverage_notes(
     notes: list[str] = []
     if equipment_rules and not any(a.kind in EQUIPMENT_KINDS for a in assets):
         notes.append(
-            f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules were not assessed"
+            f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules"
+            " were not assessed"
             f" ({', '.join(equipment_rules)})"
         )
     return notes
@@ -403,7 +412,9 @@ def trace(
             out.append(RuleTrace(act.pack.id, act.rule.id, act.rule.title, "matched", rm.reason, rm.verdict))
         else:
             out.append(
-                RuleTrace(act.pack.id, act.rule.id, act.rule.title, "no-match", "; or ".join(g or "" for g in gaps))
+                RuleTrace(
+                    act.pack.id, act.rule.id, act.rule.title, "no-match", "; or ".join(g or "" for g in gaps)
+                )
             )
     for p, r, gap in inactive:
         out.append(RuleTrace(p.id, r.id, r.title, "not-applicable", gap))

@@ -283,7 +283,9 @@ def parse_pack(text: str, source: str) -> Pack:
         for rid in ex.rules:
             if rid not in ids:
                 line = lines.get(("examples", i, "rules"), "?")
-                raise PolicyError(f"{source}:{line}: invalid pack: field examples[{i}].rules: unknown rule {rid}")
+                raise PolicyError(
+                    f"{source}:{line}: invalid pack: field examples[{i}].rules: unknown rule {rid}"
+                )
     return pack
 
 

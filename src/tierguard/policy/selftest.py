@@ -64,10 +64,16 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
         attributes={"path": loc.path},
     )
     findings = [
-        Finding(rule_id=f"EXAMPLE-{i}", severity=sev, message="example finding", location=loc, asset_id=asset.id)
+        Finding(
+            rule_id=f"EXAMPLE-{i}", severity=sev, message="example finding", location=loc, asset_id=asset.id
+        )
         for i, sev in enumerate(spec.findings)
     ]
-    inspections = [] if spec.inspection is None else [Inspection(location=loc, format="example", status=spec.inspection)]
+    inspections = (
+        []
+        if spec.inspection is None
+        else [Inspection(location=loc, format="example", status=spec.inspection)]
+    )
     return asset, findings, inspections
 
 
