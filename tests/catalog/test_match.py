@@ -331,3 +331,12 @@ def test_search(catalog: Catalog) -> None:
         "models",
     } <= sections
     assert catalog.search("no-such-thing-xyz") == []
+
+
+def test_host_literals_for_prefilters(catalog: Catalog) -> None:
+    lits = catalog.host_literals()
+    assert "api.deepseek.com" in lits
+    assert "bedrock-runtime" in lits
+    assert "aiplatform.googleapis.com" in lits
+    assert "maas.aliyuncs.com" in lits
+    assert not any("*" in x for x in lits)

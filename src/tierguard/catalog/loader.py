@@ -305,6 +305,16 @@ class Catalog:
                 return e
         return None
 
+    def host_literals(self) -> tuple[str, ...]:
+        """Lower-cased literal parts of every endpoint host, for keyword prefilters: exact hosts as is,
+        wildcard hosts by their longest run without ``*`` (``bedrock-runtime.*.amazonaws.com`` ->
+        "bedrock-runtime", ``*-aiplatform.googleapis.com`` -> "aiplatform.googleapis.com"). Sorted, unique."""
+        out: set[str] = set()
+        for e in self.endpoints:
+            parts = [p.strip(".-") for p in e.host.lower().split("*")]
+            out.add(max(parts, key=len))
+        return tuple(sorted(p for p in out if p))
+
     def match_package(self, ecosystem: str, name: str) -> PackageEntry | None:
         """The package entry for a declared dependency. Extras are ignored (``volcengine-python-sdk[ark]``).
         Umbrella packages (``requires_module``) are returned too: see :meth:`package_counts`."""
