@@ -397,3 +397,29 @@ def test_multi_model_host_that_serves_its_operator_keeps_producer(catalog: Catal
     (sf,) = identify_evidence([ev("endpoint", "api.siliconflow.cn")], catalog)
     assert sf.provenance.producers == ()
     assert sf.provenance.service_jurisdiction == "CN"
+
+
+def test_router_prefix_alone_gives_only_the_service(catalog: Catalog) -> None:
+    assets = identify_evidence(
+        [ev("router-prefix", "deepseek/", "B", refs={"router": "litellm:deepseek/"})], catalog
+    )
+    (svc,) = assets
+    assert (svc.kind, svc.name) == ("ai-service", "DeepSeek API")
+    assert svc.provenance.service_jurisdiction == "CN"
+
+
+def test_mention_of_host_in_docs_is_a_weak_service(catalog: Catalog) -> None:
+    (svc,) = identify_evidence(
+        [
+            ev(
+                "mention",
+                "api.moonshot.cn",
+                "C",
+                path="docs/providers.md",
+                refs={"endpoint": "api.moonshot.cn"},
+            )
+        ],
+        catalog,
+    )
+    assert svc.kind == "ai-service" and svc.strength == "C"
+    assert svc.provenance.service_operator is not None and svc.provenance.service_operator.id == "moonshot"
