@@ -1,0 +1,203 @@
+"""Helpers shared by the reporters. Pure functions of the result model; no engine imports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tierguard.model import (
+    VERDICT_ORDER,
+    Asset,
+    Citation,
+    Decision,
+    Location,
+    ProducerRef,
+    RuleInfo,
+    ScanResult,
+)
+
+UNKNOWN_JURISDICTION = "XX"
+
+
+def producer_label(p: ProducerRef) -> str:
+    return f"{p.name} ({p.jurisdiction})"
+
+
+def producers_text(asset: Asset) -> str:
+    """All producers of an asset, e.g. ``DeepSeek (CN), Meta (US)``; ``unknown`` when none."""
+    return ", ".join(producer_label(p) for p in asset.provenance.producers) or "unknown"
+
+
+def operator_text(asset: Asset) -> str:
+    prov = asset.provenance
+    if prov.service_operator is not None:
+        jur = prov.service_jurisdiction or prov.service_operator.jurisdiction
+        return f"{prov.service_operator.name} ({jur})"
+    if prov.service_jurisdiction:
+        return f"unknown operator ({prov.service_jurisdiction})"
+    return ""
+
+
+def primary_producer(asset: Asset) -> ProducerRef | None:
+    """The first producer of an asset (identify orders them: direct producer before base producers)."""
+    return asset.provenance.producers[0] if asset.provenance.producers else None
+
+
+def primary_jurisdiction(asset: Asset) -> str:
+    p = primary_producer(asset)
+    return p.jurisdiction if p is not None else UNKNOWN_JURISDICTION
+
+
+def primary_producer_name(asset: Asset) -> str:
+    p = primary_producer(asset)
+    return p.name if p is not None else "unknown"
+
+
+def decision_index(result: ScanResult) -> dict[str, Decision]:
+    """Decision per asset id (the worst one if several exist for one asset)."""
+    out: dict[str, Decision] = {}
+    for d in result.decisions:
+        prev = out.get(d.asset_id)
+        if prev is None or VERDICT_ORDER[d.verdict] > VERDICT_ORDER[prev.verdict]:
+            out[d.asset_id] = d
+    return out
+
+
+def verdict_label(d: Decision | None) -> str:
+    """``deny``, ``review``, ``allow``, ``waived (deny)`` or ``undecided``."""
+    if d is None:
+        return "undecided"
+    if d.waived_by is not None:
+        return f"waived ({d.verdict})"
+    return d.verdict
+
+
+def rule_index(result: ScanResult) -> dict[str, RuleInfo]:
+    """Every rule the result references: ``result.rules`` first, then rules synthesised from decision
+    matches and findings that ``result.rules`` does not describe (so SARIF ``ruleIndex`` is always valid)."""
+    rules: dict[str, RuleInfo] = {r.id: r for r in result.rules}
+    for d in result.decisions:
+        for m in d.matches:
+            if m.rule_id not in rules:
+                rules[m.rule_id] = RuleInfo(
+                    id=m.rule_id,
+                    name=m.rule_id,
+                    short=m.reason or m.rule_id,
+                    severity=m.severity,
+                    help_uri=m.citation.url or None,
+                    citations=(m.citation,),
+                    source="policy",
+                )
+    for f in result.findings:
+        if f.rule_id not in rules:
+            rules[f.rule_id] = RuleInfo(
+                id=f.rule_id, name=f.rule_id, short=f.rule_id, severity=f.severity, source="inspect"
+            )
+    return rules
+
+
+def citation_text(c: Citation) -> str:
+    s = f"{c.instrument} ({c.date}) {c.url}".strip()
+    return s + (" [secondary source, verify]" if c.verify else "")
+
+
+def unique_locations(locations: Iterable[Location]) -> list[Location]:
+    seen: set[tuple[str, str, int | None]] = set()
+    out: list[Location] = []
+    for loc in locations:
+        key = (loc.path, loc.member or "", loc.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(loc)
+    return out
+
+
+def asset_locations(asset: Asset) -> list[Location]:
+    return unique_locations(ev.location for ev in asset.evidence)
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    producer: str
+    jurisdiction: str
+    by_kind: dict[str, int]
+    by_verdict: dict[str, int]
+    total: int
+
+
+def summary_by_producer(result: ScanResult) -> list[GroupCount]:
+    """Counts of assets by (primary producer, jurisdiction): by kind and by verdict label.
+
+    Sorted with PRC (CN) first, then by total descending and name, so the table leads with what matters."""
+    decisions = decision_index(result)
+    groups: dict[tuple[str, str], tuple[Counter[str], Counter[str]]] = {}
+    for a in result.assets:
+        key = (primary_producer_name(a), primary_jurisdiction(a))
+        kinds, verdicts = groups.setdefault(key, (Counter(), Counter()))
+        kinds[a.kind] += 1
+        verdicts[verdict_label(decisions.get(a.id))] += 1
+    out = [
+        GroupCount(p, j, dict(sorted(k.items())), dict(sorted(v.items())), sum(k.values()))
+        for (p, j), (k, v) in groups.items()
+    ]
+    out.sort(key=lambda g: (g.jurisdiction != "CN", -g.total, g.producer.lower(), g.jurisdiction))
+    return out
+
+
+def counts_by_jurisdiction(result: ScanResult) -> list[tuple[str, int]]:
+    c = Counter(primary_jurisdiction(a) for a in result.assets)
+    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def counts_by_verdict(result: ScanResult) -> list[tuple[str, int]]:
+    """Assets per effective outcome: deny, review, waived, allow, undecided (fixed order, zeros kept)."""
+    decisions = decision_index(result)
+    c: Counter[str] = Counter()
+    for a in result.assets:
+        d = decisions.get(a.id)
+        if d is None:
+            c["undecided"] += 1
+        elif d.waived_by is not None:
+            c["waived"] += 1
+        else:
+            c[d.verdict] += 1
+    return [(k, c.get(k, 0)) for k in ("deny", "review", "waived", "allow", "undecided")]
+
+
+def skipped_reasons(result: ScanResult) -> list[tuple[str, int]]:
+    c = Counter(s.reason for s in result.skipped)
+    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def not_inspected(result: ScanResult) -> list[tuple[str, int]]:
+    """Inspections that are incomplete or not inspected, counted by ``status: reason``."""
+    c = Counter(
+        f"{i.status}: {i.reason}" if i.reason else i.status
+        for i in result.inspections
+        if i.status in ("incomplete", "not-inspected")
+    )
+    return sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def iso_utc(value: str) -> str | None:
+    """``value`` as an RFC 3339 UTC timestamp (``...Z``), or None when it is empty or unparseable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def context_items(result: ScanResult) -> list[tuple[str, str]]:
+    """The deployment context as (field, value) pairs, unset fields omitted."""
+    return [(k, str(v)) for k, v in result.context.model_dump().items() if v is not None]
+
+
+def packs_text(result: ScanResult) -> str:
+    return ", ".join(f"{p.id}@{p.version}" for p in result.packs) or "none"

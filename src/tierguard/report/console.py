@@ -1,0 +1,144 @@
+"""Console report (rich): summary by producer and jurisdiction, decisions with citations, what was not
+inspected, notes. ``render`` gives the same report as plain text without colour (the ``table`` format)."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tierguard.model import ScanResult
+from tierguard.report._common import (
+    citation_text,
+    counts_by_verdict,
+    not_inspected,
+    operator_text,
+    packs_text,
+    producers_text,
+    skipped_reasons,
+    summary_by_producer,
+    verdict_label,
+)
+
+_STYLE = {"deny": "bold red", "review": "yellow", "allow": "green"}
+
+
+def _verdict_text(label: str) -> Text:
+    base = label.split(" ", 1)[0]
+    style = "cyan" if base == "waived" else _STYLE.get(base, "")
+    return Text(label, style=style)
+
+
+def _counts(d: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items())
+
+
+def print_result(result: ScanResult, console: Console) -> None:
+    """Print the scan result: summary, decisions, not inspected/skipped, notes."""
+    worst = result.worst_verdict()
+    head = Text("tierguard ", style="bold")
+    head.append(f"{result.tool_version} | catalog {result.catalog_version} | packs {packs_text(result)}")
+    console.print(head)
+    console.print(Text(f"target: {result.target}"))
+    ctx = ", ".join(f"{k}={v}" for k, v in result.context.model_dump().items() if v is not None)
+    console.print(Text(f"context: {ctx or 'default'}"))
+    summary = Text("worst verdict: ")
+    summary.append(worst.upper(), style=_STYLE[worst])
+    summary.append(
+        f"  ({len(result.assets)} assets: "
+        + ", ".join(f"{k} {v}" for k, v in counts_by_verdict(result) if v)
+        + f"; {len(result.findings)} findings; {len(result.skipped)} skipped)"
+    )
+    console.print(summary)
+
+    groups = summary_by_producer(result)
+    if groups:
+        t = Table(title="Assets by producer and jurisdiction", box=box.SIMPLE_HEAVY, title_justify="left")
+        t.add_column("Producer")
+        t.add_column("Jurisdiction")
+        t.add_column("Assets", justify="right")
+        t.add_column("By kind")
+        t.add_column("By verdict")
+        for g in groups:
+            style = "bold" if g.jurisdiction == "CN" else ""
+            t.add_row(
+                Text(g.producer, style=style),
+                Text(g.jurisdiction, style=style),
+                str(g.total),
+                _counts(g.by_kind),
+                _counts(g.by_verdict),
+            )
+        console.print(t)
+
+    if result.decisions:
+        t = Table(title="Decisions", box=box.SIMPLE_HEAVY, title_justify="left", show_lines=True)
+        t.add_column("Verdict")
+        t.add_column("Asset")
+        t.add_column("Use")
+        t.add_column("Producer(s)")
+        t.add_column("Operator")
+        t.add_column("Rules and sources")
+        ordered = sorted(
+            result.decisions,
+            key=lambda d: (
+                {"deny": 0, "review": 1, "allow": 2}[d.verdict],
+                d.waived_by is not None,
+                d.asset_id,
+            ),
+        )
+        for d in ordered:
+            a = result.asset(d.asset_id)
+            name = f"{a.kind}: {a.name}" if a is not None else d.asset_id
+            rules = [
+                f"{m.rule_id} ({m.verdict}): {m.reason}\n  {citation_text(m.citation)}" for m in d.matches
+            ]
+            if d.waived_by is not None:
+                w = d.waived_by
+                rules.append(f"waived by {w.id} ({w.owner}, expires {w.expires}): {w.justification}")
+            rules += list(d.notes)
+            t.add_row(
+                _verdict_text(verdict_label(d)),
+                Text(name),
+                Text(a.use_mode if a is not None else ""),
+                Text(producers_text(a) if a is not None else ""),
+                Text(operator_text(a) if a is not None else ""),
+                Text("\n".join(rules)),
+            )
+        console.print(t)
+
+    if result.findings:
+        t = Table(title="Inspection findings", box=box.SIMPLE_HEAVY, title_justify="left")
+        t.add_column("Severity")
+        t.add_column("Rule")
+        t.add_column("Location")
+        t.add_column("Message")
+        for f in result.findings:
+            t.add_row(f.severity, f.rule_id, Text(f.location.display()), Text(f.message))
+        console.print(t)
+
+    gaps = [(f"skipped: {r}", n) for r, n in skipped_reasons(result)] + not_inspected(result)
+    if gaps:
+        t = Table(title="Not inspected", box=box.SIMPLE_HEAVY, title_justify="left")
+        t.add_column("Reason")
+        t.add_column("Count", justify="right")
+        for reason, n in gaps:
+            t.add_row(Text(reason), str(n))
+        console.print(t)
+
+    if result.notes:
+        console.print(Text("Notes", style="bold"))
+        for note in result.notes:
+            console.print(Text(f"- {note}"))
+
+
+def render(result: ScanResult) -> str:
+    """The console report as plain text (no colour, no control sequences), 120 columns wide."""
+    buf = io.StringIO()
+    console = Console(
+        file=buf, width=120, color_system=None, force_terminal=False, no_color=True, highlight=False
+    )
+    print_result(result, console)
+    return buf.getvalue()

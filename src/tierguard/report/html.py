@@ -1,0 +1,134 @@
+"""HTML report: one self-contained file (inline CSS and SVG, no scripts, no external assets) for audits.
+
+Rendered with jinja2 with autoescaping on: excerpts and names come from scanned content and are hostile
+text. Links are only emitted for http(s) URLs from citations and rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+from tierguard.model import Asset, ScanResult
+from tierguard.report._common import (
+    counts_by_jurisdiction,
+    counts_by_verdict,
+    decision_index,
+    not_inspected,
+    operator_text,
+    packs_text,
+    producers_text,
+    skipped_reasons,
+    summary_by_producer,
+    verdict_label,
+)
+
+_BAR_COLOURS = {
+    "deny": "#b3261e",
+    "review": "#b26a00",
+    "waived": "#00639b",
+    "allow": "#2e7d32",
+    "undecided": "#757575",
+}
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    y: int
+    width: int
+    colour: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    height: int
+    bars: tuple[Bar, ...]
+
+
+def _chart(title: str, items: list[tuple[str, int]], colours: dict[str, str] | None = None) -> Chart:
+    top = max((v for _, v in items), default=0) or 1
+    bars = tuple(
+        Bar(
+            label=label,
+            value=v,
+            y=10 + i * 28,
+            width=max(int(round(300 * v / top)), 2 if v else 0),
+            colour=(colours or {}).get(label, "#c62828" if label == "CN" else "#455a64"),
+        )
+        for i, (label, v) in enumerate(items)
+    )
+    return Chart(title=title, height=20 + 28 * len(items), bars=bars)
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and (url.startswith("https://") or url.startswith("http://")):
+        return url
+    return None
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["safe_url"] = _safe_url
+    return env
+
+
+def _template() -> jinja2.Template:
+    text = resources.files("tierguard.report").joinpath("templates", "report.html.j2").read_text("utf-8")
+    return _environment().from_string(text)
+
+
+def _asset_row(a: Asset, result: ScanResult) -> dict[str, Any]:
+    d = decision_index(result).get(a.id)
+    return {
+        "asset": a,
+        "decision": d,
+        "verdict": verdict_label(d),
+        "verdict_class": (
+            "waived" if d is not None and d.waived_by is not None else (d.verdict if d else "undecided")
+        ),
+        "producers": producers_text(a),
+        "operator": operator_text(a),
+    }
+
+
+def context(result: ScanResult) -> dict[str, Any]:
+    """The template context (exposed for tests and alternative templates)."""
+    decisions = decision_index(result)
+    order = {"deny": 0, "review": 1, "allow": 2}
+    decided = sorted(
+        (a for a in result.assets if a.id in decisions),
+        key=lambda a: (order[decisions[a.id].verdict], decisions[a.id].waived_by is not None, a.kind, a.name),
+    )
+    verdict_counts = counts_by_verdict(result)
+    return {
+        "r": result,
+        "worst": result.worst_verdict(),
+        "verdict_counts": verdict_counts,
+        "groups": summary_by_producer(result),
+        "chart_jurisdiction": _chart("Assets by producer jurisdiction", counts_by_jurisdiction(result)),
+        "chart_verdict": _chart("Assets by decision", [(k, v) for k, v in verdict_counts], _BAR_COLOURS),
+        "decided": [_asset_row(a, result) for a in decided],
+        "assets": [_asset_row(a, result) for a in result.assets],
+        "waived": [d for d in result.decisions if d.waived_by is not None],
+        "skipped_reasons": skipped_reasons(result),
+        "not_inspected": not_inspected(result),
+        "gaps": [i for i in result.inspections if i.status in ("incomplete", "not-inspected")],
+        "packs": packs_text(result),
+        "ctx": [(k, v) for k, v in result.context.model_dump().items() if v is not None],
+        "rules": {r.id: r for r in result.rules},
+    }
+
+
+def render(result: ScanResult) -> str:
+    return _template().render(**context(result))

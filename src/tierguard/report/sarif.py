@@ -1,0 +1,283 @@
+"""SARIF 2.1.0 report for code-scanning platforms (GitHub code scanning and others).
+
+- ``tool.driver.rules[]`` come from ``result.rules`` (plus rules synthesised from decision matches or
+  findings the result does not describe), with citations in ``help`` and GitHub's ``security-severity``.
+- One result per (decision match with verdict review/deny, evidence location of the asset): ``error`` for
+  deny, ``warning`` for review. Waived decisions carry an accepted external ``suppressions`` entry.
+- One result per inspection finding.
+- Skipped units and incomplete/not-inspected artifacts are ``toolExecutionNotifications``.
+
+GitHub constraints respected: every result has a physical location with a relative ``uri`` and
+``uriBaseId`` SRCROOT; ``region.startLine`` only when known (>= 1); ``partialFingerprints`` from stable ids
+(no line numbers); ``security-severity`` is a numeric string; at most 25,000 results per run (the rest are
+counted in a notification).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+from tierguard.model import Asset, Decision, Location, RuleInfo, RuleMatch, ScanResult
+from tierguard.report._common import (
+    asset_locations,
+    citation_text,
+    iso_utc,
+    operator_text,
+    packs_text,
+    producers_text,
+    rule_index,
+)
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/tierguard/tierguard"
+URI_BASE = "SRCROOT"
+MAX_RESULTS = 25_000  # GitHub code scanning: results per run
+FINGERPRINT_KEY = "tierguardId/v1"
+
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
+_LEVEL_BY_SEVERITY = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "note",
+    "info": "note",
+}
+_LEVEL_BY_VERDICT = {"deny": "error", "review": "warning", "allow": "note"}
+
+__all__ = ["render", "sarif_log"]
+
+
+def render(result: ScanResult) -> str:
+    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif_log(result: ScanResult) -> dict[str, Any]:
+    """The SARIF log as a dict (one run)."""
+    rules = rule_index(result)
+    rule_ids = list(rules)
+    index = {rid: i for i, rid in enumerate(rule_ids)}
+    results: list[dict[str, Any]] = []
+    for d in result.decisions:
+        asset = result.asset(d.asset_id)
+        if asset is None:
+            continue
+        results.extend(_decision_results(d, asset, index))
+    for f in result.findings:
+        asset = result.asset(f.asset_id) if f.asset_id else None
+        res: dict[str, Any] = {
+            "ruleId": f.rule_id,
+            "ruleIndex": index[f.rule_id],
+            "level": _LEVEL_BY_SEVERITY[f.severity],
+            "message": {"text": f.message + (f" (asset: {asset.name})" if asset is not None else "")},
+            "locations": [_location(f.location)],
+            "partialFingerprints": {FINGERPRINT_KEY: f.id},
+            "properties": {"severity": f.severity, **({"assetId": f.asset_id} if f.asset_id else {})},
+        }
+        results.append(res)
+
+    notifications = _notifications(result)
+    if len(results) > MAX_RESULTS:
+        dropped = len(results) - MAX_RESULTS
+        results = results[:MAX_RESULTS]
+        notifications.append(
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"{dropped} results omitted: GitHub accepts at most {MAX_RESULTS} per run"
+                },
+                "descriptor": {"id": "tierguard/truncated"},
+            }
+        )
+
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    start, end = iso_utc(result.started), iso_utc(result.finished)
+    if start:
+        invocation["startTimeUtc"] = start
+    if end:
+        invocation["endTimeUtc"] = end
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "tierguard",
+                "version": result.tool_version,
+                "semanticVersion": result.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(rules[rid]) for rid in rule_ids],
+            }
+        },
+        "originalUriBaseIds": {URI_BASE: {"description": {"text": "Root of the scanned target"}}},
+        "invocations": [invocation],
+        "results": results,
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "schemaVersion": result.schema_version,
+            "catalogVersion": result.catalog_version,
+            "packs": packs_text(result),
+            "context": result.context.model_dump(exclude_none=True),
+            "notes": list(result.notes),
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _rule(r: RuleInfo) -> dict[str, Any]:
+    cites_text = "\n".join(f"- {citation_text(c)}" for c in r.citations)
+    cites_md = "\n".join(
+        f"- {_md(c.instrument)} ({_md(c.date)}): [{_md(c.url)}]({c.url})"
+        + (" *(secondary source, verify)*" if c.verify else "")
+        for c in r.citations
+    )
+    help_text = r.help or r.short
+    help_md = _md(help_text)
+    if r.citations:
+        help_text += "\n\nSources:\n" + cites_text
+        help_md += "\n\n**Sources**\n\n" + cites_md
+    out: dict[str, Any] = {
+        "id": r.id,
+        "name": _pascal(r.name),
+        "shortDescription": {"text": r.short or r.id},
+        "fullDescription": {"text": r.help or r.short or r.id},
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": _LEVEL_BY_SEVERITY[r.severity]},
+        "properties": {
+            "tags": ["security", "tierguard", r.source],
+            "security-severity": _SECURITY_SEVERITY[r.severity],
+            "precision": "high",
+            "problem.severity": _LEVEL_BY_SEVERITY[r.severity].replace("note", "recommendation"),
+        },
+    }
+    uri = r.help_uri or (r.citations[0].url if r.citations else None)
+    if uri:
+        out["helpUri"] = uri
+    return out
+
+
+def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[dict[str, Any]]:
+    matches = [m for m in d.matches if m.verdict in ("review", "deny")]
+    if d.verdict not in ("review", "deny") or not matches:
+        return []
+    locations = asset_locations(asset) or [_fallback_location(asset)]
+    out: list[dict[str, Any]] = []
+    for m in matches:
+        for loc in locations:
+            res: dict[str, Any] = {
+                "ruleId": m.rule_id,
+                "ruleIndex": index[m.rule_id],
+                "level": _LEVEL_BY_VERDICT[m.verdict],
+                "message": {"text": _message(asset, m)},
+                "locations": [_location(loc)],
+                "partialFingerprints": {
+                    FINGERPRINT_KEY: f"{asset.id}:{m.rule_id}:{loc.path}:{loc.member or ''}",
+                },
+                "properties": {
+                    "assetId": asset.id,
+                    "assetKind": asset.kind,
+                    "verdict": m.verdict,
+                    "useMode": asset.use_mode,
+                    "pack": f"{m.pack}@{m.pack_version}",
+                    "citation": citation_text(m.citation),
+                },
+            }
+            if d.waived_by is not None:
+                w = d.waived_by
+                res["suppressions"] = [
+                    {
+                        "kind": "external",
+                        "status": "accepted",
+                        "justification": f"{w.justification} (waiver {w.id}, owner {w.owner}, "
+                        f"approved {w.approval}, expires {w.expires})",
+                    }
+                ]
+            out.append(res)
+    return out
+
+
+def _message(asset: Asset, m: RuleMatch) -> str:
+    parts = [f"{m.verdict.upper()}: {asset.kind} '{asset.name}' ({asset.use_mode})"]
+    parts.append(f"producer: {producers_text(asset)}")
+    op = operator_text(asset)
+    if op:
+        parts.append(f"operated by {op}")
+    for e in asset.provenance.lineage:
+        base = f"{e.base_producer.name} ({e.base_producer.jurisdiction})" if e.base_producer else "unknown"
+        parts.append(f"{e.relation} of {e.base} by {base}")
+    parts.append(f"rule {m.rule_id} [{m.pack}@{m.pack_version}]: {m.reason}")
+    parts.append(f"source: {citation_text(m.citation)}")
+    return "; ".join(parts) + "."
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path), "uriBaseId": URI_BASE}}
+    region: dict[str, Any] = {}
+    if loc.line is not None and loc.line >= 1:
+        region["startLine"] = loc.line
+        if loc.column is not None and loc.column >= 1:
+            region["startColumn"] = loc.column
+    if region:
+        phys["region"] = region
+    out: dict[str, Any] = {"physicalLocation": phys}
+    if loc.member:
+        out["logicalLocations"] = [{"name": loc.member, "kind": "member"}]
+        out["message"] = {"text": f"member {loc.member} of {loc.path}"}
+    return out
+
+
+def _fallback_location(asset: Asset) -> Location:
+    """Assets without evidence (e.g. from an inventory) still need a location for code scanning."""
+    return Location(path=asset.attributes.get("path", ".") or ".")
+
+
+def _uri(path: str) -> str:
+    p = path.replace("\\", "/")
+    while p.startswith("./"):
+        p = p[2:]
+    p = p.lstrip("/") or "."
+    return quote(p, safe="/-._~!$&'()*+,;=:@")
+
+
+def _pascal(name: str) -> str:
+    words = [w for w in "".join(c if c.isalnum() else " " for c in name).split() if w]
+    return "".join(w[:1].upper() + w[1:] for w in words) or "Rule"
+
+
+def _md(text: str) -> str:
+    """Escape Markdown control characters in untrusted text."""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]<>()#+!|":
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _notifications(result: ScanResult) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for s in result.skipped:
+        text = f"not inspected: {s.path} ({s.reason})" + (f": {s.detail}" if s.detail else "")
+        out.append(
+            {
+                "level": "note",
+                "message": {"text": text},
+                "descriptor": {"id": f"tierguard/skipped/{s.reason}"},
+                "locations": [_location(Location(path=s.path))],
+            }
+        )
+    for i in result.inspections:
+        if i.status not in ("incomplete", "not-inspected"):
+            continue
+        text = f"{i.status}: {i.location.display()} ({i.format})" + (f": {i.reason}" if i.reason else "")
+        out.append(
+            {
+                "level": "warning",
+                "message": {"text": text},
+                "descriptor": {"id": f"tierguard/inspection/{i.status}"},
+                "locations": [_location(i.location)],
+            }
+        )
+    return out
