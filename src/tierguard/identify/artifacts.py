@@ -246,11 +246,18 @@ def _classify(resolver: Resolver, ref: FileRef) -> tuple[str, str, dict[str, Any
         if b"joblib" in head or b"sklearn" in head:
             return ("joblib", "weights", {})
         return ("pickle", "weights", {})
+    if kind == "text" and _looks_like_onnx(head):
+        kind = "onnx-or-protobuf"  # short protobuf heads can decode as UTF-8
     if kind == "onnx-or-protobuf":
         if name == "saved_model.pb":
             return ("tf-savedmodel", "weights", {})
         return ("onnx", "weights", {})
     return None
+
+
+def _looks_like_onnx(head: bytes) -> bool:
+    # ModelProto starts with ir_version (field 1, varint: 0x08 <small>) then a length-delimited field
+    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 20 and head[2] in b"\x12\x1a\x22\x2a\x3a"
 
 
 def _zip_kind(resolver: Resolver, ref: FileRef) -> tuple[str, list[str]]:
