@@ -10,6 +10,7 @@ The engine names no producer and no country: all of that is pack data.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -99,20 +100,36 @@ def _finding_index(findings: Iterable[Finding]) -> dict[str, int]:
     return idx
 
 
-def features(
+FeatureKey = tuple[
+    str, str, frozenset[str], frozenset[str], "str | None", frozenset[str], int, int, frozenset[str]
+]
+_EMPTY: frozenset[str] = frozenset()
+
+
+def feature_key(
     asset: Asset,
     asset_id: str,
     worst_finding: Mapping[str, int],
     inspections: Mapping[str, frozenset[str]],
-) -> Features:
+) -> FeatureKey:
+    """The provenance features rules can test, as a hashable tuple (field order of ``Features``)."""
     prov = asset.provenance
-    ids = {p.id for p in prov.producers}
-    jurs = {p.jurisdiction for p in prov.producers}
+    producers = prov.producers
+    if len(producers) == 1:
+        p0 = producers[0]
+        ids, jurs = frozenset((p0.id,)), frozenset((p0.jurisdiction,))
+    else:
+        ids = frozenset(p.id for p in producers)
+        jurs = frozenset(p.jurisdiction for p in producers)
     service = prov.service_jurisdiction
     if service is None and prov.service_operator is not None:
         service = prov.service_operator.jurisdiction
-    lineage = frozenset(e.base_producer.jurisdiction for e in prov.lineage if e.base_producer is not None)
-    statuses: frozenset[str] = frozenset()
+    lineage = (
+        frozenset(e.base_producer.jurisdiction for e in prov.lineage if e.base_producer is not None)
+        if prov.lineage
+        else _EMPTY
+    )
+    statuses = _EMPTY
     if inspections:
         paths = {ev.location.path for ev in asset.evidence}
         p = asset.attributes.get("path")
@@ -120,19 +137,28 @@ def features(
             paths.add(p)
         acc: set[str] = set()
         for path in paths:
-            acc |= inspections.get(path, frozenset())
+            acc |= inspections.get(path, _EMPTY)
         statuses = frozenset(acc)
-    return Features(
-        kind=asset.kind,
-        use_mode=asset.use_mode,
-        producer_ids=frozenset(ids),
-        producer_jurs=frozenset(jurs),
-        service_jur=service,
-        lineage_jurs=lineage,
-        strength=STRENGTH_ORDER[asset.strength],
-        worst_finding=worst_finding.get(asset_id, -1),
-        inspections=statuses,
+    return (
+        asset.kind,
+        asset.use_mode,
+        ids,
+        jurs,
+        service,
+        lineage,
+        STRENGTH_ORDER[asset.strength],
+        worst_finding.get(asset_id, -1) if worst_finding else -1,
+        statuses,
     )
+
+
+def features(
+    asset: Asset,
+    asset_id: str,
+    worst_finding: Mapping[str, int],
+    inspections: Mapping[str, frozenset[str]],
+) -> Features:
+    return Features(*feature_key(asset, asset_id, worst_finding, inspections))
 
 
 # ---------------------------------------------------------------------------------------------- scope
@@ -337,16 +363,37 @@ def evaluate(
     ins_idx = _inspection_index(inspections)
     live = [w for w in waivers if not waiver_expired(w, day)]
     expired = [w for w in waivers if waiver_expired(w, day)]
-    cache: dict[Features, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]] = {}
-    out: list[Decision] = []
+    cache: dict[FeatureKey, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]] = {}
     n_active = len(active)
+    # Creating 10^5 small records triggers repeated full GC passes over every live asset; pause the cyclic
+    # collector while building decisions (no cycles are created here), then restore its previous state.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _decide_all(assets, by_kind, worst, ins_idx, live, expired, cache, n_active)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _decide_all(
+    assets: Sequence[Asset],
+    by_kind: Mapping[str, list[_Active]],
+    worst: Mapping[str, int],
+    ins_idx: Mapping[str, frozenset[str]],
+    live: Sequence[Waiver],
+    expired: Sequence[Waiver],
+    cache: dict[FeatureKey, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]],
+    n_active: int,
+) -> list[Decision]:
+    out: list[Decision] = []
     for asset in assets:
         aid = asset.id
-        f = features(asset, aid, worst, ins_idx)
-        hit = cache.get(f)
+        key = feature_key(asset, aid, worst, ins_idx)
+        hit = cache.get(key)
         if hit is None:
-            hit = _decide(by_kind[f.kind], f, n_active)
-            cache[f] = hit
+            hit = _decide(by_kind[key[0]], Features(*key), n_active)
+            cache[key] = hit
         verdict, matches, notes = hit
         waived: Waiver | None = None
         if verdict != "allow" and (live or expired):
@@ -357,7 +404,10 @@ def evaluate(
             for w in expired:
                 if _waiver_fits(w, aid, matches):
                     notes = (*notes, f"waiver {w.id} expired on {w.expires}: not applied")
-        out.append(Decision(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes))
+        # every field is already a validated record or literal: construct without re-validation
+        out.append(
+            Decision.model_construct(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes)
+        )
     return out
 
 
