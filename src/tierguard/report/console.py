@@ -10,9 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tierguard.model import ScanResult
+from tierguard.model import Decision, ScanResult
 from tierguard.report._common import (
-    citation_text,
     counts_by_verdict,
     not_inspected,
     operator_text,
@@ -74,40 +73,58 @@ def print_result(result: ScanResult, console: Console) -> None:
         console.print(t)
 
     if result.decisions:
-        t = Table(title="Decisions", box=box.SIMPLE_HEAVY, title_justify="left", show_lines=True)
-        t.add_column("Verdict")
-        t.add_column("Asset")
-        t.add_column("Use")
-        t.add_column("Producer(s)")
-        t.add_column("Operator")
-        t.add_column("Rules and sources")
-        ordered = sorted(
-            result.decisions,
-            key=lambda d: (
-                {"deny": 0, "review": 1, "allow": 2}[d.verdict],
-                d.waived_by is not None,
-                d.asset_id,
-            ),
-        )
-        for d in ordered:
+        console.print(Text("Decisions", style="bold"))
+        rank = {"deny": 0, "review": 1, "allow": 2}
+
+        def key(d: Decision) -> tuple[int, bool, str, str]:
             a = result.asset(d.asset_id)
-            name = f"{a.kind}: {a.name}" if a is not None else d.asset_id
-            rules = [
-                f"{m.rule_id} ({m.verdict}): {m.reason}\n  {citation_text(m.citation)}" for m in d.matches
-            ]
+            return (
+                rank[d.verdict],
+                d.waived_by is not None,
+                a.kind if a else "",
+                a.name if a else d.asset_id,
+            )
+
+        for d in sorted(result.decisions, key=key):
+            a = result.asset(d.asset_id)
+            line = _verdict_text(verdict_label(d).upper())
+            if a is not None:
+                line.append(f"  {a.kind} {a.name} ({a.use_mode})")
+            else:
+                line.append(f"  {d.asset_id}")
+            console.print(line, overflow="fold")
+            details: list[str] = []
+            if a is not None:
+                details.append(f"producer: {producers_text(a)}")
+                details += [
+                    f"lineage: {e.relation} of {e.base}"
+                    + (
+                        f" ({e.base_producer.name}, {e.base_producer.jurisdiction})"
+                        if e.base_producer
+                        else ""
+                    )
+                    for e in a.provenance.lineage
+                ]
+                op = operator_text(a)
+                if op:
+                    details.append(f"service operator: {op}")
+            for m in d.matches:
+                details.append(f"rule {m.rule_id} ({m.verdict}) [{m.pack}@{m.pack_version}]: {m.reason}")
+                c = m.citation
+                details.append(
+                    f"  source: {c.instrument} ({c.date})" + (" [secondary, verify]" if c.verify else "")
+                )
+                details.append(f"  {c.url}")
             if d.waived_by is not None:
                 w = d.waived_by
-                rules.append(f"waived by {w.id} ({w.owner}, expires {w.expires}): {w.justification}")
-            rules += list(d.notes)
-            t.add_row(
-                _verdict_text(verdict_label(d)),
-                Text(name),
-                Text(a.use_mode if a is not None else ""),
-                Text(producers_text(a) if a is not None else ""),
-                Text(operator_text(a) if a is not None else ""),
-                Text("\n".join(rules)),
-            )
-        console.print(t)
+                details.append(
+                    f"waived by {w.id} (owner {w.owner}, approved {w.approval}, expires {w.expires}): "
+                    f"{w.justification}"
+                )
+            details += [f"note: {n}" for n in d.notes]
+            for detail in details:
+                console.print(Text("    " + detail), overflow="fold")
+        console.print()
 
     if result.findings:
         t = Table(title="Inspection findings", box=box.SIMPLE_HEAVY, title_justify="left")
