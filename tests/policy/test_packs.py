@@ -125,3 +125,16 @@ def test_unverified_states_carry_verify() -> None:
     assert {"US-TN", "US-ND", "US-NC", "US-NE", "US-AR", "US-GA", "US-PA", "US-OR", "US-NV"} == set(
         rule.scope.states
     )
+
+
+def test_docs_annotated_example_is_a_valid_passing_pack() -> None:
+    import re
+
+    from tierguard.policy.schema import parse_pack
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "policy.md"
+    block = re.search(r"## Pack format \(annotated\)\n\n```yaml\n(.*?)```", docs.read_text(), re.S)
+    assert block is not None
+    pack = parse_pack(block.group(1), "docs/policy.md")
+    results = run_examples(pack, load_packs(None))
+    assert results and all(r.ok for r in results), results
