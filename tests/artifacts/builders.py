@@ -11,9 +11,14 @@ QWEN2_SPECIALS = {"151643": "<|endoftext|>", "151644": "<|im_start|>", "151645":
 LLAMA3_SPECIALS = {"128000": "<|begin_of_text|>", "128006": "<|start_header_id|>", "128009": "<|eot_id|>"}
 
 
-def layer_tensors(family: str, layers: int = 2, hidden: int = 64, vocab: int = 151936) -> dict[str, list[int]]:
-    t: dict[str, list[int]] = {"model.embed_tokens.weight": [vocab, hidden], "model.norm.weight": [hidden],
-                               "lm_head.weight": [vocab, hidden]}
+def layer_tensors(
+    family: str, layers: int = 2, hidden: int = 64, vocab: int = 151936
+) -> dict[str, list[int]]:
+    t: dict[str, list[int]] = {
+        "model.embed_tokens.weight": [vocab, hidden],
+        "model.norm.weight": [hidden],
+        "lm_head.weight": [vocab, hidden],
+    }
     for i in range(layers):
         p = f"model.layers.{i}."
         for proj in ("q", "k", "v", "o"):
@@ -31,7 +36,9 @@ def layer_tensors(family: str, layers: int = 2, hidden: int = 64, vocab: int = 1
     return t
 
 
-def safetensors_bytes(tensors: dict[str, list[int]], metadata: dict[str, str] | None = None) -> tuple[bytes, int]:
+def safetensors_bytes(
+    tensors: dict[str, list[int]], metadata: dict[str, str] | None = None
+) -> tuple[bytes, int]:
     """(header bytes, total file size): data is not written -- extend the file sparsely to the size."""
     header: dict[str, Any] = {}
     off = 0
@@ -48,7 +55,9 @@ def safetensors_bytes(tensors: dict[str, list[int]], metadata: dict[str, str] | 
     return struct.pack("<Q", len(raw)) + raw, 8 + len(raw) + off
 
 
-def write_safetensors(path: Path, tensors: dict[str, list[int]], metadata: dict[str, str] | None = None) -> Path:
+def write_safetensors(
+    path: Path, tensors: dict[str, list[int]], metadata: dict[str, str] | None = None
+) -> Path:
     head, size = safetensors_bytes(tensors, metadata)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as fh:
@@ -103,10 +112,18 @@ def write_json(path: Path, obj: Any) -> Path:
 def qwen2_dir(d: Path, *, config: bool = True, tokenizer: bool = True) -> Path:
     write_safetensors(d / "model.safetensors", layer_tensors("qwen2"), {"format": "pt"})
     if config:
-        write_json(d / "config.json", {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
-                                       "vocab_size": 151936})
+        write_json(
+            d / "config.json",
+            {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "vocab_size": 151936},
+        )
     if tokenizer:
-        write_json(d / "tokenizer_config.json", {
-            "added_tokens_decoder": {k: {"content": v, "special": True} for k, v in QWEN2_SPECIALS.items()},
-            "eos_token": "<|im_end|>"})
+        write_json(
+            d / "tokenizer_config.json",
+            {
+                "added_tokens_decoder": {
+                    k: {"content": v, "special": True} for k, v in QWEN2_SPECIALS.items()
+                },
+                "eos_token": "<|im_end|>",
+            },
+        )
     return d

@@ -35,10 +35,14 @@ def roles(a: Asset) -> set[tuple[str, str]]:
 
 
 def edges(a: Asset) -> set[tuple[str, str, str | None]]:
-    return {(e.relation, e.base, e.base_producer.id if e.base_producer else None) for e in a.provenance.lineage}
+    return {
+        (e.relation, e.base, e.base_producer.id if e.base_producer else None) for e in a.provenance.lineage
+    }
 
 
-def test_renamed_qwen2_finetune_identified_by_structure_tokenizer_config(tmp_path: Path, catalog: Catalog) -> None:
+def test_renamed_qwen2_finetune_identified_by_structure_tokenizer_config(
+    tmp_path: Path, catalog: Catalog
+) -> None:
     qwen2_dir(tmp_path / "company-assistant-v2")
     a = only(scan(tmp_path, catalog))
     assert a.name == "qwen2"
@@ -65,7 +69,9 @@ def test_structure_alone_without_config_or_tokenizer(tmp_path: Path, catalog: Ca
 
 def test_card_contradicting_structure_is_a_finding(tmp_path: Path, catalog: Catalog) -> None:
     d = qwen2_dir(tmp_path / "company-assistant-v2")
-    (d / "README.md").write_text("---\nbase_model: meta-llama/Llama-3.1-8B\nlicense: llama3.1\n---\n# Our model\n")
+    (d / "README.md").write_text(
+        "---\nbase_model: meta-llama/Llama-3.1-8B\nlicense: llama3.1\n---\n# Our model\n"
+    )
     out = scan(tmp_path, catalog)
     a = only(out)
     assert [f.rule_id for f in out.findings] == ["TG-ID-001"]
@@ -94,9 +100,16 @@ def test_sharded_safetensors_with_index_is_one_unit(tmp_path: Path, catalog: Cat
     d = tmp_path / "Qwen3-8B"
     write_safetensors(d / "model-00001-of-00002.safetensors", {k: t[k] for k in names[:half]})
     write_safetensors(d / "model-00002-of-00002.safetensors", {k: t[k] for k in names[half:]})
-    write_json(d / "model.safetensors.index.json", {"metadata": {}, "weight_map": {
-        k: ("model-00001-of-00002.safetensors" if i < half else "model-00002-of-00002.safetensors")
-        for i, k in enumerate(names)}})
+    write_json(
+        d / "model.safetensors.index.json",
+        {
+            "metadata": {},
+            "weight_map": {
+                k: ("model-00001-of-00002.safetensors" if i < half else "model-00002-of-00002.safetensors")
+                for i, k in enumerate(names)
+            },
+        },
+    )
     a = only(scan(tmp_path, catalog))
     assert a.attributes["format"] == "safetensors (2 shards)"
     assert a.attributes["structure"] == "qwen3"
@@ -104,15 +117,24 @@ def test_sharded_safetensors_with_index_is_one_unit(tmp_path: Path, catalog: Cat
 
 
 def test_quantized_gguf_of_qwen(tmp_path: Path, catalog: Catalog) -> None:
-    write_gguf(tmp_path / "models" / "assistant-q4.gguf", {
-        "general.architecture": "qwen2", "general.name": "Qwen2.5 7B Instruct", "general.organization": "Qwen",
-        "general.basename": "Qwen2.5", "general.size_label": "7B", "general.file_type": 15,
-        "general.base_model.count": 1, "general.base_model.0.name": "Qwen2.5 7B",
-        "general.base_model.0.organization": "Qwen",
-        "general.base_model.0.repo_url": "https://huggingface.co/Qwen/Qwen2.5-7B",
-        "tokenizer.ggml.model": "gpt2", "tokenizer.ggml.pre": "qwen2",
-        "tokenizer.ggml.tokens": ["!", '"', "#"],
-    })
+    write_gguf(
+        tmp_path / "models" / "assistant-q4.gguf",
+        {
+            "general.architecture": "qwen2",
+            "general.name": "Qwen2.5 7B Instruct",
+            "general.organization": "Qwen",
+            "general.basename": "Qwen2.5",
+            "general.size_label": "7B",
+            "general.file_type": 15,
+            "general.base_model.count": 1,
+            "general.base_model.0.name": "Qwen2.5 7B",
+            "general.base_model.0.organization": "Qwen",
+            "general.base_model.0.repo_url": "https://huggingface.co/Qwen/Qwen2.5-7B",
+            "tokenizer.ggml.model": "gpt2",
+            "tokenizer.ggml.pre": "qwen2",
+            "tokenizer.ggml.tokens": ["!", '"', "#"],
+        },
+    )
     out = scan(tmp_path, catalog)
     a = only(out)
     assert a.name == "Qwen/Qwen2.5"
@@ -124,12 +146,20 @@ def test_quantized_gguf_of_qwen(tmp_path: Path, catalog: Catalog) -> None:
     assert out.findings == []
 
 
-def test_quantized_gguf_of_deepseek_distill_propagates_both_producers(tmp_path: Path, catalog: Catalog) -> None:
-    write_gguf(tmp_path / "lmstudio" / "bartowski" / "x" / "x-Q4_K_M.gguf", {
-        "general.architecture": "qwen2", "general.organization": "deepseek-ai",
-        "general.basename": "DeepSeek-R1-Distill-Qwen", "general.name": "DeepSeek R1 Distill Qwen 7B",
-        "general.file_type": 15, "tokenizer.ggml.pre": "deepseek-r1-qwen",
-    })
+def test_quantized_gguf_of_deepseek_distill_propagates_both_producers(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    write_gguf(
+        tmp_path / "lmstudio" / "bartowski" / "x" / "x-Q4_K_M.gguf",
+        {
+            "general.architecture": "qwen2",
+            "general.organization": "deepseek-ai",
+            "general.basename": "DeepSeek-R1-Distill-Qwen",
+            "general.name": "DeepSeek R1 Distill Qwen 7B",
+            "general.file_type": 15,
+            "tokenizer.ggml.pre": "deepseek-r1-qwen",
+        },
+    )
     a = only(scan(tmp_path, catalog))
     assert ("deepseek", "producer") in roles(a)
     assert ("alibaba", "base-producer") in roles(a)
@@ -139,11 +169,22 @@ def test_quantized_gguf_of_deepseek_distill_propagates_both_producers(tmp_path: 
 
 def test_lora_adapter_on_llama(tmp_path: Path, catalog: Catalog) -> None:
     d = tmp_path / "support-bot-lora"
-    write_json(d / "adapter_config.json", {"peft_type": "LORA", "base_model_name_or_path": "meta-llama/Llama-3.1-8B",
-                                           "r": 16, "target_modules": ["q_proj", "v_proj"]})
-    write_safetensors(d / "adapter_model.safetensors", {
-        "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": [16, 64],
-        "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": [64, 16]})
+    write_json(
+        d / "adapter_config.json",
+        {
+            "peft_type": "LORA",
+            "base_model_name_or_path": "meta-llama/Llama-3.1-8B",
+            "r": 16,
+            "target_modules": ["q_proj", "v_proj"],
+        },
+    )
+    write_safetensors(
+        d / "adapter_model.safetensors",
+        {
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": [16, 64],
+            "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight": [64, 16],
+        },
+    )
     a = only(scan(tmp_path, catalog))
     assert ("adapter", "meta-llama/Llama-3.1-8B", "meta") in edges(a)
     assert ("meta", "base-producer") in roles(a)
@@ -189,8 +230,10 @@ def test_card_naming_a_distill_as_base_propagates_origin(tmp_path: Path, catalog
 def test_llama_tokenizer_with_qwen_claim_contradicts(tmp_path: Path, catalog: Catalog) -> None:
     d = tmp_path / "x"
     write_safetensors(d / "model.safetensors", layer_tensors("llama", vocab=128256))
-    write_json(d / "tokenizer_config.json", {"added_tokens_decoder": {
-        k: {"content": v} for k, v in LLAMA3_SPECIALS.items()}})
+    write_json(
+        d / "tokenizer_config.json",
+        {"added_tokens_decoder": {k: {"content": v} for k, v in LLAMA3_SPECIALS.items()}},
+    )
     (d / "README.md").write_text("---\nbase_model: Qwen/Qwen2.5-7B\n---\n")
     out = scan(tmp_path, catalog)
     assert [f.rule_id for f in out.findings] == ["TG-ID-001"]
@@ -199,12 +242,24 @@ def test_llama_tokenizer_with_qwen_claim_contradicts(tmp_path: Path, catalog: Ca
 
 def test_ollama_store_names_blob_by_manifest(tmp_path: Path, catalog: Catalog) -> None:
     digest = "d" * 64
-    write_gguf(tmp_path / "models" / "blobs" / f"sha256-{digest}", {"general.architecture": "qwen2",
-                                                                      "general.file_type": 2})
-    write_json(tmp_path / "models" / "manifests" / "registry.ollama.ai" / "library" / "qwen2.5" / "7b", {
-        "schemaVersion": 2, "layers": [
-            {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}", "size": 10},
-            {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:" + "e" * 64, "size": 1}]})
+    write_gguf(
+        tmp_path / "models" / "blobs" / f"sha256-{digest}",
+        {"general.architecture": "qwen2", "general.file_type": 2},
+    )
+    write_json(
+        tmp_path / "models" / "manifests" / "registry.ollama.ai" / "library" / "qwen2.5" / "7b",
+        {
+            "schemaVersion": 2,
+            "layers": [
+                {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}", "size": 10},
+                {
+                    "mediaType": "application/vnd.ollama.image.template",
+                    "digest": "sha256:" + "e" * 64,
+                    "size": 1,
+                },
+            ],
+        },
+    )
     a = only(scan(tmp_path, catalog))
     assert a.name == "qwen2.5:7b"
     assert a.attributes["sha256"] == digest
@@ -223,7 +278,8 @@ def test_onnx_pytorch_zip_and_legacy_found_by_content(tmp_path: Path, catalog: C
     # legacy torch.save: pickled magic number first
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "model.txt").write_bytes(
-        b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.\x80\x02}q\x00.")
+        b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.\x80\x02}q\x00."
+    )
     # ONNX: ir_version 8, producer_name "pytorch", a graph field skipped by length
     onnx = b"\x08\x08" + b"\x12\x07pytorch" + b"\x1a\x052.1.0" + b"\x3a\x04\x0a\x02\x08\x01"
     (tmp_path / "net").mkdir()
