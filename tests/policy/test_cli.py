@@ -37,7 +37,7 @@ def test_list_show_test() -> None:
     assert "US-NDAA23-5949 [deny/high]" in r.output and "in force: 2027-12-23" in r.output
     assert "https://www.fcc.gov/supplychain/coveredlist" in r.output
     r = runner.invoke(app, ["policy", "test", "us-gov-devices"], terminal_width=200)
-    assert r.exit_code == 0 and "9/9 examples passed" in r.output
+    assert r.exit_code == 0 and "10/10 examples passed" in r.output
 
 
 def test_policy_test_fails_on_wrong_expectation(tmp_path: Path) -> None:
