@@ -165,3 +165,27 @@ def test_uri_is_percent_encoded(result: ScanResult) -> None:
     notes = _log(odd)["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     uri = notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "dir%20with%20space/%C3%BC%23.py"
+
+
+def test_unmatched_decision_and_unknown_asset(result: ScanResult, sarif_schema: dict[str, Any]) -> None:
+    from tierguard.model import Decision
+
+    sdk = asset_by_name(result, "@anthropic-ai/sdk")
+    odd = result.model_copy(
+        update={
+            "decisions": (
+                Decision(asset_id=sdk.id, verdict="review", notes=("producer unknown",)),
+                Decision(asset_id="as-0000000000000000", verdict="deny"),
+            ),
+            "findings": (),
+        }
+    )
+    log = _log(odd)
+    jsonschema.Draft4Validator(sarif_schema).validate(log)
+    run = log["runs"][0]
+    (res,) = run["results"]
+    assert res["ruleId"] == "TG-DECISION" and res["level"] == "warning"
+    assert "producer unknown" in res["message"]["text"]
+    assert run["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == "TG-DECISION"
+    ids = [n["descriptor"]["id"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert "tierguard/unknown-asset" in ids

@@ -296,7 +296,8 @@ def _pct(s: str) -> str:
 
 
 def _component(a: Asset, d: Decision | None) -> dict[str, Any]:
-    c: dict[str, Any] = {"type": _COMPONENT_TYPE[a.kind], "bom-ref": a.id, "name": a.name}
+    name = a.attributes.get("package", a.name) if a.kind == "sdk-dependency" else a.name
+    c: dict[str, Any] = {"type": _COMPONENT_TYPE[a.kind], "bom-ref": a.id, "name": name or a.name}
     prov = a.provenance
     if prov.producers:
         c["manufacturer"] = _org(prov.producers[0])

@@ -19,7 +19,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from tierguard.model import Asset, Decision, Location, RuleInfo, RuleMatch, ScanResult
+from tierguard.model import Asset, Citation, Decision, Location, RuleInfo, RuleMatch, ScanResult
 from tierguard.report._common import (
     asset_locations,
     citation_text,
@@ -56,12 +56,19 @@ def render(result: ScanResult) -> str:
 def sarif_log(result: ScanResult) -> dict[str, Any]:
     """The SARIF log as a dict (one run)."""
     rules = rule_index(result)
+    if any(
+        d.verdict in ("review", "deny") and not [m for m in d.matches if m.verdict != "allow"]
+        for d in result.decisions
+    ):
+        rules.setdefault(UNMATCHED_RULE.id, UNMATCHED_RULE)
     rule_ids = list(rules)
     index = {rid: i for i, rid in enumerate(rule_ids)}
     results: list[dict[str, Any]] = []
+    unknown: list[str] = []
     for d in result.decisions:
         asset = result.asset(d.asset_id)
         if asset is None:
+            unknown.append(d.asset_id)
             continue
         results.extend(_decision_results(d, asset, index))
     for f in result.findings:
@@ -78,6 +85,14 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         results.append(res)
 
     notifications = _notifications(result)
+    notifications += [
+        {
+            "level": "warning",
+            "message": {"text": f"decision for asset {aid} that is not in the result"},
+            "descriptor": {"id": "tierguard/unknown-asset"},
+        }
+        for aid in unknown
+    ]
     if len(results) > MAX_RESULTS:
         dropped = len(results) - MAX_RESULTS
         results = results[:MAX_RESULTS]
@@ -158,9 +173,9 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
 
 
 def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[dict[str, Any]]:
-    matches = [m for m in d.matches if m.verdict in ("review", "deny")]
-    if d.verdict not in ("review", "deny") or not matches:
+    if d.verdict not in ("review", "deny"):
         return []
+    matches = [m for m in d.matches if m.verdict in ("review", "deny")] or [_unmatched(d)]
     locations = asset_locations(asset) or [_fallback_location(asset)]
     out: list[dict[str, Any]] = []
     for m in matches:
@@ -195,6 +210,28 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
                 ]
             out.append(res)
     return out
+
+
+UNMATCHED_RULE = RuleInfo(
+    id="TG-DECISION",
+    name="decision without rule match",
+    short="A review/deny decision that names no policy rule",
+    help="The policy stage returned a review or deny verdict without a matching rule; see the notes.",
+    severity="medium",
+    source="policy",
+)
+
+
+def _unmatched(d: Decision) -> RuleMatch:
+    return RuleMatch(
+        pack="tierguard",
+        pack_version="",
+        rule_id=UNMATCHED_RULE.id,
+        verdict=d.verdict,
+        severity=UNMATCHED_RULE.severity,
+        reason="; ".join(d.notes) or "no rule recorded",
+        citation=Citation(instrument="tierguard decision", date="", url=""),
+    )
 
 
 def _message(asset: Asset, m: RuleMatch) -> str:
