@@ -109,10 +109,14 @@ class OuiRegistry:
             out[prefix] = OuiRecord(prefix, org, country)
         return out
 
-    def lookup(self, prefix: str) -> OuiRecord | None:
+    def records(self) -> dict[str, OuiRecord]:
+        """Every prefix (6 upper-case hex digits) -> record; parsed on first use."""
         if self._map is None:
             self._map = self._load()
-        return self._map.get(prefix.upper())
+        return self._map
+
+    def lookup(self, prefix: str) -> OuiRecord | None:
+        return self.records().get(prefix.upper())
 
     @property
     def available(self) -> bool:
