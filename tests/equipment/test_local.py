@@ -96,3 +96,28 @@ def test_rpm_query_file(tmp_path: Path, catalog: EquipmentCatalog) -> None:
         ("opengauss-server", "huawei")
     ]
     assert sw[0].evidence[0].location.line == 2
+
+
+def edid_block(code: str, product: int) -> bytes:
+    v = 0
+    for ch in code:
+        v = (v << 5) | (ord(ch) - ord("A") + 1)
+    return (
+        b"\x00\xff\xff\xff\xff\xff\xff\x00"
+        + bytes([v >> 8, v & 0xFF, product & 0xFF, product >> 8])
+        + bytes(116)
+    )
+
+
+def test_edid_monitor(tmp_path: Path, catalog: EquipmentCatalog) -> None:
+    d = tmp_path / "sys/class/drm/card0-DP-1"
+    d.mkdir(parents=True)
+    (d / "edid").write_bytes(edid_block("HWV", 0x3412))
+    e = tmp_path / "sys/class/drm/card0-HDMI-A-1"
+    e.mkdir(parents=True)
+    (e / "edid").write_bytes(edid_block("DEL", 0xA0C1))
+    out = assess_local(tmp_path, catalog=catalog)
+    disp = {a.attributes["connector"]: a.provenance.producers[0].id for a in by_bus(out, "edid")}
+    assert disp == {"card0-DP-1": "huawei", "card0-HDMI-A-1": "dell"}
+    hw = next(a for a in by_bus(out, "edid") if a.attributes["vendor_id"] == "HWV")
+    assert hw.attributes["device_id"] == "3412"

@@ -51,6 +51,20 @@ def _hostname(root: Path) -> str:
     return "localhost"
 
 
+EDID_HEADER = b"\x00\xff\xff\xff\xff\xff\xff\x00"
+
+
+def edid_manufacturer(data: bytes) -> str:
+    """The PNP id (e.g. "HWV") packed as three 5-bit letters in EDID bytes 8-9; "" when not EDID."""
+    if len(data) < 12 or not data.startswith(EDID_HEADER):
+        return ""
+    v = (data[8] << 8) | data[9]
+    letters = [(v >> 10) & 0x1F, (v >> 5) & 0x1F, v & 0x1F]
+    if any(n < 1 or n > 26 for n in letters):
+        return ""
+    return "".join(chr(ord("A") + n - 1) for n in letters)
+
+
 def parse_os_release(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in text.splitlines():
@@ -180,6 +194,35 @@ class LocalProbe:
                 self.disp(d / "address"),
                 None,
                 f"{d.name} {mac}",
+            )
+            self.col.read()
+
+    def edid(self) -> None:
+        """Monitors: the 3-letter PNP manufacturer id in bytes 8-9 of /sys/class/drm/*/edid."""
+        for d in _entries(self.root / "sys/class/drm"):
+            path = d / "edid"
+            try:
+                with path.open("rb") as fh:
+                    data = fh.read(256)
+            except OSError:
+                continue
+            if not data:
+                continue  # connector without a monitor
+            code = edid_manufacturer(data)
+            if not code:
+                self.col.skip("malformed", self.disp(path), "not an EDID block")
+                continue
+            product = f"{data[11]:02x}{data[10]:02x}"
+            self.col.add(
+                self.h,
+                "hardware-device",
+                "edid",
+                f"display {code} {product} @{d.name}",
+                self.ident.edid(code),
+                {"vendor_id": code, "device_id": product, "connector": d.name},
+                self.disp(path),
+                None,
+                f"EDID manufacturer {code} product {product}",
             )
             self.col.read()
 
@@ -368,7 +411,16 @@ def assess_local(
     col = FleetCollector(Identifier(cat, options), "probe")
     host = col.host(_hostname(root), site)
     probe = LocalProbe(root, col, host)
-    for step in (probe.os_release, probe.dmi, probe.cpu, probe.pci, probe.usb, probe.net, probe.block):
+    for step in (
+        probe.os_release,
+        probe.dmi,
+        probe.cpu,
+        probe.pci,
+        probe.usb,
+        probe.net,
+        probe.block,
+        probe.edid,
+    ):
         try:
             step()
         except OSError as exc:  # one unreadable area is a recorded skip, not a crash
