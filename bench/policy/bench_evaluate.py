@@ -15,8 +15,16 @@ from tierguard.policy.engine import evaluate
 from tierguard.policy.packs import load_packs
 
 PRODUCERS = [
-    ("deepseek", "CN"), ("alibaba", "CN"), ("zhipu", "CN"), ("moonshot", "CN"), ("openai", "US"),
-    ("anthropic", "US"), ("meta", "US"), ("mistral", "FR"), ("hk-lab", "HK"), ("sber", "RU"),
+    ("deepseek", "CN"),
+    ("alibaba", "CN"),
+    ("zhipu", "CN"),
+    ("moonshot", "CN"),
+    ("openai", "US"),
+    ("anthropic", "US"),
+    ("meta", "US"),
+    ("mistral", "FR"),
+    ("hk-lab", "HK"),
+    ("sber", "RU"),
 ]
 EQUIPMENT = [("huawei", "CN"), ("hikvision", "CN"), ("ymtc", "CN"), ("dell", "US"), ("sophgo", "CN")]
 
@@ -27,12 +35,23 @@ def make_assets(n: int, seed: int = 7) -> tuple[list[Asset], list[Finding]]:
     findings: list[Finding] = []
     for i in range(n):
         path = f"src/mod{i % 5000}/file{i}.py"
-        ev = Evidence(detector="bench", kind="model-ref", value=f"m{i}", strength=rnd.choice("AABC"),
-                      location=Location(path=path, line=1))
+        ev = Evidence(
+            detector="bench",
+            kind="model-ref",
+            value=f"m{i}",
+            strength=rnd.choice("AABC"),
+            location=Location(path=path, line=1),
+        )
         if i % 10 == 9:
             pid, jur = rnd.choice(EQUIPMENT)
-            a = Asset(kind="hardware-device", name=f"dev-{i}", provenance=Provenance(
-                producers=(ProducerRef(id=pid, name=pid, jurisdiction=jur, role="manufacturer"),)), evidence=(ev,))
+            a = Asset(
+                kind="hardware-device",
+                name=f"dev-{i}",
+                provenance=Provenance(
+                    producers=(ProducerRef(id=pid, name=pid, jurisdiction=jur, role="manufacturer"),)
+                ),
+                evidence=(ev,),
+            )
         else:
             pid, jur = rnd.choice(PRODUCERS)
             mode = rnd.choice(["hosted-api", "self-hosted", "unknown"])
@@ -40,15 +59,35 @@ def make_assets(n: int, seed: int = 7) -> tuple[list[Asset], list[Finding]]:
             lineage = ()
             if i % 7 == 0:
                 bp, bj = rnd.choice(PRODUCERS)
-                lineage = (LineageEdge(relation="finetune", base="b",
-                                       base_producer=ProducerRef(id=bp, name=bp, jurisdiction=bj)),)
-            a = Asset(kind=kind, name=f"model-{i}", use_mode=mode, evidence=(ev,), provenance=Provenance(
-                producers=(ProducerRef(id=pid, name=pid, jurisdiction=jur),),
-                service_jurisdiction=jur if mode == "hosted-api" else None, lineage=lineage))
+                lineage = (
+                    LineageEdge(
+                        relation="finetune",
+                        base="b",
+                        base_producer=ProducerRef(id=bp, name=bp, jurisdiction=bj),
+                    ),
+                )
+            a = Asset(
+                kind=kind,
+                name=f"model-{i}",
+                use_mode=mode,
+                evidence=(ev,),
+                provenance=Provenance(
+                    producers=(ProducerRef(id=pid, name=pid, jurisdiction=jur),),
+                    service_jurisdiction=jur if mode == "hosted-api" else None,
+                    lineage=lineage,
+                ),
+            )
         assets.append(a)
         if i % 500 == 0:
-            findings.append(Finding(rule_id="PICKLE", severity="critical", message="x",
-                                    location=Location(path=path), asset_id=a.id))
+            findings.append(
+                Finding(
+                    rule_id="PICKLE",
+                    severity="critical",
+                    message="x",
+                    location=Location(path=path),
+                    asset_id=a.id,
+                )
+            )
     return assets, findings
 
 

@@ -2,8 +2,18 @@
 
 Entry points:
 - ``tierguard.policy.packs.load_packs(selectors: Sequence[str] | None) -> list[Pack]``: packaged packs by id,
-  or user pack files by path; invalid packs raise PolicyError naming file, line and field.
-- ``tierguard.policy.engine.evaluate(assets, findings, inspections, context, packs, waivers=()) ->
-  list[Decision]``: one Decision per asset (and per flagged artifact), pure, no I/O.
-- ``tierguard.policy.context.resolve_context(...) -> Context``: CLI flags over ``tierguard.toml``/--config.
+  or user pack files by path (None: every shipped pack); tier frameworks referenced by rules are added;
+  invalid packs raise PolicyError naming file, line and field.
+- ``tierguard.policy.engine.evaluate(assets, findings, inspections, context, packs, waivers=(), *,
+  today=None) -> list[Decision]``: one Decision per asset, pure, no I/O. Worst matched verdict; strength C
+  never denies; waived decisions keep their verdict.
+- ``tierguard.policy.engine.rules_info(packs) -> list[RuleInfo]`` for reporters;
+  ``coverage_notes(assets, context, packs) -> list[str]`` (e.g. "no equipment inventory supplied ...");
+  ``trace(asset, findings, inspections, context, packs) -> list[RuleTrace]`` for ``tierguard explain``.
+- ``tierguard.policy.context.resolve_context(*, root, config, profile, overrides, trust_target_config=False)
+  -> ResolvedConfig(context, packs, waivers, fail_on, notes)``: CLI flags > --config > the target's
+  ``tierguard.toml`` (only [context] and [profiles.*] from the target unless trusted).
+- ``tierguard.policy.waivers.load_waivers(path) -> list[Waiver]``; ``waiver_report(decisions, waivers,
+  context) -> WaiverReport(applied, expired, unused)``.
+- ``tierguard.policy.selftest.run_examples(pack, support_packs) -> list[ExampleResult]``.
 """
