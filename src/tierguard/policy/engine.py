@@ -406,7 +406,9 @@ def _decide_all(
                     notes = (*notes, f"waiver {w.id} expired on {w.expires}: not applied")
         # every field is already a validated record or literal: construct without re-validation
         out.append(
-            Decision.model_construct(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes)
+            Decision.model_construct(
+                asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes
+            )
         )
     return out
 
