@@ -189,3 +189,22 @@ def test_unmatched_decision_and_unknown_asset(result: ScanResult, sarif_schema: 
     assert run["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == "TG-DECISION"
     ids = [n["descriptor"]["id"] for n in run["invocations"][0]["toolExecutionNotifications"]]
     assert "tierguard/unknown-asset" in ids
+
+
+def test_github_limits(
+    result: ScanResult, sarif_schema: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tierguard.model import Skipped
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    monkeypatch.setattr(sarif, "MAX_SKIP_NOTIFICATIONS", 10)
+    many = tuple(Skipped(path=f"vendor/x{i}.js", reason="vendored") for i in range(25))
+    log = _log(result.model_copy(update={"skipped": many}))
+    jsonschema.Draft4Validator(sarif_schema).validate(log)
+    run = log["runs"][0]
+    assert len(run["results"]) == 3
+    assert all(r["level"] == "error" for r in run["results"])  # most severe kept
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    (vend,) = [n for n in notes if n["descriptor"]["id"] == "tierguard/skipped/vendored"]
+    assert vend["properties"]["count"] == 25 and "vendor/x0.js" in vend["message"]["text"]
+    assert any(n["descriptor"]["id"] == "tierguard/truncated" for n in notes)

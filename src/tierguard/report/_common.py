@@ -55,6 +55,11 @@ def primary_producer_name(asset: Asset) -> str:
     return p.name if p is not None else "unknown"
 
 
+def asset_index(result: ScanResult) -> dict[str, Asset]:
+    """Assets by id (``ScanResult.asset`` is a linear search; reporters look up every decision)."""
+    return {a.id: a for a in result.assets}
+
+
 def decision_index(result: ScanResult) -> dict[str, Decision]:
     """Decision per asset id (the worst one if several exist for one asset)."""
     out: dict[str, Decision] = {}

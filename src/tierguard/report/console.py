@@ -12,6 +12,7 @@ from rich.text import Text
 
 from tierguard.model import Decision, ScanResult
 from tierguard.report._common import (
+    asset_index,
     counts_by_verdict,
     not_inspected,
     operator_text,
@@ -75,9 +76,10 @@ def print_result(result: ScanResult, console: Console) -> None:
     if result.decisions:
         console.print(Text("Decisions", style="bold"))
         rank = {"deny": 0, "review": 1, "allow": 2}
+        assets = asset_index(result)
 
         def key(d: Decision) -> tuple[int, bool, str, str]:
-            a = result.asset(d.asset_id)
+            a = assets.get(d.asset_id)
             return (
                 rank[d.verdict],
                 d.waived_by is not None,
@@ -86,7 +88,7 @@ def print_result(result: ScanResult, console: Console) -> None:
             )
 
         for d in sorted(result.decisions, key=key):
-            a = result.asset(d.asset_id)
+            a = assets.get(d.asset_id)
             line = _verdict_text(verdict_label(d).upper())
             if a is not None:
                 line.append(f"  {a.kind} {a.name} ({a.use_mode})")

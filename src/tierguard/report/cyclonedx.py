@@ -24,7 +24,7 @@ import uuid
 from typing import Any
 
 from tierguard.model import Asset, Decision, ProducerRef, ScanResult, stable_id
-from tierguard.report._common import citation_text, decision_index, iso_utc, packs_text
+from tierguard.report._common import asset_index, citation_text, decision_index, iso_utc, packs_text
 
 SPEC_VERSION = "1.6"
 _HASH_ALGS = {
@@ -76,6 +76,7 @@ def bom(result: ScanResult) -> dict[str, Any]:
 
     # parent links: nest each child under its parent component (existing asset or synthesised)
     names = {a.name: a.id for a in result.assets if a.kind != "ai-service"}
+    assets = asset_index(result)
     dependencies: dict[str, list[str]] = {}
     nested: set[str] = set()
     synthesised: dict[str, dict[str, Any]] = {}
@@ -91,7 +92,7 @@ def bom(result: ScanResult) -> dict[str, Any]:
         dependencies.setdefault(parent_ref, [])
         if a.id not in dependencies[parent_ref]:
             dependencies[parent_ref].append(a.id)
-        if a.id in by_id and not _is_ancestor(a.id, parent_ref, result, by_id, names):
+        if a.id in by_id and not _is_ancestor(a.id, parent_ref, assets, by_id, names):
             nested.add(a.id)
             parent = by_id.get(parent_ref) or synthesised[parent_ref]
             parent.setdefault("components", []).append(by_id[a.id])
@@ -152,7 +153,7 @@ def bom(result: ScanResult) -> dict[str, Any]:
 
 
 def _is_ancestor(
-    child: str, parent_ref: str, result: ScanResult, by_id: dict[str, Any], names: dict[str, str]
+    child: str, parent_ref: str, assets: dict[str, Asset], by_id: dict[str, Any], names: dict[str, str]
 ) -> bool:
     """True when ``child`` is (transitively) a parent of ``parent_ref``: nesting would create a cycle."""
     seen: set[str] = set()
@@ -161,7 +162,7 @@ def _is_ancestor(
         if cur == child:
             return True
         seen.add(cur)
-        a = result.asset(cur)
+        a = assets.get(cur)
         if a is None or not a.parent:
             return False
         cur = a.parent if a.parent in by_id else names.get(a.parent)

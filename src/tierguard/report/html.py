@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from tierguard.model import Asset, ScanResult
+from tierguard.model import Asset, Decision, ScanResult
 from tierguard.report._common import (
     counts_by_jurisdiction,
     counts_by_verdict,
@@ -88,8 +88,8 @@ def _template() -> jinja2.Template:
     return _environment().from_string(text)
 
 
-def _asset_row(a: Asset, result: ScanResult) -> dict[str, Any]:
-    d = decision_index(result).get(a.id)
+def _asset_row(a: Asset, decisions: dict[str, Decision]) -> dict[str, Any]:
+    d = decisions.get(a.id)
     return {
         "asset": a,
         "decision": d,
@@ -118,15 +118,15 @@ def context(result: ScanResult) -> dict[str, Any]:
         "groups": summary_by_producer(result),
         "chart_jurisdiction": _chart("Assets by producer jurisdiction", counts_by_jurisdiction(result)),
         "chart_verdict": _chart("Assets by decision", [(k, v) for k, v in verdict_counts], _BAR_COLOURS),
-        "decided": [_asset_row(a, result) for a in decided],
-        "assets": [_asset_row(a, result) for a in result.assets],
+        "decided": [_asset_row(a, decisions) for a in decided],
+        "assets": [_asset_row(a, decisions) for a in result.assets],
+        "asset_names": {a.id: a.name for a in result.assets},
         "waived": [d for d in result.decisions if d.waived_by is not None],
         "skipped_reasons": skipped_reasons(result),
         "not_inspected": not_inspected(result),
         "gaps": [i for i in result.inspections if i.status in ("incomplete", "not-inspected")],
         "packs": packs_text(result),
         "ctx": [(k, v) for k, v in result.context.model_dump().items() if v is not None],
-        "rules": {r.id: r for r in result.rules},
     }
 
 

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from tierguard.model import Asset, Citation, Decision, Location, RuleInfo, RuleMatch, ScanResult
 from tierguard.report._common import (
+    asset_index,
     asset_locations,
     citation_text,
     iso_utc,
@@ -34,6 +35,7 @@ SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schem
 INFORMATION_URI = "https://github.com/tierguard/tierguard"
 URI_BASE = "SRCROOT"
 MAX_RESULTS = 25_000  # GitHub code scanning: results per run
+MAX_SKIP_NOTIFICATIONS = 1_000  # above this, skipped units are summarised per reason
 FINGERPRINT_KEY = "tierguardId/v1"
 
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
@@ -65,14 +67,15 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
     index = {rid: i for i, rid in enumerate(rule_ids)}
     results: list[dict[str, Any]] = []
     unknown: list[str] = []
+    assets = asset_index(result)
     for d in result.decisions:
-        asset = result.asset(d.asset_id)
+        asset = assets.get(d.asset_id)
         if asset is None:
             unknown.append(d.asset_id)
             continue
         results.extend(_decision_results(d, asset, index))
     for f in result.findings:
-        asset = result.asset(f.asset_id) if f.asset_id else None
+        asset = assets.get(f.asset_id) if f.asset_id else None
         res: dict[str, Any] = {
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
@@ -94,8 +97,10 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         for aid in unknown
     ]
     if len(results) > MAX_RESULTS:
+        # GitHub rejects runs above 25,000 results: keep the most severe (stable order within a level)
         dropped = len(results) - MAX_RESULTS
-        results = results[:MAX_RESULTS]
+        rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
+        results = sorted(results, key=lambda r: rank[r["level"]])[:MAX_RESULTS]
         notifications.append(
             {
                 "level": "warning",
@@ -295,6 +300,8 @@ def _md(text: str) -> str:
 
 def _notifications(result: ScanResult) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
+    if len(result.skipped) > MAX_SKIP_NOTIFICATIONS:
+        return _skip_summaries(result) + _inspection_notifications(result)
     for s in result.skipped:
         text = f"not inspected: {s.path} ({s.reason})" + (f": {s.detail}" if s.detail else "")
         out.append(
@@ -305,6 +312,29 @@ def _notifications(result: ScanResult) -> list[dict[str, Any]]:
                 "locations": [_location(Location(path=s.path))],
             }
         )
+    return out + _inspection_notifications(result)
+
+
+def _skip_summaries(result: ScanResult) -> list[dict[str, Any]]:
+    """One notification per skip reason (count and first paths) when there are too many to list."""
+    by_reason: dict[str, list[str]] = {}
+    for s in result.skipped:
+        by_reason.setdefault(s.reason, []).append(s.path)
+    return [
+        {
+            "level": "note",
+            "message": {
+                "text": f"not inspected: {len(paths)} units ({reason}), e.g. " + ", ".join(paths[:5]),
+            },
+            "descriptor": {"id": f"tierguard/skipped/{reason}"},
+            "properties": {"count": len(paths)},
+        }
+        for reason, paths in sorted(by_reason.items())
+    ]
+
+
+def _inspection_notifications(result: ScanResult) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for i in result.inspections:
         if i.status not in ("incomplete", "not-inspected"):
             continue
