@@ -136,7 +136,7 @@ def test_zip_bomb_member_is_never_expanded(tmp_path: Path, catalog: Catalog) -> 
         z.writestr("archive/version", "3\n")
     res = DirectoryResolver(tmp_path)
     out = identify_artifacts(res, catalog)
-    a = _one(out, ".")
+    a = _one(out, "bomb.pt")
     assert a.attributes["format"] == "pytorch-zip"
     assert int(a.attributes["bytes_read"]) < DEFAULT_BUDGET
 

@@ -103,6 +103,7 @@ _OLLAMA_MANIFEST = re.compile(
     r"(?:^|/)manifests/(?P<host>[^/]+)/(?P<ns>[^/]+)/(?P<model>[^/]+)/(?P<tag>[^/]+)$"
 )
 _OLLAMA_BLOB = re.compile(r"(?:^|/)blobs/sha256[-:](?P<hex>[0-9a-f]{64})$")
+_SHARD = re.compile(r"-\d{1,6}-of-\d{1,6}(?=\.[^./]+$)")
 _LAYER_IDX = re.compile(r"\.\d+\.")
 _QUANT_FILE_TYPES = {0: "F32", 1: "F16", 32: "BF16"}  # GGUF general.file_type values that are not quantized
 
@@ -457,6 +458,9 @@ def _group(
 ) -> list[Unit]:
     units: dict[str, Unit] = {}
     snapshot_blobs = set(hf_blob_of.values())
+    # directories laid out as one model (a config, index, adapter config, tokenizer or card beside the
+    # weights) form one unit; elsewhere each weights file is its own unit (shards of one set stay together)
+    described = {_dirname(i.ref) for i in infos if i.role != "weights"}
     for info in infos:
         ref = info.ref
         lp = ref.logical_path
@@ -471,6 +475,10 @@ def _group(
         container, folder = _dirname(ref)
         if info.format == "gguf" or ollama is not None:
             key = f"file:{ref.path}!{ref.member or ''}"
+            loc = Location(path=ref.path, member=ref.member)
+        elif info.role == "weights" and (container, folder) not in described:
+            stem = _SHARD.sub("", ref.logical_path)
+            key = f"file:{ref.path}!{stem if ref.member is not None else ''}!{stem}"
             loc = Location(path=ref.path, member=ref.member)
         else:
             key = f"dir:{container}!{folder if folder is not None else ''}"
@@ -968,7 +976,19 @@ def _dedupe(edges: list[LineageEdge]) -> list[LineageEdge]:
 def _merge(out: ArtifactOutput, asset: Asset) -> None:
     for i, a in enumerate(out.assets):
         if a.id == asset.id:
-            out.assets[i] = a.model_copy(update={"evidence": a.evidence + asset.evidence})
+            # the same identification in several places: one asset, every place in evidence and attributes
+            attrs = dict(a.attributes)
+            attrs["locations"] = str(int(attrs.get("locations", "1")) + 1)
+            attrs["bytes_read"] = str(int(attrs["bytes_read"]) + int(asset.attributes["bytes_read"]))
+            attrs["files"] = str(int(attrs["files"]) + int(asset.attributes["files"]))
+            if asset.attributes["status"] != "complete":
+                attrs["status"] = asset.attributes["status"]
+                attrs["reason"] = (attrs.get("reason", "") + "; " + asset.attributes.get("reason", "")).strip(
+                    "; "
+                )
+            out.assets[i] = a.model_copy(
+                update={"evidence": a.evidence + asset.evidence, "attributes": attrs}
+            )
             return
     out.assets.append(asset)
 
