@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tierguard.equipment import EquipmentCatalog, EquipmentOptions, read_inventory, read_snmp
+from tierguard.equipment import EquipmentCatalog, EquipmentOptions, read_inventory, read_osquery, read_snmp
 
 CSV = """hostname,site,category,manufacturer,model,mac,pci_vendor_id,pci_device_id,os_id,os_name,os_version
 db-01,dc-east,server,Inspur,NF5280M6,,0X1BD4,0x0038,,,
@@ -117,3 +117,30 @@ def test_snmp_walk(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     assert out.summary.unusable_by_reason == {"missing-column": 1, "malformed": 1}  # printer-3, garbage
     forced = read_snmp(p, catalog=catalog, options=EquipmentOptions(enterprise_25506_as_h3c=True))
     assert {h.host: h.verdict for h in forced.hosts}["agg-1"] == "prc-components-found"
+
+
+def test_merge_counts_a_host_seen_in_two_inputs_once(tmp_path: Path, catalog: EquipmentCatalog) -> None:
+    cmdb = tmp_path / "cmdb.csv"
+    cmdb.write_text(
+        "hostname,site,manufacturer\nnode-1,dc-a,Dell Inc.\nnode-2,dc-a,Dell Inc.\n", encoding="utf-8"
+    )
+    log = tmp_path / "osq.log"
+    log.write_text(
+        json.dumps(
+            {
+                "name": "pci_devices",
+                "hostIdentifier": "node-1",
+                "action": "snapshot",
+                "snapshot": [{"pci_slot": "0:0", "vendor_id": "0x19e5", "model_id": "0x1822"}],
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    merged = read_inventory(cmdb, catalog=catalog).merge(read_osquery(log, catalog=catalog))
+    s = merged.summary
+    assert (s.hosts, s.hosts_with_prc) == (2, 1)
+    assert s.per_site == {"dc-a": s.per_site["dc-a"]} and s.per_site["dc-a"].hosts_with_prc == 1
+    assert s.prc_producers == {"huawei": 1}
+    node1 = next(h for h in merged.hosts if h.host == "node-1")
+    assert node1.site == "dc-a" and node1.components == 2 and node1.verdict == "prc-components-found"

@@ -9,7 +9,7 @@ from sys import intern
 from typing import Literal
 
 from tierguard.equipment.identify import Identifier
-from tierguard.equipment.types import EquipmentOutput, FleetSummary, HostVerdict, Match, SiteCount
+from tierguard.equipment.types import UNKNOWN_SITE, EquipmentOutput, FleetSummary, HostVerdict, Match
 from tierguard.model import (
     Asset,
     AssetKind,
@@ -23,7 +23,6 @@ from tierguard.model import (
 )
 
 Technique = Literal["instrumentation", "manifest-analysis", "other"]
-UNKNOWN_SITE = "(no site)"
 EXCERPT_MAX = 200
 _EV_FIELDS = {"detector", "kind", "value", "strength", "location", "excerpt", "refs", "attributes"}
 _LOC_FIELDS = {"path", "line"}
@@ -190,20 +189,11 @@ class FleetCollector:
                     prc_producers.add(m.producer)
                 elif m is not None and m.prc == "ambiguous":
                     hv.ambiguous_components.append(f"{c.name} ({m.producer}?, {m.basis})")
-            s.hosts += 1
             s.components += hv.components
             s.prc_components += len(hv.prc_components)
             s.unidentified_components += hv.unidentified
-            sc = s.per_site.setdefault(site, SiteCount())
-            sc.hosts += 1
-            if hv.prc_components:
-                s.hosts_with_prc += 1
-                sc.hosts_with_prc += 1
-            elif hv.ambiguous_components:
-                s.hosts_ambiguous += 1
-                sc.hosts_ambiguous += 1
-            for p in prc_producers:
-                s.prc_producers[p] = s.prc_producers.get(p, 0) + 1
+            hv.prc_producers = sorted(prc_producers)
+            s.count_host(hv)
             verdicts.append(hv)
         return EquipmentOutput(
             tuple(assets), tuple(evidence), tuple(self._skipped), s, tuple(verdicts), catalog_version

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from tierguard.model import Asset, Evidence, Skipped
 
+UNKNOWN_SITE = "(no site)"
 PrcStatus = Literal["yes", "no", "ambiguous", "unknown"]
 
 
@@ -65,6 +66,7 @@ class HostVerdict:
     ambiguous_components: list[str] = field(default_factory=list)
     unidentified: int = 0
     notes: list[str] = field(default_factory=list)
+    prc_producers: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -89,6 +91,20 @@ class FleetSummary:
     per_site: dict[str, SiteCount] = field(default_factory=dict)
     prc_producers: dict[str, int] = field(default_factory=dict)  # producer id -> hosts affected
     notes: list[str] = field(default_factory=list)
+
+    def count_host(self, hv: HostVerdict) -> None:
+        """Add one host's verdict to the host, site and producer counts."""
+        self.hosts += 1
+        sc = self.per_site.setdefault(hv.site or UNKNOWN_SITE, SiteCount())
+        sc.hosts += 1
+        if hv.prc_components:
+            self.hosts_with_prc += 1
+            sc.hosts_with_prc += 1
+        elif hv.ambiguous_components:
+            self.hosts_ambiguous += 1
+            sc.hosts_ambiguous += 1
+        for p in hv.prc_producers:
+            self.prc_producers[p] = self.prc_producers.get(p, 0) + 1
 
     @property
     def share_with_prc(self) -> float:
@@ -119,12 +135,35 @@ class EquipmentOutput:
         }
 
     def merge(self, other: EquipmentOutput) -> EquipmentOutput:
-        """Combine outputs of several inputs (hosts are kept per input; per-site counts add up)."""
+        """Combine outputs of several inputs. A host seen in several inputs (osquery and CMDB, two logs) is
+        one host: its verdicts are combined and host/site counts are recomputed."""
+        hosts: dict[str, HostVerdict] = {}
+        for hv in self.hosts + other.hosts:
+            cur = hosts.get(hv.host)
+            if cur is None:
+                hosts[hv.host] = HostVerdict(
+                    hv.host,
+                    hv.site,
+                    hv.os,
+                    hv.components,
+                    list(hv.prc_components),
+                    list(hv.ambiguous_components),
+                    hv.unidentified,
+                    list(hv.notes),
+                    list(hv.prc_producers),
+                )
+                continue
+            if cur.site == UNKNOWN_SITE:
+                cur.site = hv.site
+            cur.os = cur.os or hv.os
+            cur.components += hv.components
+            cur.prc_components += hv.prc_components
+            cur.ambiguous_components += hv.ambiguous_components
+            cur.unidentified += hv.unidentified
+            cur.notes += hv.notes
+            cur.prc_producers += [p for p in hv.prc_producers if p not in cur.prc_producers]
         s = FleetSummary()
         for part in (self.summary, other.summary):
-            s.hosts += part.hosts
-            s.hosts_with_prc += part.hosts_with_prc
-            s.hosts_ambiguous += part.hosts_ambiguous
             s.components += part.components
             s.prc_components += part.prc_components
             s.unidentified_components += part.unidentified_components
@@ -132,19 +171,14 @@ class EquipmentOutput:
             s.unusable_records += part.unusable_records
             for k, v in part.unusable_by_reason.items():
                 s.unusable_by_reason[k] = s.unusable_by_reason.get(k, 0) + v
-            for k, sc in part.per_site.items():
-                t = s.per_site.setdefault(k, SiteCount())
-                t.hosts += sc.hosts
-                t.hosts_with_prc += sc.hosts_with_prc
-                t.hosts_ambiguous += sc.hosts_ambiguous
-            for k, v in part.prc_producers.items():
-                s.prc_producers[k] = s.prc_producers.get(k, 0) + v
             s.notes.extend(part.notes)
+        for hv in hosts.values():
+            s.count_host(hv)
         return EquipmentOutput(
             self.assets + other.assets,
             self.evidence + other.evidence,
             self.skipped + other.skipped,
             s,
-            self.hosts + other.hosts,
+            tuple(hosts.values()),
             self.catalog_version or other.catalog_version,
         )
