@@ -1,0 +1,338 @@
+"""A streaming pickle opcode walker: resolves every import without ever loading the pickle.
+
+The walker reads opcodes from a :class:`~tierguard.inspect.streams.Stream`, simulates only what is needed to
+resolve imports (a stack of short strings and opaque markers, the memo), skips large arguments without
+materialising them, and reports every GLOBAL / INST / STACK_GLOBAL with its byte offset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tierguard.inspect.streams import Stream
+
+MAX_STR = 512  # strings longer than this are kept as opaque values
+MAX_LINE = 64 * 1024
+MAX_MEMO = 1_000_000
+
+
+class _Opaque:
+    __slots__ = ()
+
+
+class _Mark:
+    __slots__ = ()
+
+
+OPAQUE = _Opaque()
+MARK = _Mark()
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    why: str
+
+
+@dataclass(slots=True)
+class ImportRef:
+    module: str | None
+    name: str | None
+    offset: int
+    opcode: str
+    why: str = ""  # set when unresolved
+
+
+@dataclass(slots=True)
+class StreamResult:
+    start: int
+    end: int
+    protocol: int = 0
+    imports: list[ImportRef] = field(default_factory=list)
+    complete: bool = False  # reached STOP
+    error: str = ""
+    error_offset: int = -1
+    frame_issues: list[tuple[int, str]] = field(default_factory=list)
+    opcodes: int = 0
+
+
+# opcode byte -> (name, arg kind). arg kinds: "" none, "u1","u2","i4","u4","u8","f8" fixed,
+# "line", "2line", "c1","c4","cu4","c8" counted (c4 signed), "strline"
+_OPS: dict[int, tuple[str, str]] = {
+    0x28: ("MARK", ""), 0x2E: ("STOP", ""), 0x30: ("POP", ""), 0x31: ("POP_MARK", ""), 0x32: ("DUP", ""),
+    0x46: ("FLOAT", "line"), 0x49: ("INT", "line"), 0x4A: ("BININT", "i4"), 0x4B: ("BININT1", "u1"),
+    0x4C: ("LONG", "line"), 0x4D: ("BININT2", "u2"), 0x4E: ("NONE", ""), 0x50: ("PERSID", "line"),
+    0x51: ("BINPERSID", ""), 0x52: ("REDUCE", ""), 0x53: ("STRING", "line"), 0x54: ("BINSTRING", "c4"),
+    0x55: ("SHORT_BINSTRING", "c1"), 0x56: ("UNICODE", "line"), 0x58: ("BINUNICODE", "cu4"),
+    0x61: ("APPEND", ""), 0x62: ("BUILD", ""), 0x63: ("GLOBAL", "2line"), 0x64: ("DICT", ""),
+    0x7D: ("EMPTY_DICT", ""), 0x65: ("APPENDS", ""), 0x67: ("GET", "line"), 0x68: ("BINGET", "u1"),
+    0x69: ("INST", "2line"), 0x6A: ("LONG_BINGET", "u4"), 0x6C: ("LIST", ""), 0x5D: ("EMPTY_LIST", ""),
+    0x6F: ("OBJ", ""), 0x70: ("PUT", "line"), 0x71: ("BINPUT", "u1"), 0x72: ("LONG_BINPUT", "u4"),
+    0x73: ("SETITEM", ""), 0x74: ("TUPLE", ""), 0x29: ("EMPTY_TUPLE", ""), 0x75: ("SETITEMS", ""),
+    0x47: ("BINFLOAT", "f8"), 0x80: ("PROTO", "u1"), 0x81: ("NEWOBJ", ""), 0x82: ("EXT1", "u1"),
+    0x83: ("EXT2", "u2"), 0x84: ("EXT4", "i4"), 0x85: ("TUPLE1", ""), 0x86: ("TUPLE2", ""),
+    0x87: ("TUPLE3", ""), 0x88: ("NEWTRUE", ""), 0x89: ("NEWFALSE", ""), 0x8A: ("LONG1", "c1"),
+    0x8B: ("LONG4", "c4"), 0x42: ("BINBYTES", "cu4"), 0x43: ("SHORT_BINBYTES", "c1"),
+    0x8C: ("SHORT_BINUNICODE", "c1"), 0x8D: ("BINUNICODE8", "c8"), 0x8E: ("BINBYTES8", "c8"),
+    0x8F: ("EMPTY_SET", ""), 0x90: ("ADDITEMS", ""), 0x91: ("FROZENSET", ""), 0x92: ("NEWOBJ_EX", ""),
+    0x93: ("STACK_GLOBAL", ""), 0x94: ("MEMOIZE", ""), 0x95: ("FRAME", "u8"), 0x96: ("BYTEARRAY8", "c8"),
+    0x97: ("NEXT_BUFFER", ""), 0x98: ("READONLY_BUFFER", ""),
+}  # fmt: skip
+_FIXED = {"u1": 1, "u2": 2, "i4": 4, "u4": 4, "u8": 8, "f8": 8}
+_STRING_OPS = frozenset({"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
+                         "SHORT_BINUNICODE", "BINUNICODE8"})  # fmt: skip
+_PUSH_ONE = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "NONE", "NEWTRUE",
+                       "NEWFALSE", "FLOAT", "BINFLOAT", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8",
+                       "BYTEARRAY8", "EMPTY_LIST", "EMPTY_DICT", "EMPTY_TUPLE", "EMPTY_SET", "PERSID",
+                       "EXT1", "EXT2", "EXT4", "NEXT_BUFFER"})  # fmt: skip
+
+
+class _Truncated(Exception):
+    pass
+
+
+class _Corrupt(Exception):
+    pass
+
+
+def _exact(s: Stream, n: int) -> bytes:
+    b = s.read(n)
+    if len(b) != n:
+        raise _Truncated(f"truncated: needed {n} bytes, {len(b)} remain")
+    return b
+
+
+def _decode_str(raw: bytes, opname: str) -> object:
+    if len(raw) > MAX_STR:
+        return OPAQUE
+    try:
+        if opname in ("STRING",):
+            t = raw.strip()
+            if len(t) >= 2 and t[:1] == t[-1:] and t[:1] in (b"'", b'"'):
+                t = t[1:-1]
+            return t.decode("unicode_escape", "replace")
+        if opname == "UNICODE":
+            return raw.decode("raw_unicode_escape")
+        if opname in ("BINSTRING", "SHORT_BINSTRING"):
+            return raw.decode("latin-1")
+        return raw.decode("utf-8", "surrogatepass")
+    except (UnicodeDecodeError, ValueError):
+        return OPAQUE
+
+
+_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+
+
+def _name_arg(raw: bytes, opname: str) -> str:
+    """A GLOBAL/INST operand: must be UTF-8 (pickle decodes it so); odd names are kept, invalid bytes fail."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Corrupt(f"{opname}: operand is not UTF-8") from None
+    if not text or (not _NAME.match(text) and any(ord(c) < 0x20 for c in text)):
+        raise _Corrupt(f"{opname}: invalid operand {text[:40]!r}")
+    return text
+
+
+def walk_stream(s: Stream, total_size: int) -> StreamResult:
+    """Walk one pickle (until STOP) from the stream's current position. Never raises on bad input."""
+    res = StreamResult(start=s.pos, end=s.pos)
+    stack: list[object] = []
+    memo: dict[int, object] = {}
+    frame_end = -1
+    frame_start = -1
+
+    def pop() -> object:
+        if not stack:
+            return Unresolved("stack underflow")
+        return stack.pop()
+
+    def pop_mark() -> list[object]:
+        items: list[object] = []
+        while stack:
+            v = stack.pop()
+            if v is MARK:
+                return items
+            items.append(v)
+        items.append(Unresolved("missing MARK"))
+        return items
+
+    try:
+        while True:
+            off = s.pos
+            if frame_end >= 0 and off > frame_end:
+                res.frame_issues.append(
+                    (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
+                )
+                frame_end = -1
+            elif frame_end >= 0 and off == frame_end:
+                frame_end = -1
+            b = s.read(1)
+            if not b:
+                raise _Truncated("end of data before STOP")
+            code = b[0]
+            op = _OPS.get(code)
+            if op is None:
+                raise _Corrupt(f"unknown opcode 0x{code:02x}")
+            name, kind = op
+            res.opcodes += 1
+            arg: object = None
+            if kind in _FIXED:
+                raw = _exact(s, _FIXED[kind])
+                arg = None if kind == "f8" else int.from_bytes(raw, "little", signed=kind == "i4")
+            elif kind == "line":
+                line = s.readline(MAX_LINE)
+                if not line.endswith(b"\n"):
+                    raise _Truncated(f"{name}: unterminated line argument")
+                arg = _decode_str(line[:-1], name) if name in _STRING_OPS else line[:-1]
+            elif kind == "2line":
+                l1 = s.readline(MAX_LINE)
+                l2 = s.readline(MAX_LINE)
+                if not l1.endswith(b"\n") or not l2.endswith(b"\n"):
+                    raise _Truncated(f"{name}: unterminated line argument")
+                arg = (_name_arg(l1[:-1], name), _name_arg(l2[:-1], name))
+            elif kind:
+                width = {"c1": 1, "c4": 4, "cu4": 4, "c8": 8}[kind]
+                n = int.from_bytes(_exact(s, width), "little", signed=(kind == "c4"))
+                if n < 0:
+                    raise _Corrupt(f"{name}: negative length {n}")
+                if n > total_size:
+                    raise _Truncated(f"{name}: length {n} exceeds the data size {total_size}")
+                if name in _STRING_OPS and n <= MAX_STR:
+                    arg = _decode_str(_exact(s, n), name)
+                else:
+                    if s.skip(n) != n:
+                        raise _Truncated(f"{name}: truncated {n}-byte argument")
+                    arg = OPAQUE
+
+            # stack effects
+            if name == "PROTO":
+                assert isinstance(arg, int)
+                res.protocol = arg
+                if arg > 5:
+                    raise _Corrupt(f"unsupported pickle protocol {arg}")
+            elif name == "FRAME":
+                assert isinstance(arg, int)
+                if arg > total_size:
+                    res.frame_issues.append((off, f"FRAME length {arg} exceeds the data size"))
+                else:
+                    if frame_end >= 0 and s.pos != frame_end:
+                        res.frame_issues.append((off, "FRAME starts inside the previous frame"))
+                    frame_start = off
+                    frame_end = s.pos + arg
+            elif name == "STOP":
+                pop()
+                res.complete = True
+                if frame_end >= 0 and s.pos != frame_end:
+                    res.frame_issues.append(
+                        (frame_start, f"stream ends at {s.pos}, FRAME announced {frame_end}")
+                    )
+                break
+            elif name == "MARK":
+                stack.append(MARK)
+            elif name in _STRING_OPS:
+                stack.append(arg)
+            elif name in _PUSH_ONE:
+                stack.append(OPAQUE)
+            elif name in ("GLOBAL", "INST"):
+                assert isinstance(arg, tuple)
+                mod, nm = arg
+                res.imports.append(ImportRef(mod, nm, off, name))
+                if name == "INST":
+                    pop_mark()
+                stack.append(OPAQUE)
+            elif name == "STACK_GLOBAL":
+                nm_v = pop()
+                mod_v = pop()
+                if isinstance(mod_v, str) and isinstance(nm_v, str):
+                    res.imports.append(ImportRef(mod_v, nm_v, off, name))
+                else:
+                    why = next(
+                        (v.why for v in (mod_v, nm_v) if isinstance(v, Unresolved)), "operand is not a string"
+                    )
+                    res.imports.append(
+                        ImportRef(
+                            mod_v if isinstance(mod_v, str) else None,
+                            nm_v if isinstance(nm_v, str) else None,
+                            off,
+                            name,
+                            why=why,
+                        )
+                    )
+                stack.append(OPAQUE)
+            elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
+                if name == "PUT":
+                    assert isinstance(arg, bytes)
+                    try:
+                        key = int(arg)
+                    except ValueError:
+                        raise _Corrupt(f"PUT: invalid memo key {arg[:20]!r}") from None
+                elif name == "MEMOIZE":
+                    key = len(memo)
+                else:
+                    assert isinstance(arg, int)
+                    key = arg
+                if len(memo) < MAX_MEMO:
+                    memo[key] = stack[-1] if stack else Unresolved("memoized an empty stack")
+            elif name in ("GET", "BINGET", "LONG_BINGET"):
+                if name == "GET":
+                    assert isinstance(arg, bytes)
+                    try:
+                        gkey = int(arg)
+                    except ValueError:
+                        gkey = -1
+                else:
+                    assert isinstance(arg, int)
+                    gkey = arg
+                stack.append(memo.get(gkey, Unresolved(f"invalid memo key {gkey}")))
+            elif name == "POP":
+                pop()
+            elif name == "POP_MARK":
+                pop_mark()
+            elif name == "DUP":
+                stack.append(stack[-1] if stack else Unresolved("stack underflow"))
+            elif name == "APPEND":
+                pop()
+            elif name == "SETITEM":
+                pop()
+                pop()
+            elif name in ("APPENDS", "SETITEMS", "ADDITEMS"):
+                pop_mark()
+            elif name in ("LIST", "TUPLE", "DICT", "FROZENSET", "OBJ"):
+                pop_mark()
+                stack.append(OPAQUE)
+            elif name == "TUPLE1":
+                pop()
+                stack.append(OPAQUE)
+            elif name in ("TUPLE2", "REDUCE", "NEWOBJ"):
+                pop()
+                pop()
+                stack.append(OPAQUE)
+            elif name in ("TUPLE3", "NEWOBJ_EX"):
+                pop()
+                pop()
+                pop()
+                stack.append(OPAQUE)
+            elif name == "BUILD":
+                pop()
+            elif name == "BINPERSID":
+                pop()
+                stack.append(OPAQUE)
+            # READONLY_BUFFER: no effect
+    except _Truncated as exc:
+        res.error = str(exc)
+        res.error_offset = s.pos
+    except _Corrupt as exc:
+        res.error = str(exc)
+        res.error_offset = s.pos - 1
+    res.end = s.pos
+    return res
+
+
+def looks_like_pickle_start(head: bytes) -> bool:
+    """A cheap check whether ``head`` could start a pickle (PROTO 2..5, or a protocol 0/1 first opcode)."""
+    if not head:
+        return False
+    if head[0] == 0x80:
+        return len(head) > 1 and 2 <= head[1] <= 5
+    return head[0] in b"(cl]}NIFSVLd)KJMXUTCBqhpg" and head[0] in _OPS

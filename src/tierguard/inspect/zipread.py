@@ -1,0 +1,134 @@
+"""Minimal, bounded zip reader for inspection: central directory AND local headers (both are read, so name
+mismatches are visible), zip64, flag bits. Never trusts a length beyond the source size."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+from tierguard.inspect.streams import RandomSource
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOC = b"PK\x06\x07"
+_CD = b"PK\x01\x02"
+_LOCAL = b"PK\x03\x04"
+MAX_ENTRIES = 200_000
+
+
+@dataclass(slots=True)
+class ZipMember:
+    name: str
+    local_name: str | None
+    flags: int
+    method: int
+    crc: int
+    csize: int
+    usize: int
+    header_offset: int
+    data_offset: int = -1  # -1: local header unreadable
+    problem: str = ""
+
+
+class ZipError(Exception):
+    pass
+
+
+def _zip64(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, int]:
+    i = 0
+    while i + 4 <= len(extra):
+        hid, ln = struct.unpack_from("<HH", extra, i)
+        body = extra[i + 4 : i + 4 + ln]
+        if hid == 0x0001:
+            j = 0
+            if usize == 0xFFFFFFFF and j + 8 <= len(body):
+                usize = struct.unpack_from("<Q", body, j)[0]
+                j += 8
+            if csize == 0xFFFFFFFF and j + 8 <= len(body):
+                csize = struct.unpack_from("<Q", body, j)[0]
+                j += 8
+            if off == 0xFFFFFFFF and j + 8 <= len(body):
+                off = struct.unpack_from("<Q", body, j)[0]
+        i += 4 + ln
+    return usize, csize, off
+
+
+def _name(raw: bytes, flags: int) -> str:
+    return raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+
+
+def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
+    """Members from the central directory (falls back to a local-header scan). Returns (members, problems)."""
+    problems: list[str] = []
+    size = src.size
+    tail_len = min(size, 65536 + 22)
+    tail = src.read(size - tail_len, tail_len)
+    pos = tail.rfind(_EOCD)
+    if pos < 0 or pos + 22 > len(tail):
+        problems.append("no end-of-central-directory record (truncated archive?)")
+        return _scan_local(src, problems), problems
+    (_, _, _, _, count, cd_size, cd_off, _) = struct.unpack_from("<4sHHHHIIH", tail, pos)
+    eocd_abs = size - tail_len + pos
+    if count == 0xFFFF or cd_off == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+        loc = src.read(eocd_abs - 20, 20) if eocd_abs >= 20 else b""
+        if loc[:4] == _EOCD64_LOC:
+            e64_off = struct.unpack_from("<Q", loc, 8)[0]
+            e64 = src.read(e64_off, 56)
+            if len(e64) == 56 and e64[:4] == b"PK\x06\x06":
+                count, cd_size, cd_off = struct.unpack_from("<QQQ", e64, 32)
+    if cd_off + cd_size > size or count > MAX_ENTRIES:
+        problems.append("central directory out of bounds")
+        return _scan_local(src, problems), problems
+    cd = src.read(cd_off, cd_size)
+    members: list[ZipMember] = []
+    i = 0
+    while i + 46 <= len(cd) and len(members) < count:
+        if cd[i : i + 4] != _CD:
+            problems.append(f"bad central directory entry at {cd_off + i}")
+            break
+        (flags, method) = struct.unpack_from("<HH", cd, i + 8)
+        (crc, csize, usize, nlen, elen, clen) = struct.unpack_from("<IIIHHH", cd, i + 16)
+        (hoff,) = struct.unpack_from("<I", cd, i + 42)
+        name_raw = cd[i + 46 : i + 46 + nlen]
+        extra = cd[i + 46 + nlen : i + 46 + nlen + elen]
+        usize, csize, hoff = _zip64(extra, usize, csize, hoff)
+        m = ZipMember(_name(name_raw, flags), None, flags, method, crc, csize, usize, hoff)
+        _read_local(src, m)
+        members.append(m)
+        i += 46 + nlen + elen + clen
+    return members, problems
+
+
+def _read_local(src: RandomSource, m: ZipMember) -> None:
+    lh = src.read(m.header_offset, 30)
+    if len(lh) < 30 or lh[:4] != _LOCAL:
+        m.problem = "local header missing or unreadable"
+        return
+    (lflags,) = struct.unpack_from("<H", lh, 6)
+    nlen, elen = struct.unpack_from("<HH", lh, 26)
+    m.local_name = _name(src.read(m.header_offset + 30, nlen), lflags)
+    m.data_offset = m.header_offset + 30 + nlen + elen
+    if m.data_offset + m.csize > src.size:
+        m.problem = "member data extends past the end of the archive"
+
+
+def _scan_local(src: RandomSource, problems: list[str]) -> list[ZipMember]:
+    """Fallback when there is no usable central directory: walk local headers from the start."""
+    out: list[ZipMember] = []
+    off = 0
+    while off + 30 <= src.size and len(out) < MAX_ENTRIES:
+        lh = src.read(off, 30)
+        if lh[:4] != _LOCAL:
+            break
+        flags, method = struct.unpack_from("<HH", lh, 6)
+        crc, csize, usize, nlen, elen = struct.unpack_from("<IIIHH", lh, 14)
+        name = _name(src.read(off + 30, nlen), flags)
+        m = ZipMember(name, name, flags, method, crc, csize, usize, off, off + 30 + nlen + elen)
+        if flags & 0x8 and csize == 0:
+            m.problem = "size in data descriptor; cannot walk without a central directory"
+            out.append(m)
+            break
+        out.append(m)
+        off = m.data_offset + csize
+    if not out:
+        problems.append("no readable local headers")
+    return out
