@@ -236,3 +236,19 @@ def test_bad_input_is_counted_not_fatal(tmp_path: Path, catalog: EquipmentCatalo
     unknown = next(a for a in out.assets if a.attributes.get("vendor_id") == "abcd")
     assert unknown.provenance.producers == () and unknown.attributes["prc"] == "unknown"
     assert s.unidentified_components == 1
+
+
+def test_evidence_identity_differs_per_host(tmp_path: Path, catalog: EquipmentCatalog) -> None:
+    p = tmp_path / "s.log"
+    p.write_text(
+        lines(
+            *(
+                {"name": "pci_devices", "hostIdentifier": h, "action": "snapshot", "snapshot": [PCI_INTEL]}
+                for h in ("a", "b")
+            )
+        ),
+        encoding="utf-8",
+    )
+    out = read_osquery(p, catalog=catalog)
+    assert len({e.id for e in out.evidence}) == 2 and len({a.id for a in out.assets}) == 2
+    assert {e.location.display() for e in out.evidence} == {f"{p.as_posix()}!a:1", f"{p.as_posix()}!b:2"}

@@ -25,7 +25,7 @@ from tierguard.model import (
 Technique = Literal["instrumentation", "manifest-analysis", "other"]
 EXCERPT_MAX = 200
 _EV_FIELDS = {"detector", "kind", "value", "strength", "location", "excerpt", "refs", "attributes"}
-_LOC_FIELDS = {"path", "line"}
+_LOC_FIELDS = {"path", "line", "member"}
 _AS_FIELDS = {"kind", "name", "use_mode", "provenance", "evidence", "parent", "attributes"}
 _EMPTY: dict[str, str] = {}  # shared, never mutated (records are frozen)
 
@@ -134,6 +134,7 @@ class FleetCollector:
         for hid in list(self.hosts):  # pop hosts as they are built so components and assets do not coexist
             h = self.hosts.pop(hid)
             site = h.site or UNKNOWN_SITE
+            member = None if self.source == "probe" else h.host
             hv = HostVerdict(h.host, site, h.os, len(h.components), notes=list(h.notes))
             prc_producers: set[str] = set()
             for c in h.components.values():
@@ -166,7 +167,8 @@ class FleetCollector:
                     kind=ev_kind,
                     value=c.name,
                     strength=strength,
-                    location=Location.model_construct(_LOC_FIELDS, path=c.path, line=c.line),
+                    # fleet files hold many hosts: the host is the member, so evidence ids differ per host
+                    location=Location.model_construct(_LOC_FIELDS, path=c.path, line=c.line, member=member),
                     excerpt=c.excerpt,
                     refs=refs,
                     attributes=_EMPTY,
