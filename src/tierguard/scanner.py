@@ -33,8 +33,9 @@ from tierguard.model import (
     Skipped,
     Waiver,
 )
-from tierguard.policy.engine import evaluate, rules_info
+from tierguard.policy.engine import coverage_notes, evaluate, rules_info
 from tierguard.policy.packs import Pack
+from tierguard.policy.waivers import waiver_report
 from tierguard.targets.interface import FileRef, Resolver
 from tierguard.targets.open import open_target
 
@@ -152,11 +153,9 @@ class Scanner:
         rules: list[RuleInfo] = list(rules_info(self.packs))
         fired = {f.rule_id for f in findings}
         rules += [INSPECT_RULES[r] for r in sorted(fired) if r in INSPECT_RULES]
-        notes: list[str] = []
-        if not any(a.kind in ("hardware-device", "operating-system") for a in assets):
-            notes.append(
-                "no equipment inventory supplied: compute-access (datacenter) conditions were not assessed"
-            )
+        notes: list[str] = coverage_notes(assets, context, self.packs)
+        if waivers:
+            notes.extend(waiver_report(decisions, waivers, context).notes())
         stats = {
             "files_seen": disc.files_seen,
             "files_parsed": disc.files_parsed,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -18,23 +17,15 @@ from tierguard import __version__
 from tierguard.cli import catalog_cmd, host_cmd, inspect_cmd, policy_cmd, scan_cmd
 from tierguard.errors import TierguardError
 
-class ConfigurationError(click.ClickException):
-    """A TierguardError surfaced to the user: message on stderr, exit code 2, no traceback."""
-
-    exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        Console(stderr=True).print(f"[bold red]error:[/] {self.message}", highlight=False)
-
-
 class TierguardGroup(TyperGroup):
-    """Maps every TierguardError raised by a sub-command to exit code 2 with a clear message."""
+    """Maps every TierguardError raised by a sub-command to exit code 2 with a clear message on stderr."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TierguardError as exc:
-            raise ConfigurationError(str(exc)) from exc
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(2) from None
 
 
 app = typer.Typer(
