@@ -325,6 +325,7 @@ def _scan(
     infos: list[FileInfo] = []
     manifests: dict[str, str] = {}  # ollama blob digest -> model name
     hf_blob_of: dict[str, str] = {}
+    hf_cache = _HFCache()
     for ref in refs:
         if on_file is not None:
             on_file(ref)
@@ -386,10 +387,11 @@ def _scan(
         infos.append(info)
         hf = _HF_CACHE.search(ref.logical_path)
         if hf is not None and hf.group("kind") == "snapshots":
-            blob = _hf_blob(resolver, ref)
+            blob = hf_cache.blob(resolver, ref, hf.start())
             if blob:
                 hf_blob_of[ref.logical_path] = blob
 
+    out.skipped.extend(hf_cache.warnings)
     units = _group(infos, manifests, hf_blob_of, dist, parent_override)
     for unit in units:
         _emit(unit, catalog, data, out)
@@ -434,19 +436,56 @@ def _scan_archive(
     out.skipped.extend(inner.skipped())
 
 
-def _hf_blob(resolver: Resolver, ref: FileRef) -> str | None:
-    """The SHA-256 blob name a HF cache snapshot file links to (LFS blobs are named by their SHA-256)."""
-    import os
+class _HFCache:
+    """Blob names of HF cache snapshot files, from ``huggingface_hub.scan_cache_dir`` (one scan per cache
+    root; corrupted entries and broken links become its warnings, not errors), else from the link target.
+    LFS blobs are named by their SHA-256: a content hash for free."""
 
-    p = resolver.local_path(ref)
-    if p is None:
-        return None
+    def __init__(self) -> None:
+        self._scanned: dict[str, dict[str, str]] = {}
+        self.warnings: list[Skipped] = []
+
+    def blob(self, resolver: Resolver, ref: FileRef, cache_at: int) -> str | None:
+        import os
+
+        p = resolver.local_path(ref)
+        if p is None:
+            return None
+        abs_path = str(p)
+        rel = ref.logical_path
+        cut = len(abs_path) - len(rel) + cache_at + (1 if rel[cache_at : cache_at + 1] == "/" else 0)
+        root = abs_path[:cut].rstrip("/") or "/"
+        blobs = self._scanned.get(root)
+        if blobs is None:
+            blobs, warns = _scan_hf_cache(root)
+            self._scanned[root] = blobs
+            for w in warns:
+                self.warnings.append(
+                    Skipped(path=rel[:cache_at] or ".", reason="hf-cache-corrupted", detail=w)
+                )
+        name = blobs.get(abs_path)
+        if name is None:
+            try:
+                name = os.path.basename(os.path.realpath(p))
+            except OSError:
+                return None
+        return name if re.fullmatch(r"[0-9a-f]{64}", name) else None
+
+
+def _scan_hf_cache(root: str) -> tuple[dict[str, str], list[str]]:
     try:
-        target = os.path.realpath(p)
-    except OSError:
-        return None
-    name = os.path.basename(target)
-    return name if re.fullmatch(r"[0-9a-f]{64}", name) else None
+        from huggingface_hub import scan_cache_dir
+
+        info = scan_cache_dir(root)
+    except Exception as exc:  # noqa: BLE001 - a foreign cache layout must never stop the scan
+        return {}, [f"cache scan failed: {str(exc)[:300]}"]
+    warns = [str(w).replace(root, "<cache>")[:300] for w in info.warnings]
+    out: dict[str, str] = {}
+    for repo in info.repos:
+        for rev in repo.revisions:
+            for f in rev.files:
+                out[str(f.file_path)] = f.blob_path.name
+    return out, warns
 
 
 def _group(
