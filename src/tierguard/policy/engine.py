@@ -230,6 +230,8 @@ def match_gap(m: Match, f: Features) -> str | None:
     ):
         outside = ", ".join(m.not_service_jurisdictions)
         return f"service jurisdiction {f.service_jur or 'unknown'} is not known to be outside {outside}"
+    if m.service_unknown and f.service_jur is not None:
+        return f"service jurisdiction is known ({f.service_jur})"
     if m.lineage_jurisdictions and f.lineage_jurs.isdisjoint(m.lineage_jurisdictions):
         return f"no lineage base from {', '.join(m.lineage_jurisdictions)}"
     if m.any_jurisdictions and f.all_jurs.isdisjoint(m.any_jurisdictions):

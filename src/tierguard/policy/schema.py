@@ -102,6 +102,7 @@ class Match(_Strict):
     producer_jurisdictions: Jurs = ()
     service_jurisdictions: Jurs = ()
     not_service_jurisdictions: Jurs = ()
+    service_unknown: bool = False  # the asset's service operator/jurisdiction was not identified
     lineage_jurisdictions: Jurs = ()
     any_jurisdictions: Jurs = ()
     min_strength: Strength | None = None
