@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -17,8 +18,6 @@ from .interface import Unit
 MAX_EXCERPT = 200
 
 _URL = re.compile(r"""\b(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
-_TOKEN_ENV = re.compile(r"\b[A-Z][A-Z0-9_]{2,80}\b")
-_TOKEN_CLASS = re.compile(r"\b[A-Z][A-Za-z0-9_]{2,80}\b")
 _BASE_URL_CTX = re.compile(r"base_?url|api_?base|baseurl|endpoint|host", re.IGNORECASE)
 _ENV_CTX = re.compile(
     r"getenv|environ|process\.env|System\.getenv|os\.Getenv|\$\{?[A-Z_]|^\s*export\s|env", re.I
@@ -26,7 +25,7 @@ _ENV_CTX = re.compile(
 
 # model contexts: (regex with one group = the model id, context name, use_mode)
 _V = r"""["'`]?([A-Za-z0-9@][\w./:@+-]{1,150})"""
-MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (  # (regex, context, use_mode)
     (
         re.compile(
             r"""\b(?:from_pretrained|SentenceTransformer|CrossEncoder|snapshot_download|hf_hub_download|"""
@@ -61,13 +60,127 @@ MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     ),
     (re.compile(r"""([\w.+-]{3,120}\.gguf)\b""", re.IGNORECASE), "gguf file", "self-hosted"),
 )
+# cheap lower-case substrings: a context regex runs only when one occurs in the unit
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "from_pretrained": (
+        "pretrained", "sentencetransformer", "crossencoder", "download", "automodel", "autotokenizer",
+        "textembedding", "llm(",
+    ),
+    "ollama pull": ("ollama",),
+    "vllm serve": ("vllm",),
+    "huggingface-cli download": ("download",),
+    "--model arg": ("--model",),
+    "llama.cpp -hf": ("-hf ",),
+    "model= kwarg": ("model",),
+    "gguf file": (".gguf",),
+}
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+")
 _HF_CANDIDATE = re.compile(
     r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
 )
-_QUOTED = re.compile(r"""["'`]([A-Za-z0-9][\w.:/-]{2,100})["'`]""")
 _BEDROCK_REGION = re.compile(r"^(?:us|eu|apac|ap|global|us-gov|ca|jp|au)\.", re.IGNORECASE)
 _DOWNGRADE_LINE = re.compile(r"logo|icon|\.svg|\.png|price|pricing|cost_per|per_1k|per_million|per 1m", re.I)
 _SELF_HOSTED_FILE = re.compile(r"\bollama\b|\bvllm\b|llama\.cpp|llama-server|from_pretrained", re.I)
+
+
+def _family_prefix(pattern: str) -> str:
+    """The literal start of a name glob, kept only when distinctive: ``qwen2.5*`` -> ``qwen2.5``,
+    ``command-*`` -> ``command-``; ``max-*`` or ``yi-*`` -> "" (too common to prefilter on)."""
+    lit = re.split(r"[*?\[]", pattern.lower(), maxsplit=1)[0]
+    if len(lit) >= 5 or (len(lit) >= 4 and any(ch.isdigit() for ch in lit)):
+        return lit
+    return ""
+
+
+def _host_literal(host: str) -> str:
+    parts = [p for p in host.lower().split("*") if p.strip(".")]
+    return max((p.strip(".") for p in parts), key=len, default="")
+
+
+def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
+    words: set[str] = set()
+    words.update(_host_literal(e.host) for e in catalog.endpoints)
+    for p in catalog.packages:
+        words.add(p.name.lower())
+        words.update(i.lower() for i in p.imports)
+    words.update(k.lower() for k in catalog.env_keys)
+    words.update(c.lower() for c in catalog.classes)
+    for prod in catalog.producers.values():
+        words.update(o.lower() for o in prod.hf_orgs)
+    for r in catalog.router_prefixes:
+        words.add(_family_prefix(r.prefix))
+    for m in catalog.models:
+        words.update(_family_prefix(pat) for pat in (*m.names, *m.ollama))
+        words.update(_family_prefix(pat.split("/", 1)[-1]) for pat in m.hf)
+        words.update(pat.lower().split("/", 1)[0] for pat in m.hf if "*" not in pat.split("/", 1)[0])
+    kept: list[str] = []
+    for w in sorted((w for w in words if len(w) >= 3), key=lambda s: (len(s), s)):
+        if not any(k in w for k in kept):
+            kept.append(w)
+    return tuple(kept)
+
+
+_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], re.Pattern[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, factored as a trie (``ab(?:c|d)``): Python's ``re`` tries an
+    alternation branch by branch at every position, so a flat ``a|b|c`` over hundreds of literals is ~10x
+    slower than the trie form."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        if "" in node and len(node) == 1:
+            return ""
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(node) if ch != ""]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie) if trie else "(?!)"
+
+
+def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    hit = _KW_CACHE.get(catalog)
+    if hit is None:
+        kws = _derive_keywords(catalog)
+        rx = re.compile(trie_pattern(kws))
+        hit = (kws, rx)
+        _KW_CACHE[catalog] = hit
+    return hit
+
+
+_NAMES_CACHE: weakref.WeakKeyDictionary[Catalog, dict[str, re.Pattern[str]]] = weakref.WeakKeyDictionary()
+
+
+def _names_rx(catalog: Catalog, what: str) -> re.Pattern[str]:
+    """A word-bounded trie regex of the catalog's env key names ("env") or class names ("class")."""
+    cache = _NAMES_CACHE.setdefault(catalog, {})
+    rx = cache.get(what)
+    if rx is None:
+        names = [k.name for k in catalog.env_keys.values()] if what == "env" else list(catalog.classes)
+        rx = re.compile(r"(?<![\w$])" + trie_pattern(names) + r"(?!\w)") if names else re.compile("(?!)")
+        cache[what] = rx
+    return rx
+
+
+def catalog_keywords(catalog: Catalog) -> tuple[bytes, ...]:
+    """Lower-cased prefilter keywords derived from the catalog: hosts, package and import names, env keys,
+    class names, HF organisations, router prefixes and distinctive model-family name prefixes. A keyword that
+    contains a shorter one is dropped (the shorter one already fires); generic short stems are never used
+    (short model names only count in a model context)."""
+    return tuple(k.encode() for k in _keywords(catalog)[0])
+
+
+def may_name_catalog_entry(catalog: Catalog, value: str) -> bool:
+    """Cheap gate before catalog lookups of free-text candidates: does ``value`` contain a keyword?"""
+    return _keywords(catalog)[1].search(value.lower()) is not None
 
 
 class Lines:
@@ -117,6 +230,7 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
+        self.low = self.text.lower()
 
     def add(
         self,
@@ -208,7 +322,7 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
 def scan_env_keys(c: Collector, catalog: Catalog) -> None:
     if not catalog.env_keys:
         return
-    for mo in _TOKEN_ENV.finditer(c.text):
+    for mo in _names_rx(catalog, "env").finditer(c.text):
         k = catalog.match_env_key(mo.group(0))
         if k is None:
             continue
@@ -226,7 +340,7 @@ def scan_env_keys(c: Collector, catalog: Catalog) -> None:
 def scan_classes(c: Collector, catalog: Catalog, language: str) -> None:
     if not catalog.classes:
         return
-    for mo in _TOKEN_CLASS.finditer(c.text):
+    for mo in _names_rx(catalog, "class").finditer(c.text):
         ce = catalog.match_class(mo.group(0))
         if ce is None or (ce.language != "any" and ce.language != language):
             continue
@@ -255,8 +369,11 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
     naming a catalog family outside any model context (C mention)."""
     text = c.text
     taken: set[tuple[int, str]] = set()
-    file_self_hosted = bool(_SELF_HOSTED_FILE.search(text))
+    file_self_hosted = "--model" in c.low and bool(_SELF_HOSTED_FILE.search(text))
+    low = c.low
     for rx, ctx, mode in MODEL_CONTEXTS:
+        if not any(t in low for t in _TRIGGERS[ctx]):
+            continue
         for mo in rx.finditer(text):
             v = _clean_model(mo.group(1))
             if ctx == "gguf file":
@@ -283,9 +400,15 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
                 if m.router.operator:
                     attrs["operator"] = m.router.operator
             c.add("model-ref", v, "B", pos, refs, attrs)
-    for mo in _HF_CANDIDATE.finditer(text):
-        v = _clean_model(mo.group(1))
-        pos = mo.start(1)
+    tokens = keyword_tokens(c, catalog)
+    for pos, tok in tokens:
+        if "/" not in tok:
+            continue
+        hf = _HF_CANDIDATE.search(tok)
+        if hf is None:
+            continue
+        v = _clean_model(hf.group(1))
+        pos += hf.start(1)
         if (c.lines.line(pos), v.lower()) in taken:
             continue
         m = catalog.match_model(v, in_model_context=True)
@@ -293,14 +416,17 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
             continue
         taken.add((c.lines.line(pos), v.lower()))
         before = text[max(0, pos - 40) : pos].lower()
-        if "huggingface.co/" in before or "hf.co/" in before:
+        if "huggingface.co/" in before or "hf.co/" in before or "://" in tok:
             continue  # part of a URL: left to the mention pass
         c.add("model-ref", v, "B", pos, model_refs(m), {"use_mode": "unknown", "context": "hf id"})
     if not free_literals:
         return
-    for mo in _QUOTED.finditer(text):
-        v = mo.group(1)
-        pos = mo.start(1)
+    for pos, v in tokens:
+        if pos <= 0 or pos + len(v) >= len(text):
+            continue
+        q = text[pos - 1]
+        if q not in "\"'`" or text[pos + len(v)] != q:
+            continue
         if (c.lines.line(pos), v.lower()) in taken or not _looks_like_model_id(v):
             continue
         m = match_model(catalog, v, False)
@@ -315,6 +441,31 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
             model_refs(m),
             {"use_mode": "unknown", "context": "string literal outside a model context", "as": "model-ref"},
         )
+
+
+def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
+    """(start, token) of every identifier-like token around a catalog keyword hit, in text order; the
+    token runs over ``[\\w.:/@+-]`` both ways from the hit. Far fewer candidates than every literal."""
+    text = c.text
+    low = c.low
+    rx = _keywords(catalog)[1]
+    out: list[tuple[int, str]] = []
+    last_end = -1
+    n = len(text)
+    for mo in rx.finditer(low):
+        if mo.start() < last_end:
+            continue
+        a = mo.start()
+        while a > 0 and text[a - 1] in _TOKEN_CHARS and mo.start() - a < 200:
+            a -= 1
+        b = mo.end()
+        while b < n and text[b] in _TOKEN_CHARS and b - mo.end() < 200:
+            b += 1
+        last_end = b
+        tok = text[a:b].strip(".:/-@+")
+        if tok:
+            out.append((text.find(tok, a, b), tok))
+    return out
 
 
 def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tierguard.catalog.loader import Catalog
@@ -18,13 +18,12 @@ from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
+from .common import catalog_keywords, trie_pattern
 from .interface import Detector, Unit, UnitSkipped
 
 BINARY_SNIFF = 8192
 MINIFIED_LINE = 5000
 _JS_EXT = (".js", ".mjs", ".cjs")
-_MIN_KEYWORD = 3
-_STEM = re.compile(r"^[a-z0-9][a-z0-9.]*[a-z0-9]")
 
 
 @dataclass
@@ -34,51 +33,6 @@ class DiscoverOutput:
     files_seen: int = 0
     files_parsed: int = 0
     bytes_read: int = 0
-
-
-def _stem(pattern: str) -> str:
-    """The literal start of a glob: ``qwen2.5*`` -> ``qwen2.5``; ``deepseek-r1-*`` -> ``deepseek``."""
-    lit = re.split(r"[*?\[]", pattern.lower(), maxsplit=1)[0]
-    m = _STEM.match(lit)
-    if m is None:
-        return ""
-    s = m.group(0)
-    head = re.split(r"[-_]", lit, maxsplit=1)[0]
-    return head if len(head) >= 4 else s
-
-
-def catalog_keywords(catalog: Catalog) -> tuple[bytes, ...]:
-    """Lower-cased prefilter keywords derived from the catalog: hosts, package and import names, env keys,
-    class names, HF organisations, router prefixes and model-family name stems. Keywords shorter than three
-    characters are dropped (short model names only count in a model context, which detectors key on)."""
-    words: set[str] = set()
-    for e in catalog.endpoints:
-        words.add(e.host.lower().removeprefix("*."))
-    for p in catalog.packages:
-        words.add(p.name.lower())
-        words.update(i.lower() for i in p.imports)
-    words.update(k.lower() for k in catalog.env_keys)
-    words.update(c.lower() for c in catalog.classes)
-    for prod in catalog.producers.values():
-        words.update(o.lower() for o in prod.hf_orgs)
-    for r in catalog.router_prefixes:
-        words.add(r.prefix.lower().strip("./:"))
-    for m in catalog.models:
-        for pat in m.names:
-            words.add(_stem(pat))
-        for pat in m.hf:
-            words.add(pat.lower().split("/", 1)[0])
-        words.update(o.lower() for o in m.ollama)
-    return _minimal(w for w in words if len(w) >= _MIN_KEYWORD)
-
-
-def _minimal(words: Iterable[str]) -> tuple[bytes, ...]:
-    """Drop every keyword that contains a shorter kept keyword (the shorter one already fires)."""
-    kept: list[str] = []
-    for w in sorted(set(words), key=lambda s: (len(s), s)):
-        if not any(k in w for k in kept):
-            kept.append(w)
-    return tuple(w.encode() for w in kept)
 
 
 def _glob_matchers(globs: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
@@ -137,7 +91,7 @@ class _Plan:
                 kws.update(self.cat_kw)
         rx = None
         if not always and kws:
-            rx = re.compile(b"|".join(re.escape(k) for k in sorted(kws, key=len)))
+            rx = re.compile(trie_pattern(k.decode("latin-1") for k in kws).encode("latin-1"))
         self._rx_cache[idx] = rx
         return rx
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from tierguard.catalog.loader import Catalog
 from tierguard.model import Evidence
 
-from ..common import Collector, match_model, model_refs, scan_common
+from ..common import Collector, match_model, may_name_catalog_entry, model_refs, scan_common
 from ..interface import Unit
 
 _WORD = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,80}(?:/[\w.-]{2,100})?)")
@@ -25,9 +25,11 @@ def scan_prose(c: Collector, catalog: Catalog) -> None:
     """Hosts, env keys, classes and model ids (quoted or in free text) of prose; the collector should be a
     mention collector. Short, context-only names never match free text."""
     scan_common(c, catalog, "any")
-    done = {(e.location.line - c.line_offset, e.value.lower()) for e in c.out}
+    done = {((e.location.line or 0) - c.line_offset, e.value.lower()) for e in c.out}
     for mo in _WORD.finditer(c.text):
         v = mo.group(1).rstrip(".-")
+        if not may_name_catalog_entry(catalog, v):
+            continue
         line = c.lines.line(mo.start(1))
         if (line, v.lower()) in done:
             continue
