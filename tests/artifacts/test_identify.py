@@ -291,3 +291,56 @@ def test_onnx_pytorch_zip_and_legacy_found_by_content(tmp_path: Path, catalog: C
     assert set(by_fmt) == {"pytorch-zip", "pytorch-legacy", "onnx"}
     assert by_fmt["pytorch-zip"].attributes["structure"] == "qwen2"
     assert all(a.attributes["status"] == "complete" for a in out.assets)
+
+
+def test_gguf_claiming_llama_with_qwen2_architecture_contradicts(tmp_path: Path, catalog: Catalog) -> None:
+    write_gguf(
+        tmp_path / "llama-3.1-8b-q4.gguf",
+        {
+            "general.architecture": "qwen2",
+            "general.organization": "meta-llama",
+            "general.basename": "Llama-3.1",
+            "general.file_type": 15,
+            "tokenizer.ggml.pre": "qwen2",
+        },
+    )
+    out = scan(tmp_path, catalog)
+    a = only(out)
+    assert a.name == "meta-llama/Llama-3.1" and a.attributes["architecture"] == "qwen2"
+    assert [f.rule_id for f in out.findings] == ["TG-ID-001"]
+    assert out.findings[0].attributes["observed"] == "alibaba"
+
+
+def test_other_formats_found_by_content_and_on_file_sees_every_file(tmp_path: Path, catalog: Catalog) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "clf.keras", "w") as z:
+        z.writestr("config.json", '{"class_name": "Sequential"}')
+        z.writestr("metadata.json", "{}")
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 16)
+    (tmp_path / "legacy.weights").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 32)
+    (tmp_path / "emb.bin").write_bytes(b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False, }")
+    (tmp_path / "sm").mkdir()
+    (tmp_path / "sm" / "saved_model.pb").write_bytes(b"\x08\x01\x12\x04\x0a\x02\x08\x01" + b"\x00" * 8)
+    (tmp_path / "readme.txt").write_text("not a model")
+    seen: list[str] = []
+    out = identify_artifacts(DirectoryResolver(tmp_path), catalog, on_file=lambda r: seen.append(r.path))
+    fmts = sorted(a.attributes["format"] for a in out.assets)
+    assert fmts == ["keras", "keras-h5", "numpy", "tf-savedmodel"]
+    assert "readme.txt" in seen and len(seen) == 5
+    assert all(a.name == a.attributes["path"] for a in out.assets)  # nothing identified: named by path
+
+
+def test_tokenizer_only_folders(tmp_path: Path, catalog: Catalog) -> None:
+    import base64
+
+    d = tmp_path / "tok"
+    d.mkdir()
+    (d / "cl100k_base.tiktoken").write_text(
+        "\n".join(f"{base64.b64encode(bytes([i])).decode()} {i}" for i in range(256)) + "\n"
+    )
+    (d / "merges.txt").write_text("#version: 0.2\nĠ t\nĠ a\n")
+    out = scan(tmp_path, catalog)
+    a = only(out)
+    assert a.attributes["format"] == "tokenizer" and a.attributes["status"] == "complete"
+    assert {e.kind for e in a.evidence} == {"tokenizer"}

@@ -564,6 +564,7 @@ class Signals:
     family_scores: dict[str, float] = field(default_factory=dict)  # arch family id -> score
     producer_scores: dict[str, float] = field(default_factory=dict)
     structure_family: str | None = None
+    gguf_family: str | None = None
     tokenizer_producer: str | None = None
     tokenizer_family: str | None = None
     self_ids: list[tuple[str, ModelMatch | None, str, float]] = field(default_factory=list)
@@ -661,6 +662,7 @@ def _signals(unit: Unit, catalog: Catalog, data: IdentData) -> Signals:
         pre = str(md.get("tokenizer.ggml.pre", ""))
         for f2 in data.families:
             if arch in f2.gguf_arch:
+                sig.gguf_family = f2.id
                 sig.vote(f2, 0.5)
                 sig.methods.append(
                     IdentMethod(
@@ -1048,6 +1050,11 @@ def _contradictions(
         if fam is not None:
             observed.add(fam.producer)
             what.append(f"tensor layout {fam.id} ({fam.producer})")
+    if sig.gguf_family and sig.gguf_family != "llama":  # what llama.cpp builds the graph from
+        fam = data.family(sig.gguf_family)
+        if fam is not None:
+            observed.add(fam.producer)
+            what.append(f"gguf architecture {fam.id} ({fam.producer})")
     if sig.tokenizer_producer:
         observed.add(sig.tokenizer_producer)
         what.append(f"tokenizer {sig.tokenizer_family} ({sig.tokenizer_producer})")
