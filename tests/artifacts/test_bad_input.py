@@ -178,3 +178,27 @@ def test_invalid_descriptors_do_not_crash(catalog: Catalog) -> None:
     assert a.attributes["structure"] == "qwen2"
     assert a.attributes["status"] == "incomplete"
     assert "config.json" in a.attributes["reason"] and "README.md" in a.attributes["reason"]
+
+
+def test_gguf_with_huge_token_array_stops_at_the_budget(tmp_path: Path, catalog: Catalog) -> None:
+    from .builders import write_gguf
+
+    tokens = [f"token-{i:08d}" for i in range(200_000)]  # ~4.4 MB of strings
+    p = write_gguf(
+        tmp_path / "big.gguf",
+        {
+            "general.architecture": "qwen2",
+            "general.organization": "Qwen",
+            "general.basename": "Qwen2.5",
+            "tokenizer.ggml.pre": "qwen2",
+            "tokenizer.ggml.tokens": tokens,
+            "tokenizer.chat_template": "{{ x }}",
+        },
+        size=40 * 1024**3,
+    )
+    assert p.stat().st_size == 40 * 1024**3
+    out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
+    a = _one(out, "big.gguf")
+    assert a.name == "Qwen/Qwen2.5" and a.attributes["status"] == "complete"
+    assert "read up to the budget" in a.attributes["notes"]
+    assert int(a.attributes["bytes_read"]) <= DEFAULT_BUDGET

@@ -658,6 +658,8 @@ def _signals(unit: Unit, catalog: Catalog, data: IdentData) -> Signals:
         if f.format != "gguf":
             continue
         md = f.metadata
+        if md.get("_partial"):
+            sig.notes.append(f"gguf metadata read up to the budget ({md['_partial']})")
         arch = str(md.get("general.architecture", ""))
         pre = str(md.get("tokenizer.ggml.pre", ""))
         for f2 in data.families:
