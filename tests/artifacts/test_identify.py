@@ -344,3 +344,11 @@ def test_tokenizer_only_folders(tmp_path: Path, catalog: Catalog) -> None:
     a = only(out)
     assert a.attributes["format"] == "tokenizer" and a.attributes["status"] == "complete"
     assert {e.kind for e in a.evidence} == {"tokenizer"}
+
+
+def test_plain_word_lists_and_readmes_are_not_models(tmp_path: Path, catalog: Catalog) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "vocab.txt").write_text("apple\nbanana\n")
+    (tmp_path / "docs" / "README.md").write_text("---\ntitle: docs\n---\n# Docs\n")
+    write_json(tmp_path / "app" / "config.json", {"debug": True})
+    assert scan(tmp_path, catalog).assets == []

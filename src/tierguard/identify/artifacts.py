@@ -540,11 +540,19 @@ def _group(
             unit.sha256 = hf_blob_of[lp] if unit.sha256 is None else unit.sha256
         if unit.parent is None:
             unit.parent = parent_override or dist.owner(lp)
-    # a unit made only of descriptors (e.g. a tokenizer folder) counts when it has a tokenizer or a config
-    # that names an architecture; README-only directories do not
+    # a unit made only of descriptors counts when it is recognisably a model's: an adapter config, a
+    # tokenizer.json / SentencePiece model / tiktoken file, a vocab or merges file beside a tokenizer or model
+    # config, or a config naming an architecture. README-only folders and lone word lists do not.
     keep: list[Unit] = []
     for u in units.values():
-        if u.weights() or any(f.role in ("tokenizer", "adapter-config") for f in u.files):
+        kinds = {f.metadata.get("kind") for f in u.files if f.role == "tokenizer"}
+        has_cfg = u.by_role("tokenizer-config") is not None or u.by_role("config") is not None
+        if (
+            u.weights()
+            or u.by_role("adapter-config") is not None
+            or kinds & {"tokenizer-json", "sentencepiece", "tiktoken"}
+            or (kinds and has_cfg)
+        ):
             keep.append(u)
             continue
         cfg = u.by_role("config")
