@@ -62,7 +62,7 @@ def make_tar(members: dict[str, bytes]) -> bytes:
 
 
 def make_npy(descr: str, payload: bytes) -> bytes:
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': (1,), }" % descr
+    header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (1,), }"
     header += " " * (63 - (len(header) + 10) % 64) + "\n"
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode() + payload
 

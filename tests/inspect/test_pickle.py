@@ -8,12 +8,11 @@ import struct
 from collections import OrderedDict
 
 import pytest
+from inspect_builders import rules_at, run, sbu, stack_global, status, text_global, torch_data_pkl
 
 from tierguard.inspect.imports import judge
 from tierguard.inspect.pickle_walk import walk_stream
 from tierguard.inspect.streams import BytesSource, RangeStream
-
-from inspect_builders import rules_at, run, sbu, stack_global, status, text_global, torch_data_pkl
 
 
 def test_plain_stack_global_is_critical() -> None:
@@ -38,7 +37,8 @@ def test_memo_indirection_binput_binget() -> None:
 
 
 def test_long_binput_and_memoize() -> None:
-    data = b"\x80\x04" + b"\x8c\x02nt\x94" + b"\x8c\x06system\x94" + b"0" + b"0" + b"j\x00\x00\x00\x00h\x01\x93."
+    data = b"\x80\x04" + b"\x8c\x02nt\x94" + b"\x8c\x06system\x94" + b"00"
+    data += b"j\x00\x00\x00\x00h\x01\x93."  # LONG_BINGET 0, BINGET 1
     out = run({"m.pkl": data})
     assert ("TG-PKL-001", "nt.system") in rules_at(out, "m.pkl")
 
@@ -96,9 +96,9 @@ def test_frame_length_mismatch() -> None:
 
 
 def test_benign_pickles_are_clean() -> None:
+    obj = {"a": [1, 2.5, "x", b"y"], "od": OrderedDict(k=1), "s": {1}}
     files = {
-        f"p{proto}.pkl": pickle.dumps({"a": [1, 2.5, "x", b"y"], "od": OrderedDict(k=1), "s": {1}}, protocol=proto)
-        for proto in range(6)
+        f"p{proto}.pkl": pickle.dumps(obj, protocol=proto) for proto in range(6)
     }
     out = run(files)
     assert out.findings == []

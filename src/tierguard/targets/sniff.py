@@ -59,7 +59,7 @@ def sniff(head: bytes, name: str = "") -> str:
         return "json"
     if head[0] in _PICKLE_TEXT_OPCODES and _looks_like_text_pickle(head):
         return "pickle-text"
-    if b"\x00" not in head[:1024]:
+    if b"\x00" not in head[:1024] and not _has_control_bytes(head[:1024]):
         try:
             head[:1024].decode("utf-8")
             return "text"
@@ -68,6 +68,14 @@ def sniff(head: bytes, name: str = "") -> str:
     if name.endswith(".onnx") or head[:1] == b"\x08":
         return "onnx-or-protobuf"
     return "unknown"
+
+
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13, 27))
+
+
+def _has_control_bytes(chunk: bytes) -> bool:
+    """Binary control bytes (other than tab, newlines, form feed, escape) mean "not text"."""
+    return len(chunk.translate(None, _CONTROL)) != len(chunk)
 
 
 def _is_safetensors(head: bytes) -> bool:

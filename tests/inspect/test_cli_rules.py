@@ -1,0 +1,62 @@
+"""The inspect CLI (exit codes, JSON) and the rule metadata."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from inspect_builders import make_zip, run, stack_global
+from typer.testing import CliRunner
+
+from tierguard.cli.main import app
+from tierguard.inspect.rules import RULES
+from tierguard.inspect.summary import exit_code
+
+runner = CliRunner()
+
+
+def test_cli_malicious_exit_1_and_json(tmp_path: Path) -> None:
+    (tmp_path / "m.pt").write_bytes(make_zip({"archive/data.pkl": stack_global("os", "system")}))
+    res = runner.invoke(app, ["inspect", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 1, res.output
+    doc = json.loads(res.output)
+    assert doc["inspections"][0]["status"] == "findings"
+    f = doc["findings"][0]
+    assert f["rule_id"] == "TG-PKL-001" and f["attributes"]["subject"] == "os.system"
+    assert f["location"]["member"] == "archive/data.pkl"
+    assert [r["id"] for r in doc["rules"]] == ["TG-PKL-001"]
+
+
+def test_cli_clean_exit_0_and_table(tmp_path: Path) -> None:
+    (tmp_path / "ok.pkl").write_bytes(b"\x80\x04K\x01.")
+    res = runner.invoke(app, ["inspect", str(tmp_path / "ok.pkl")])
+    assert res.exit_code == 0, res.output
+    assert "clean" in res.output
+
+
+def test_cli_incomplete_and_flags(tmp_path: Path) -> None:
+    (tmp_path / "b.pkl").write_bytes(b"\x80\x04K\x01")  # no STOP
+    assert runner.invoke(app, ["inspect", str(tmp_path)]).exit_code == 1
+    assert runner.invoke(app, ["inspect", str(tmp_path), "--no-fail-on-incomplete"]).exit_code == 0
+    assert runner.invoke(app, ["inspect", str(tmp_path), "--fail-on", "bogus"]).exit_code == 2
+    assert runner.invoke(app, ["inspect", str(tmp_path / "missing")]).exit_code == 2
+
+
+def test_exit_code_thresholds() -> None:
+    out = run({"s.pkl": stack_global("mypkg", "Thing")})  # medium
+    assert exit_code(out, "high") == 0
+    assert exit_code(out, "medium") == 1
+    assert exit_code(out, "never") == 0
+
+
+def test_rules_metadata_complete() -> None:
+    out = run({
+        "a.pkl": stack_global("os", "system"),
+        "b.pkl": stack_global("mypkg", "X"),
+        "c.pkl": b"\x80\x04K\x01K\x02\x93.",
+    })  # fmt: skip
+    for f in out.findings:
+        info = RULES[f.rule_id]
+        assert info.source == "inspect" and info.severity == f.severity and info.short and info.help
+        assert f.attributes["subject"]
+    assert all(rid.startswith("TG-") for rid in RULES)
