@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.schema_validators import cyclonedx_validator, sarif_validator, schema_errors
 from typer.testing import CliRunner
 
 from tierguard.catalog import load_catalog
@@ -44,8 +45,10 @@ def test_uk_government_denies_deepseek_hosted_api_with_citation(uk_gov: ScanResu
 
 
 def test_non_prc_use_is_inventoried_and_allowed(uk_gov: ScanResult) -> None:
-    us_assets = [a for a in uk_gov.assets if "US" in a.provenance.jurisdictions and "CN" not in
-                 a.provenance.jurisdictions]
+    us_assets = [
+        a for a in uk_gov.assets
+        if "US" in a.provenance.jurisdictions and "CN" not in a.provenance.jurisdictions
+    ]
     assert us_assets, "OpenAI/Anthropic use must be inventoried, not ignored"
     decided = {d.asset_id: d.verdict for d in uk_gov.decisions}
     assert all(decided[a.id] != "deny" for a in us_assets)
@@ -66,11 +69,14 @@ def test_gitignored_file_is_not_reported(uk_gov: ScanResult) -> None:
     paths = {e.location.path for e in uk_gov.evidence}
     ignored = (ESTATE / ".gitignore").read_text().split()
     for pattern in ignored:
-        assert not any(p.startswith(pattern.strip("/")) for p in paths if pattern and not pattern.startswith("#"))
+        if pattern and not pattern.startswith("#"):
+            assert not any(p.startswith(pattern.strip("/")) for p in paths)
 
 
 def test_cli_scan_uk_government_exits_1_and_prints_citations() -> None:
-    res = runner.invoke(app, ["scan", str(ESTATE), "--country", "GB", "--sector", "government", "--no-progress"])
+    res = runner.invoke(
+        app, ["scan", str(ESTATE), "--country", "GB", "--sector", "government", "--no-progress"]
+    )
     assert res.exit_code == 1, res.output
     assert "deny" in res.output.lower()
     assert "api.deepseek.com" in res.output
@@ -83,7 +89,8 @@ def test_cli_json_validates_against_shipped_schema(tmp_path: Path) -> None:
 
     out = tmp_path / "scan.json"
     res = runner.invoke(
-        app, ["scan", str(ESTATE), "--country", "GB", "--format", "json", "--output", str(out), "--no-progress"]
+        app,
+        ["scan", str(ESTATE), "--country", "GB", "--format", "json", "--output", str(out), "--no-progress"],
     )
     assert res.exit_code in (0, 1), res.output
     schema_path = ROOT / "src" / "tierguard" / "report" / "schema" / f"scan-result-{SCHEMA_VERSION}.json"
@@ -102,7 +109,7 @@ def test_cli_sarif_output_is_sarif_210(tmp_path: Path) -> None:
     )
     assert res.exit_code == 1, res.output
     sarif = json.loads(out.read_text())
-    assert sarif["version"] == "2.1.0"
+    assert not schema_errors(sarif_validator(), sarif)
     results = sarif["runs"][0]["results"]
     assert any(r["level"] == "error" for r in results)
     for r in results:
@@ -133,3 +140,25 @@ def test_output_write_is_atomic_on_bad_directory(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert not (tmp_path / "missing").exists()
+
+
+def test_cli_cyclonedx_validates_and_carries_model_origin(tmp_path: Path) -> None:
+    out = tmp_path / "bom.json"
+    res = runner.invoke(app, ["scan", str(ESTATE), "-f", "cyclonedx", "-o", str(out), "--no-progress"])
+    assert res.exit_code in (0, 1), res.output
+    bom = json.loads(out.read_text())
+    assert not schema_errors(cyclonedx_validator(), bom)
+    models = [c for c in bom["components"] if c["type"] == "machine-learning-model"]
+    countries = {c.get("manufacturer", {}).get("address", {}).get("country") for c in models}
+    assert {"CN", "US"} <= countries
+    assert any("api.deepseek.com" in str(s.get("endpoints", [])) for s in bom.get("services", []))
+
+
+def test_cli_html_report_is_self_contained(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    res = runner.invoke(
+        app, ["scan", str(ESTATE), "--profile", "uk-gov", "-f", "html", "-o", str(out), "--no-progress"]
+    )
+    assert res.exit_code == 1, res.output
+    html = out.read_text()
+    assert "<script" not in html and "api.deepseek.com" in html and "OAI-2025-T1-API" in html

@@ -1,37 +1,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from tests.schema_validators import cyclonedx_validator
 
 from tierguard.model import ScanResult
 from tierguard.report import cyclonedx
 
 from .conftest import MODEL_NAME, SHA, asset_by_name
 
-_res = pytest.importorskip(
-    "cyclonedx.schema._res", reason="cyclonedx-python-lib (test dependency) not installed"
-)
-
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.protocols.Validator:
-    from referencing import Registry, Resource
-
-    base = Path(_res.__file__).parent
-    main = json.loads((base / "bom-1.6.SNAPSHOT.schema.json").read_text("utf-8"))
-    registry: Registry[Any] = Registry()
-    for name in ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json"):
-        doc = json.loads((base / name).read_text("utf-8"))
-        res = Resource.from_contents(doc)
-        # the main schema refers to siblings by relative name; register both spellings
-        registry = registry.with_resource(doc["$id"], res)
-        registry = registry.with_resource(f"http://cyclonedx.org/schema/{name}", res)
-    cls = jsonschema.validators.validator_for(main)
-    return cls(main, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    return cyclonedx_validator()
 
 
 def _bom(result: ScanResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.schema_validators import sarif_validator, schema_errors
 
 from tierguard.model import ScanResult
 from tierguard.report import sarif
@@ -26,11 +27,8 @@ def _log(result: ScanResult) -> dict[str, Any]:
 
 def test_validates_against_official_schema(result: ScanResult, sarif_schema: dict[str, Any]) -> None:
     log = _log(result)
-    validator = jsonschema.Draft4Validator(
-        sarif_schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
-    )
-    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.path))
-    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+    errors = schema_errors(sarif_validator(), log)
+    assert not errors, errors
     assert log["version"] == "2.1.0"
 
 

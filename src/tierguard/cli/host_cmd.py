@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tierguard.cli.scan_cmd import write_output
 from tierguard.equipment import (
     EquipmentOptions,
     EquipmentOutput,
@@ -25,19 +26,25 @@ from tierguard.equipment import (
     read_osquery,
     read_snmp,
 )
+from tierguard.equipment.result import equipment_result
 from tierguard.errors import TierguardError
-from tierguard.model import Asset, Decision
+from tierguard.model import Asset, Context, Decision, PackRef, RuleInfo
+from tierguard.policy.context import build_context
+from tierguard.policy.engine import evaluate, rules_info
+from tierguard.policy.packs import load_packs
+from tierguard.report import FORMATS
+
+HOST_FORMATS = ("table", "json", "scan-json", "sarif", "cyclonedx", "html")
 
 MAX_HOST_TABLES_DEFAULT = 20
 
 
-def _policy(out: EquipmentOutput, country: str, sector: str, packs: list[str]) -> list[Decision]:
-    from tierguard.policy.context import build_context
-    from tierguard.policy.engine import evaluate
-    from tierguard.policy.packs import load_packs
-
-    ctx = build_context({"country": country, "sector": sector}, "command line")
-    return evaluate(list(out.assets), [], [], ctx, load_packs(packs))
+def _policy(
+    out: EquipmentOutput, ctx: Context, packs: list[str]
+) -> tuple[list[Decision], list[PackRef], list[RuleInfo]]:
+    loaded = load_packs(packs)
+    decisions = evaluate(list(out.assets), [], [], ctx, loaded)
+    return decisions, [PackRef(id=p.id, version=p.version) for p in loaded], rules_info(loaded)
 
 
 def _host_table(console: Console, host: str, assets: list[Asset], decisions: dict[str, Decision]) -> None:
@@ -160,7 +167,16 @@ def register(app: typer.Typer) -> None:
         pack: Annotated[
             list[str] | None, typer.Option("--pack", help="Policy pack id/path (repeatable).")
         ] = None,
-        output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+        output_format: Annotated[
+            str,
+            typer.Option(
+                "--format",
+                help="table, json (equipment document), scan-json (ScanResult), sarif, cyclonedx or html.",
+            ),
+        ] = "table",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+        ] = None,
         fail_on_prc: Annotated[bool, typer.Option("--fail-on-prc", help="Exit 1 when PRC is found.")] = False,
         lenovo_as_prc: Annotated[bool, typer.Option("--lenovo-as-prc/--lenovo-not-prc")] = True,
         tplink_as_prc: Annotated[bool, typer.Option("--tplink-as-prc/--tplink-not-prc")] = True,
@@ -173,8 +189,8 @@ def register(app: typer.Typer) -> None:
         """Inventory this machine or a fleet and say which components are PRC-produced."""
         console = Console()
         err = Console(stderr=True)
-        if output_format not in ("table", "json"):
-            err.print(f"error: --format must be table or json, not {output_format!r}")
+        if output_format not in HOST_FORMATS:
+            err.print(f"error: --format must be one of {', '.join(HOST_FORMATS)}, not {output_format!r}")
             raise typer.Exit(2)
         if sector not in ("government", "critical-infrastructure", "general"):
             err.print(f"error: unknown --sector {sector!r}")
@@ -200,16 +216,38 @@ def register(app: typer.Typer) -> None:
             if not inputs:
                 out = assess_local(root, catalog=cat, options=opts, rpm_query=rpm_query)
             decisions: list[Decision] = []
+            packs: list[PackRef] = []
+            rules: list[RuleInfo] = []
+            ctx = Context()
             if country:
-                decisions = _policy(out, country.upper(), sector, pack or ["us-equipment"])
+                ctx = build_context({"country": country.upper(), "sector": sector}, "command line")
+                decisions, packs, rules = _policy(out, ctx, pack or ["us-equipment"])
         except TierguardError as exc:
             err.print(f"error: {exc}", highlight=False)
             raise typer.Exit(2) from exc
+        text: str | None = None
         if output_format == "json":
             doc = out.to_json()
             if decisions:
                 doc["decisions"] = [d.model_dump(mode="json") for d in decisions]
-            typer.echo(json.dumps(doc, indent=2, sort_keys=False))
+            text = json.dumps(doc, indent=2, sort_keys=False)
+        elif output_format != "table" or output is not None:
+            target = ", ".join(str(p) for p, _ in inputs) if inputs else f"host:{root}"
+            result = equipment_result(
+                out, target=target, context=ctx, decisions=decisions, packs=packs, rules=rules
+            )
+            fmt = "json" if output_format == "scan-json" else output_format
+            text = FORMATS[fmt](result)
+        if text is not None:
+            if output is not None:
+                try:
+                    write_output(text, output)
+                except TierguardError as exc:
+                    err.print(f"error: {exc}", highlight=False)
+                    raise typer.Exit(2) from exc
+                err.print(f"wrote {output_format} report to {output}", highlight=False)
+            else:
+                typer.echo(text)
         else:
             if not country:
                 console.print("(identification verdict only; pass --country to evaluate policy packs)")
