@@ -327,6 +327,13 @@ def test_other_formats_found_by_content_and_on_file_sees_every_file(tmp_path: Pa
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog, on_file=lambda r: seen.append(r.path))
     fmts = sorted(a.attributes["format"] for a in out.assets)
     assert fmts == ["keras", "keras-h5", "numpy", "tf-savedmodel"]
+    status = {a.attributes["format"]: a.attributes["status"] for a in out.assets}
+    assert status == {
+        "keras": "complete",
+        "keras-h5": "format-only",
+        "numpy": "format-only",
+        "tf-savedmodel": "format-only",
+    }
     assert "readme.txt" in seen and len(seen) == 5
     assert all(a.name == a.attributes["path"] for a in out.assets)  # nothing identified: named by path
 

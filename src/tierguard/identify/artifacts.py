@@ -108,6 +108,11 @@ _LAYER_IDX = re.compile(r"\.\d+\.")
 _QUANT_FILE_TYPES = {0: "F32", 1: "F16", 32: "BF16"}  # GGUF general.file_type values that are not quantized
 
 OnFile = Callable[[FileRef], None]
+# formats recognised by magic bytes whose headers carry nothing to identify (the inspect stage reads them)
+_FORMAT_ONLY = frozenset({"pickle", "joblib", "numpy", "keras-h5", "tf-savedmodel", "unknown"})
+_DESCRIBING_ROLES = frozenset(
+    {"config", "safetensors-index", "pytorch-index", "adapter-config", "tokenizer", "tokenizer-config"}
+)
 _MODEL_SUFFIXES = (
     ".safetensors",
     ".gguf",
@@ -499,7 +504,15 @@ def _group(
     snapshot_blobs = set(hf_blob_of.values())
     # directories laid out as one model (a config, index, adapter config, tokenizer or card beside the
     # weights) form one unit; elsewhere each weights file is its own unit (shards of one set stay together)
-    described = {_dirname(i.ref) for i in infos if i.role != "weights"}
+    described = {_dirname(i.ref) for i in infos if i.role in _DESCRIBING_ROLES}
+    # a model card describes its folder when the folder holds one model (one weights file or one shard set)
+    stems: dict[tuple[str, str | None], set[str]] = {}
+    for i in infos:
+        if i.role == "weights" and i.format != "gguf":
+            stems.setdefault(_dirname(i.ref), set()).add(_SHARD.sub("", i.ref.logical_path))
+    described |= {
+        _dirname(i.ref) for i in infos if i.role == "model-card" and len(stems.get(_dirname(i.ref), ())) <= 1
+    }
     for info in infos:
         ref = info.ref
         lp = ref.logical_path
@@ -951,6 +964,8 @@ def _emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) ->
 
     statuses = [f for f in unit.files if f.status != "complete"]
     status = "incomplete" if statuses else "complete"
+    if not statuses and unit.weights() and all(f.format in _FORMAT_ONLY for f in unit.weights()):
+        status = "format-only"  # no header reader for the format: recognised, not identified
     fmt = _unit_format(unit)
     attrs: dict[str, str] = {
         "path": unit.location.display(),
