@@ -39,8 +39,12 @@ def test_short_names_as_ordinary_words(tcat: Catalog) -> None:
 
 
 def test_short_names_count_in_a_model_context(tcat: Catalog) -> None:
-    out = scan({"a.py": 'client.create(model="yi-large")\n', "b.py": 'x = "yi-large"\n'}, tcat)
-    assert [(e.location.path, e.kind, e.strength) for e in out.evidence] == [("a.py", "model-ref", "B")]
+    files = {"a.env": "CHAT_MODEL=yi-large\n", "b.yaml": "title: yi-large\n", "c.yaml": "model: yi-large\n"}
+    out = scan(files, tcat)
+    assert [(e.location.path, e.kind, e.strength) for e in out.evidence] == [
+        ("a.env", "model-ref", "B"),
+        ("c.yaml", "model-ref", "B"),
+    ]
 
 
 def test_pypi_minimax_game_tree(tcat: Catalog) -> None:

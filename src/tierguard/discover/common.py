@@ -17,7 +17,7 @@ from .interface import Unit
 
 MAX_EXCERPT = 200
 
-_URL = re.compile(r"""\b(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
+_URL = re.compile(r"""(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
 _BASE_URL_CTX = re.compile(r"base_?url|api_?base|baseurl|endpoint|host", re.IGNORECASE)
 _ENV_CTX = re.compile(
     r"getenv|environ|process\.env|System\.getenv|os\.Getenv|\$\{?[A-Z_]|^\s*export\s|env", re.I
@@ -165,7 +165,7 @@ def _names_rx(catalog: Catalog, what: str) -> re.Pattern[str]:
     rx = cache.get(what)
     if rx is None:
         names = [k.name for k in catalog.env_keys.values()] if what == "env" else list(catalog.classes)
-        rx = re.compile(r"(?<![\w$])" + trie_pattern(names) + r"(?!\w)") if names else re.compile("(?!)")
+        rx = re.compile(r"\b" + trie_pattern(names) + r"\b") if names else re.compile("(?!)")
         cache[what] = rx
     return rx
 
@@ -188,11 +188,19 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        i = text.find("\n")
-        while i >= 0:
-            self.starts.append(i + 1)
-            i = text.find("\n", i + 1)
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:  # computed on first use: most parsed units yield no evidence
+            text = self.text
+            starts = [0]
+            i = text.find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = text.find("\n", i + 1)
+            self._starts = starts
+        return self._starts
 
     def line(self, pos: int) -> int:
         return bisect.bisect_right(self.starts, pos)
@@ -290,7 +298,11 @@ def match_model(catalog: Catalog, value: str, in_model_context: bool = True) -> 
 
 def scan_urls(c: Collector, catalog: Catalog) -> None:
     text = c.text
+    if "://" not in text:
+        return
     for mo in _URL.finditer(text):
+        if mo.start() > 0 and (text[mo.start() - 1].isalnum() or text[mo.start() - 1] == "_"):
+            continue
         url = mo.group(0).rstrip(".")
         try:
             parts = urlsplit(url)

@@ -7,8 +7,20 @@ from collections.abc import Iterable
 from .detectors import code, config, docs, manifests, modelfile, notebook, shell
 from .interface import Detector
 
-_MODEL_WORDS = (b"model", b"pretrained", b"ollama", b"vllm", b"gguf", b"snapshot_download", b"hf_hub")
-_SHELL_WORDS = (*_MODEL_WORDS, b"huggingface-cli", b"download", b"install", b"pip", b"npm", b"poetry add")
+# Extra prefilter words besides the catalog's: self-hosting contexts whose model ids are inventoried even
+# when the catalog does not know them. Code and data files do not key on the bare word "model" (too common
+# in large trees); small config/shell files do, so short context-only names (``yi-large``) are found there.
+_MODEL_WORDS = (b"pretrained", b"ollama", b"vllm", b"gguf", b"snapshot_download", b"hf_hub")
+_SHELL_WORDS = (
+    *_MODEL_WORDS,
+    b"model",
+    b"huggingface-cli",
+    b"download",
+    b"install",
+    b"pip",
+    b"npm",
+    b"poetry add",
+)
 _MB = 1024 * 1024
 
 DETECTORS: tuple[Detector, ...] = (
@@ -84,7 +96,7 @@ DETECTORS: tuple[Detector, ...] = (
         globs=("*.toml",),
         exclude=("pyproject.toml",),
         parse=config.parse_toml,
-        keywords=_MODEL_WORDS,
+        keywords=_SHELL_WORDS,
         tags=frozenset({"default", "config"}),
         description="TOML configuration: hosts, model = values, env keys",
     ),
@@ -92,7 +104,7 @@ DETECTORS: tuple[Detector, ...] = (
         name="dotenv",
         globs=(".env", ".env.*", "*.env", "*.env.example", "*.env.sample", ".envrc", "env.example"),
         parse=config.parse_dotenv,
-        keywords=_MODEL_WORDS,
+        keywords=_SHELL_WORDS,
         tags=frozenset({"default", "config"}),
         description=".env files: provider keys, base URLs, *_MODEL values",
     ),
