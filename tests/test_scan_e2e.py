@@ -162,3 +162,34 @@ def test_cli_html_report_is_self_contained(tmp_path: Path) -> None:
     assert res.exit_code == 1, res.output
     html = out.read_text()
     assert "<script" not in html and "api.deepseek.com" in html and "OAI-2025-T1-API" in html
+
+
+def test_scan_with_equipment_inventory_assesses_compute_access(tmp_path: Path) -> None:
+    log = tmp_path / "osquery.log"
+    row = {
+        "hostIdentifier": "gpu-node-7",
+        "name": "pci",
+        "unixTime": 1700000000,
+        "action": "snapshot",
+        "snapshot": [{"vendor_id": "0x19E5", "model_id": "0x1822", "subsystem_vendor_id": "0x19e5",
+                      "pci_slot": "0000:3b:00.0"}],
+    }
+    log.write_text(json.dumps(row) + "\n" + "{not json\n")
+    out = tmp_path / "scan.json"
+    res = runner.invoke(
+        app,
+        ["scan", str(ESTATE), "--country", "GB", "--device-class", "datacenter", "--osquery", str(log),
+         "-f", "json", "-o", str(out), "--no-progress"],
+    )
+    assert res.exit_code == 1, res.output
+    result = ScanResult.model_validate_json(out.read_text())
+    by_id = {a.id: a for a in result.assets}
+    fired = {
+        m.rule_id for d in result.decisions for m in d.matches if by_id[d.asset_id].kind == "hardware-device"
+    }
+    assert "OAI-2025-COMPUTE" in fired
+    assert not any(n.startswith("no equipment inventory supplied") for n in result.notes)
+    assert any("1 unusable record" in n for n in result.notes)
+
+    res = runner.invoke(app, ["scan", str(ESTATE), "--osquery", str(tmp_path / "nope.log"), "--no-progress"])
+    assert res.exit_code == 2 and "not a file" in res.output

@@ -39,8 +39,19 @@ from tierguard.policy.waivers import waiver_report
 from tierguard.targets.interface import FileRef, Resolver
 from tierguard.targets.open import open_target
 
-ProgressFn = Callable[[str, FileRef], None]
-"""Called with (stage name, file) as each stage reaches a file."""
+ProgressFn = Callable[[str, str], None]
+"""Called with (stage name, file path within the target) as each stage reaches a file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """Assets from outside the target (an equipment inventory: osquery, CMDB, SNMP), evaluated together
+    with the target's so that fleet-wide rules (compute access) see both."""
+
+    assets: Sequence[Asset] = ()
+    evidence: Sequence[Evidence] = ()
+    skipped: Sequence[Skipped] = ()
+    notes: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,7 @@ class Scanner:
         options: ScanOptions | None = None,
         progress: ProgressFn | None = None,
         display_name: str | None = None,
+        inventory: Inventory | None = None,
     ) -> ScanResult:
         opts = options or ScanOptions()
         started = _now()
@@ -106,6 +118,7 @@ class Scanner:
             display_name=display_name or str(target),
             started=started,
             t0=t0,
+            inventory=inventory,
         )
 
     def scan_resolver(
@@ -119,6 +132,7 @@ class Scanner:
         display_name: str | None = None,
         started: str | None = None,
         t0: float | None = None,
+        inventory: Inventory | None = None,
     ) -> ScanResult:
         opts = options or ScanOptions()
         started = started or _now()
@@ -127,7 +141,12 @@ class Scanner:
         def stage_cb(stage: str) -> Callable[[FileRef], None] | None:
             if progress is None:
                 return None
-            return lambda ref: progress(stage, ref)
+            return lambda ref: progress(stage, ref.logical_path)
+
+        def path_cb(stage: str) -> Callable[[str], None] | None:
+            if progress is None:
+                return None
+            return lambda path: progress(stage, path)
 
         disc = run_detectors(
             resolver, opts.detectors, self.catalog, on_file=stage_cb("discover"), strict=opts.strict
@@ -144,10 +163,14 @@ class Scanner:
             findings.extend(art.findings)
             skipped.extend(art.skipped)
         if opts.inspect:
-            ins = inspect_target(resolver, on_file=stage_cb("inspect"))
+            ins = inspect_target(resolver, on_file=path_cb("inspect"))
             inspections = list(ins.inspections)
             findings.extend(ins.findings)
             skipped.extend(ins.skipped)
+        if inventory is not None:
+            assets.extend(inventory.assets)
+            evidence.extend(inventory.evidence)
+            skipped.extend(inventory.skipped)
         assets, findings = _link_findings(_dedupe_assets(assets), findings, inspections)
         decisions: list[Decision] = evaluate(assets, findings, inspections, context, self.packs, waivers)
         rules: list[RuleInfo] = list(rules_info(self.packs))
@@ -156,6 +179,8 @@ class Scanner:
         notes: list[str] = coverage_notes(assets, context, self.packs)
         if waivers:
             notes.extend(waiver_report(decisions, waivers, context).notes())
+        if inventory is not None:
+            notes.extend(inventory.notes)
         stats = {
             "files_seen": disc.files_seen,
             "files_parsed": disc.files_parsed,

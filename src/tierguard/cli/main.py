@@ -24,7 +24,7 @@ class TierguardGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except TierguardError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
 
@@ -59,5 +59,5 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except TierguardError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)

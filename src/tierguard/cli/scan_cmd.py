@@ -10,9 +10,23 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from tierguard.catalog import load_catalog
+from tierguard.equipment import (
+    EquipmentOutput,
+    load_equipment_catalog,
+    read_inventory,
+    read_osquery,
+    read_snmp,
+)
 from tierguard.errors import TierguardError
 from tierguard.model import VERDICT_ORDER, ScanResult
 from tierguard.policy.context import resolve_context
@@ -20,8 +34,7 @@ from tierguard.policy.packs import load_packs
 from tierguard.policy.waivers import load_waivers
 from tierguard.report import FORMATS
 from tierguard.report.console import print_result
-from tierguard.scanner import Scanner, ScanOptions
-from tierguard.targets.interface import FileRef
+from tierguard.scanner import Inventory, Scanner, ScanOptions
 
 FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html")
 FAIL_ON = ("allow", "review", "deny", "never")
@@ -52,20 +65,46 @@ def write_output(text: str, output: Path) -> None:
         raise
 
 
+def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -> Inventory | None:
+    """Read equipment inventories given with the scan, so compute-access rules see the fleet too."""
+    inputs = [(p, read_osquery) for p in osquery] + [(p, read_inventory) for p in inventory]
+    inputs += [(p, read_snmp) for p in snmp]
+    if not inputs:
+        return None
+    cat = load_equipment_catalog()
+    out = EquipmentOutput(catalog_version=cat.version)
+    for p, reader in inputs:
+        if not p.is_file():
+            raise TierguardError(f"equipment input {p}: not a file")
+        out = out.merge(reader(p, catalog=cat))
+    s = out.summary
+    note = (
+        f"equipment inventory: {s.hosts} host(s), {s.hosts_with_prc} with PRC-produced components; "
+        f"{s.unusable_records} unusable record(s)"
+    )
+    return Inventory(assets=out.assets, evidence=out.evidence, skipped=out.skipped, notes=(note,))
+
+
 def register(app: typer.Typer) -> None:
     @app.command("scan")
     def scan(
         path: Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")],
-        country: Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")] = None,
+        country: Annotated[
+            str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")
+        ] = None,
         state: Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")] = None,
         sector: Annotated[
             str | None, typer.Option(help="government | critical-infrastructure | general.")
         ] = None,
         use: Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")] = None,
-        device_class: Annotated[str | None, typer.Option(help="Device/network class (e.g. state-issued).")] = None,
+        device_class: Annotated[
+            str | None, typer.Option(help="Device/network class (e.g. state-issued).")
+        ] = None,
         data_sensitivity: Annotated[str | None, typer.Option(help="Data sensitivity label.")] = None,
         date: Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")] = None,
-        profile: Annotated[str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")] = None,
+        profile: Annotated[
+            str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")
+        ] = None,
         config: Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")] = None,
         pack: Annotated[
             list[str] | None, typer.Option(help="Policy pack id or file (repeatable; default: all shipped).")
@@ -74,14 +113,32 @@ def register(app: typer.Typer) -> None:
         trust_target_config: Annotated[
             bool, typer.Option(help="Also take packs and waivers from the target's own tierguard.toml.")
         ] = False,
-        fmt: Annotated[str, typer.Option("--format", "-f", help="table | json | sarif | cyclonedx | html.")] = "table",
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")] = None,
-        fail_on: Annotated[str | None, typer.Option(help="allow | review | deny | never (default deny).")] = None,
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", help="table | json | sarif | cyclonedx | html.")
+        ] = "table",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+        ] = None,
+        fail_on: Annotated[
+            str | None, typer.Option(help="allow | review | deny | never (default deny).")
+        ] = None,
         include_ignored: Annotated[bool, typer.Option(help="Also scan files .gitignore excludes.")] = False,
         no_artifacts: Annotated[bool, typer.Option(help="Skip model-artifact identification.")] = False,
         no_inspect: Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")] = False,
-        strict: Annotated[bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")] = False,
+        strict: Annotated[
+            bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")
+        ] = False,
         progress: Annotated[bool, typer.Option(help="Show a progress display on stderr.")] = True,
+        osquery: Annotated[
+            list[Path] | None, typer.Option("--osquery", help="Equipment: osquery results file (repeatable).")
+        ] = None,
+        inventory: Annotated[
+            list[Path] | None,
+            typer.Option("--inventory", help="Equipment: CMDB export CSV/JSON (repeatable)."),
+        ] = None,
+        snmp: Annotated[
+            list[Path] | None, typer.Option("--snmp", help="Equipment: SNMP walk file (repeatable).")
+        ] = None,
     ) -> None:
         """Scan PATH for AI models, services and SDKs; identify origin; inspect artifacts; decide."""
         if fmt not in FORMAT_NAMES:
@@ -110,6 +167,7 @@ def register(app: typer.Typer) -> None:
         waiver_path = waivers or resolved.waivers
         waiver_list = load_waivers(waiver_path) if waiver_path is not None else []
         effective_fail_on = fail_on or resolved.fail_on or "deny"
+        equipment = _read_equipment(osquery or [], inventory or [], snmp or [])
         scanner = Scanner(load_catalog(), packs)
         options = ScanOptions(
             include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
@@ -129,14 +187,21 @@ def register(app: typer.Typer) -> None:
             ) as bar:
                 task = bar.add_task("scanning", total=None, current="")
 
-                def on_file(stage: str, ref: FileRef) -> None:
-                    bar.update(task, advance=1, description=stage, current=ref.logical_path[-60:])
+                def on_file(stage: str, path: str) -> None:
+                    bar.update(task, advance=1, description=stage, current=path[-60:])
 
                 result = scanner.scan(
-                    path, resolved.context, waivers=waiver_list, options=options, progress=on_file
+                    path,
+                    resolved.context,
+                    waivers=waiver_list,
+                    options=options,
+                    progress=on_file,
+                    inventory=equipment,
                 )
         else:
-            result = scanner.scan(path, resolved.context, waivers=waiver_list, options=options)
+            result = scanner.scan(
+                path, resolved.context, waivers=waiver_list, options=options, inventory=equipment
+            )
         if resolved.notes:
             result = result.model_copy(update={"notes": tuple(resolved.notes) + result.notes})
 
