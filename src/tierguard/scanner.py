@@ -18,6 +18,7 @@ from tierguard.discover.interface import Detector
 from tierguard.discover.registry import DETECTORS
 from tierguard.identify.artifacts import identify_artifacts
 from tierguard.identify.code import identify_evidence
+from tierguard.identify.rules import RULES as IDENTIFY_RULES
 from tierguard.inspect.engine import inspect_target
 from tierguard.inspect.rules import RULES as INSPECT_RULES
 from tierguard.model import (
@@ -175,7 +176,8 @@ class Scanner:
         decisions: list[Decision] = evaluate(assets, findings, inspections, context, self.packs, waivers)
         rules: list[RuleInfo] = list(rules_info(self.packs))
         fired = {f.rule_id for f in findings}
-        rules += [INSPECT_RULES[r] for r in sorted(fired) if r in INSPECT_RULES]
+        known = INSPECT_RULES | IDENTIFY_RULES
+        rules += [known[r] for r in sorted(fired) if r in known]
         notes: list[str] = coverage_notes(assets, context, self.packs)
         if waivers:
             notes.extend(waiver_report(decisions, waivers, context).notes())
