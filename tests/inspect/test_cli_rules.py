@@ -60,3 +60,10 @@ def test_rules_metadata_complete() -> None:
         assert info.source == "inspect" and info.severity == f.severity and info.short and info.help
         assert f.attributes["subject"]
     assert all(rid.startswith("TG-") for rid in RULES)
+
+
+def test_docs_rules_table_in_sync() -> None:
+    from tierguard.inspect.rules import rules_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "inspect.md"
+    assert rules_markdown() in doc.read_text(encoding="utf-8")

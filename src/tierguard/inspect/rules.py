@@ -184,3 +184,11 @@ RULES: dict[str, RuleInfo] = {
         ),
     )
 }
+
+
+def rules_markdown() -> str:
+    """The rules table of docs/inspect.md, generated from :data:`RULES` (tests keep the doc in sync)."""
+    lines = ["| ID | Name | Severity | Summary |", "|---|---|---|---|"]
+    for r in RULES.values():
+        lines.append(f"| {r.id} | {r.name} | {r.severity} | {r.short} |")
+    return "\n".join(lines) + "\n"
