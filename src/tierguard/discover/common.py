@@ -239,6 +239,7 @@ class Collector:
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
         self.low = self.text.lower()
+        self.cache: dict[str, object] = {}
 
     def add(
         self,
@@ -300,7 +301,7 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
     text = c.text
     if "://" not in text:
         return
-    for mo in _URL.finditer(text):
+    for mo in hit_matches(c, catalog, _URL):
         if mo.start() > 0 and (text[mo.start() - 1].isalnum() or text[mo.start() - 1] == "_"):
             continue
         url = mo.group(0).rstrip(".")
@@ -334,7 +335,7 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
 def scan_env_keys(c: Collector, catalog: Catalog) -> None:
     if not catalog.env_keys:
         return
-    for mo in _names_rx(catalog, "env").finditer(c.text):
+    for mo in hit_matches(c, catalog, _names_rx(catalog, "env")):
         k = catalog.match_env_key(mo.group(0))
         if k is None:
             continue
@@ -352,7 +353,7 @@ def scan_env_keys(c: Collector, catalog: Catalog) -> None:
 def scan_classes(c: Collector, catalog: Catalog, language: str) -> None:
     if not catalog.classes:
         return
-    for mo in _names_rx(catalog, "class").finditer(c.text):
+    for mo in hit_matches(c, catalog, _names_rx(catalog, "class")):
         ce = catalog.match_class(mo.group(0))
         if ce is None or (ce.language != "any" and ce.language != language):
             continue
@@ -455,16 +456,21 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
         )
 
 
-def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
-    """(start, token) of every identifier-like token around a catalog keyword hit, in text order; the
-    token runs over ``[\\w.:/@+-]`` both ways from the hit. Far fewer candidates than every literal."""
+def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    """One pass of the catalog keyword regex over the unit: (tokens around hits, line spans with hits).
+
+    Every catalog name (host, package, import, env key, class) contains a keyword, so scans for them only
+    need the lines where a keyword occurs; huge lines are cut to a window around the hit."""
+    cached = c.cache.get("hits")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     text = c.text
-    low = c.low
     rx = _keywords(catalog)[1]
-    out: list[tuple[int, str]] = []
+    tokens: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
     last_end = -1
     n = len(text)
-    for mo in rx.finditer(low):
+    for mo in rx.finditer(c.low):
         if mo.start() < last_end:
             continue
         a = mo.start()
@@ -476,8 +482,29 @@ def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
         last_end = b
         tok = text[a:b].strip(".:/-@+")
         if tok:
-            out.append((text.find(tok, a, b), tok))
-    return out
+            tokens.append((text.find(tok, a, b), tok))
+        ls = text.rfind("\n", 0, a) + 1
+        le = text.find("\n", b)
+        le = n if le < 0 else le
+        ls, le = max(ls, a - 2000), min(le, b + 2000)
+        if spans and ls <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], le))
+        else:
+            spans.append((ls, le))
+    c.cache["hits"] = (tokens, spans)
+    return tokens, spans
+
+
+def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
+    """(start, token) of every identifier-like token around a catalog keyword hit, in text order; the
+    token runs over ``[\\w.:/@+-]`` both ways from the hit. Far fewer candidates than every literal."""
+    return _hits(c, catalog)[0]
+
+
+def hit_matches(c: Collector, catalog: Catalog, rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
+    """Matches of ``rx`` on the lines that hold a catalog keyword (positions are absolute)."""
+    for a, b in _hits(c, catalog)[1]:
+        yield from rx.finditer(c.text, a, b)
 
 
 def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from tierguard.catalog.loader import Catalog, PackageEntry
 from tierguard.model import Evidence
 
-from ..common import Collector, pair_endpoints, scan_common
+from ..common import Collector, hit_matches, pair_endpoints, scan_common
 from ..interface import Unit
 
 _PY_IMPORT = re.compile(
@@ -43,7 +43,7 @@ def _import_ev(c: Collector, pk: PackageEntry, module: str, pos: int, line: str,
 
 
 def python_imports(c: Collector, catalog: Catalog) -> None:
-    for mo in _PY_IMPORT.finditer(c.text):
+    for mo in hit_matches(c, catalog, _PY_IMPORT):
         mods = [mo.group(1)] if mo.group(1) else [m.strip() for m in (mo.group(2) or "").split(",")]
         line = c.lines.line_text(mo.start())
         for mod in mods:
