@@ -150,3 +150,15 @@ def test_unreadable_directory_is_recorded(tmp_path: Path, monkeypatch: pytest.Mo
 def test_binary_files_are_yielded(tmp_path: Path) -> None:
     _tree(tmp_path, {"model.safetensors": b"\x00\x01\x02", "a.py": ""})
     assert _paths(open_target(tmp_path)) == ["a.py", "model.safetensors"]
+
+
+def test_file_replaced_by_outside_link_after_walk_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    _tree(root, {"a.py": "x"})
+    (tmp_path / "secret").write_text("s")
+    r = open_target(root)
+    (ref,) = list(r.files())
+    (root / "a.py").unlink()
+    (root / "a.py").symlink_to(tmp_path / "secret")
+    with pytest.raises(OSError):
+        r.read_bytes(ref, 10)

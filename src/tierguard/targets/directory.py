@@ -88,6 +88,7 @@ class DirectoryResolver:
         self._skip_vendored = skip_vendored
         self._skipped: list[Skipped] = []
         self.ignored_count = 0  # files and directories passed over because of .gitignore
+        self._links: set[str] = set()  # files yielded through an in-root symlink
 
     @property
     def root_name(self) -> str:
@@ -204,13 +205,21 @@ class DirectoryResolver:
             return None
         if not stat.S_ISREG(st.st_mode):
             return None
+        self._links.add(rel)
         return FileRef(path=rel, size=st.st_size)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
         path = self._abs(ref)
-        if not self._single and not self._inside(os.path.realpath(path)):
-            raise PermissionError(errno.EPERM, "path resolves outside the target root", ref.path)
-        with open(path, "rb") as fh:
+        flags = os.O_RDONLY
+        if self._single:
+            pass
+        elif ref.path in self._links:  # a link checked at walk time: check again (it may have changed)
+            if not self._inside(os.path.realpath(path)):
+                raise PermissionError(errno.EPERM, "path resolves outside the target root", ref.path)
+        else:  # a regular file at walk time: never follow a link that replaced it since
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb") as fh:
             if offset:
                 fh.seek(offset)
             return fh.read(max(0, limit))
