@@ -169,3 +169,18 @@ def test_registry_select_by_tag() -> None:
     assert {d.name for d in select(["code"])} == {"python", "javascript", "go", "java"}
     assert select(None) == DETECTORS
     assert len({d.name for d in DETECTORS}) == len(DETECTORS)
+
+
+def test_keyword_search_regex_fallback_agrees() -> None:
+    from tierguard.discover.common import KeywordSearch
+
+    ks = KeywordSearch(["deepseek", "deepseek-ai", "qwen", "a.b"])
+    fallback = KeywordSearch(["deepseek", "deepseek-ai", "qwen", "a.b"])
+    fallback._ac = None
+    fallback._ac_bytes = None
+    text = "x deepseek-ai/y qwen2 axb a.b"
+    assert [text[a:b] for a, b in fallback.spans(text)] == ["deepseek-ai", "qwen", "a.b"]
+    assert {text[a:b] for a, b in ks.spans(text)} <= {"deepseek", "deepseek-ai", "qwen", "a.b"}
+    assert len(ks.spans(text)) == 3
+    for k in (ks, fallback):
+        assert k.hit_bytes(b"..qwen..") and not k.hit_bytes(b"nothing here axb")

@@ -4,10 +4,12 @@ extraction against the Catalog. Pure functions of (text, catalog); no filesystem
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from tierguard.catalog.loader import Catalog, ModelMatch
@@ -120,7 +122,7 @@ def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
     return tuple(kept)
 
 
-_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], re.Pattern[str]]] = (
+_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], re.Pattern[str], KeywordSearch]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -146,12 +148,41 @@ def trie_pattern(words: Iterable[str]) -> str:
     return build(trie) if trie else "(?!)"
 
 
-def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], re.Pattern[str]]:
+class KeywordSearch:
+    """Multi-literal search: Aho-Corasick (the optional ``ahocorasick-rs`` package, ~5x faster on large
+    trees) when installed, else one trie-factored regex. ``spans`` gives non-overlapping (start, end)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = tuple(words)
+        self._ac: Any = None
+        self._ac_bytes: Any = None
+        try:
+            mod: Any = importlib.import_module("ahocorasick_rs")
+        except ImportError:
+            mod = None
+        if mod is not None and self.words:
+            self._ac = mod.AhoCorasick(list(self.words))
+            self._ac_bytes = mod.BytesAhoCorasick([w.encode("latin-1", "replace") for w in self.words])
+        self.rx = re.compile(trie_pattern(self.words))
+        self.rx_bytes = re.compile(trie_pattern(self.words).encode("latin-1", "replace"))
+
+    def spans(self, low: str) -> list[tuple[int, int]]:
+        if self._ac is not None:
+            return [(a, b) for _, a, b in self._ac.find_matches_as_indexes(low, overlapping=False)]
+        return [mo.span() for mo in self.rx.finditer(low)]
+
+    def hit_bytes(self, low: bytes) -> bool:
+        if self._ac_bytes is not None:
+            return bool(self._ac_bytes.find_matches_as_indexes(low, overlapping=False))
+        return self.rx_bytes.search(low) is not None
+
+
+def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], re.Pattern[str], KeywordSearch]:
     hit = _KW_CACHE.get(catalog)
     if hit is None:
         kws = _derive_keywords(catalog)
-        rx = re.compile(trie_pattern(kws))
-        hit = (kws, rx)
+        search = KeywordSearch(kws)
+        hit = (kws, search.rx, search)
         _KW_CACHE[catalog] = hit
     return hit
 
@@ -465,19 +496,19 @@ def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[t
     if cached is not None:
         return cached  # type: ignore[return-value]
     text = c.text
-    rx = _keywords(catalog)[1]
+    search = _keywords(catalog)[2]
     tokens: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
     last_end = -1
     n = len(text)
-    for mo in rx.finditer(c.low):
-        if mo.start() < last_end:
+    for hs, he in search.spans(c.low):
+        if hs < last_end:
             continue
-        a = mo.start()
-        while a > 0 and text[a - 1] in _TOKEN_CHARS and mo.start() - a < 200:
+        a = hs
+        while a > 0 and text[a - 1] in _TOKEN_CHARS and hs - a < 200:
             a -= 1
-        b = mo.end()
-        while b < n and text[b] in _TOKEN_CHARS and b - mo.end() < 200:
+        b = he
+        while b < n and text[b] in _TOKEN_CHARS and b - he < 200:
             b += 1
         last_end = b
         tok = text[a:b].strip(".:/-@+")

@@ -18,7 +18,7 @@ from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
-from .common import catalog_keywords, trie_pattern
+from .common import KeywordSearch, catalog_keywords
 from .interface import Detector, Unit, UnitSkipped
 
 BINARY_SNIFF = 8192
@@ -55,7 +55,7 @@ class _Plan:
         self.matchers = [_glob_matchers(d.globs) for d in self.detectors]
         self.excludes = [_glob_matchers(d.exclude) for d in self.detectors]
         self.cat_kw = catalog_keywords(catalog)
-        self._rx_cache: dict[tuple[int, ...], re.Pattern[bytes] | None] = {}
+        self._rx_cache: dict[tuple[int, ...], KeywordSearch | None] = {}
         self._name_cache: dict[str, tuple[int, ...]] = {}
         self._has_path_globs = any(p is not None for _, p in self.matchers + self.excludes)
 
@@ -76,7 +76,7 @@ class _Plan:
             self._name_cache[name] = out
         return out
 
-    def prefilter(self, idx: tuple[int, ...]) -> re.Pattern[bytes] | None:
+    def prefilter(self, idx: tuple[int, ...]) -> KeywordSearch | None:
         """One combined regex for this detector set; None when any of them runs unconditionally."""
         if idx in self._rx_cache:
             return self._rx_cache[idx]
@@ -91,7 +91,7 @@ class _Plan:
                 kws.update(self.cat_kw)
         rx = None
         if not always and kws:
-            rx = re.compile(trie_pattern(k.decode("latin-1") for k in kws).encode("latin-1"))
+            rx = KeywordSearch(sorted(k.decode("latin-1") for k in kws))
         self._rx_cache[idx] = rx
         return rx
 
@@ -170,7 +170,7 @@ def run_detectors(
             )
             continue
         rx = plan.prefilter(idx)
-        if rx is not None and rx.search(data.lower()) is None:
+        if rx is not None and not rx.hit_bytes(data.lower()):
             continue
         if truncated:
             out.skipped.append(
