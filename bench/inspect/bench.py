@@ -40,9 +40,11 @@ def torch_data_pkl(n: int, numel: int) -> bytes:
         key = f"model.layers.{i}.weight".encode()
         sk = str(i).encode()
         out += b"X" + struct.pack("<I", len(key)) + key
-        out += b"ctorch._utils\n_rebuild_tensor_v2\nq\x02((X\x07\x00\x00\x00storagectorch\nFloatStorage\nq\x03"
+        out += b"ctorch._utils\n_rebuild_tensor_v2\nq\x02("
+        out += b"(X\x07\x00\x00\x00storagectorch\nFloatStorage\nq\x03"
         out += b"X" + struct.pack("<I", len(sk)) + sk + b"X\x03\x00\x00\x00cpuJ" + struct.pack("<i", numel)
-        out += b"tq\x04QK\x00J" + struct.pack("<i", numel) + b"\x85K\x01\x85\x89ccollections\nOrderedDict\n)Rtq\x05R"
+        out += b"tq\x04QK\x00J" + struct.pack("<i", numel)
+        out += b"\x85K\x01\x85\x89ccollections\nOrderedDict\n)Rtq\x05R"
     out += b"u."
     return bytes(out)
 
@@ -70,7 +72,8 @@ def make_joblib_like(path: Path, total_bytes: int, n_arrays: int) -> None:
         fh.write(b"\x80\x03]q\x00(")
         for _ in range(n_arrays):
             fh.write(b"cnumpy.core.multiarray\n_reconstruct\nq\x01cnumpy\nndarray\nq\x02K\x00\x85C\x01b\x87R(K\x01")
-            fh.write(b"J" + struct.pack("<i", per // 4) + b"\x85cnumpy\ndtype\nX\x02\x00\x00\x00f4\x89\x88\x87R")
+            fh.write(b"J" + struct.pack("<i", per // 4))
+            fh.write(b"\x85cnumpy\ndtype\nX\x02\x00\x00\x00f4\x89\x88\x87R")
             fh.write(b"(K\x03X\x01\x00\x00\x00<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb\x89")
             fh.write(b"B" + struct.pack("<I", per))
             left = per
@@ -138,7 +141,8 @@ def run_picklescan(venv: Path, f: Path) -> tuple[str, float, int]:
 def run_modelscan(venv: Path, f: Path) -> tuple[str, float, int]:
     with tempfile.TemporaryDirectory() as td:
         rep = Path(td) / "ms.json"
-        code, wall, rss, _ = timed([str(venv / "bin" / "modelscan"), "-p", str(f), "-r", "json", "-o", str(rep)])
+        cmd = [str(venv / "bin" / "modelscan"), "-p", str(f), "-r", "json", "-o", str(rep)]
+        code, wall, rss, _ = timed(cmd)
         try:
             doc = json.loads(rep.read_text())
         except (OSError, ValueError):
@@ -158,6 +162,32 @@ def run_fickling(venv: Path, f: Path) -> tuple[str, float, int]:
     return {0: "clean", 1: "malicious"}.get(code, f"error({code})"), wall, rss
 
 
+_ENGINE = {
+    "tierguard": (
+        "from pathlib import Path; from tierguard.inspect.engine import inspect_target; "
+        "from tierguard.targets.open import open_target",
+        "inspect_target(open_target(Path(P)))",
+    ),
+    "picklescan": ("from picklescan.scanner import scan_file_path", "scan_file_path(P)"),
+    "modelscan": ("from modelscan.modelscan import ModelScan", "ModelScan().scan(P)"),
+    "fickling": ("import fickling", "fickling.is_likely_safe(P)"),
+}
+
+
+def engine_time(python: str, tool: str, f: Path) -> float | None:
+    """Seconds spent in the tool's scan call only (imports and interpreter start excluded)."""
+    imp, call = _ENGINE[tool]
+    code = (
+        f"import sys, time\n{imp}\nP = sys.argv[1]\nt = time.perf_counter()\n"
+        f"try:\n    {call}\nexcept Exception:\n    pass\nprint(time.perf_counter() - t)"
+    )
+    try:
+        p = subprocess.run([python, "-c", code, str(f)], capture_output=True, text=True, timeout=3600)
+        return float(p.stdout.strip().splitlines()[-1])
+    except (subprocess.TimeoutExpired, ValueError, IndexError):
+        return None
+
+
 def correct(verdict: str, label: str) -> bool:
     if label == "malicious":
         return verdict == "malicious"
@@ -174,6 +204,7 @@ def main() -> int:
     ap.add_argument("--torch-tensors", type=int, default=400)
     ap.add_argument("--joblib-gb", type=float, default=1.0)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--skip-corpus", action="store_true")
     a = ap.parse_args()
     venv = a.peers_venv
     tools = {
@@ -196,7 +227,7 @@ def main() -> int:
     corpus_time = {t: 0.0 for t in tools}
     lines.append("| file | label | " + " | ".join(tools) + " |")
     lines.append("|---|---|" + "---|" * len(tools))
-    for name, label in labels:
+    for name, label in [] if a.skip_corpus else labels:
         cells = []
         for t, fn in tools.items():
             v, wall, _ = fn(a.corpus / name)
@@ -207,7 +238,8 @@ def main() -> int:
         lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
         print(lines[-1], flush=True)
     lines.append("| **correct** | | " + " | ".join(f"{score[t]}/{len(labels)}" for t in tools) + " |")
-    lines.append("| corpus wall time (s, 1 process per file) | | " + " | ".join(f"{corpus_time[t]:.1f}" for t in tools) + " |")
+    times = " | ".join(f"{corpus_time[t]:.1f}" for t in tools)
+    lines.append(f"| corpus wall time (s, 1 process per file) | | {times} |")
     tmp = Path(tempfile.mkdtemp(prefix="tg-bench-", dir="/tmp"))
     try:
         big = []
@@ -218,12 +250,18 @@ def main() -> int:
         make_joblib_like(jl, int(a.joblib_gb * 2**30), 8)
         big.append(jl)
         lines.append("")
-        lines.append("| large file | size | tool | verdict | wall s | peak RSS MB |")
-        lines.append("|---|---|---|---|---|---|")
+        head = "| large file | size | tool | verdict | wall s (process) | scan s (in-process) | peak RSS MB |"
+        lines.append(head)
+        lines.append("|---|---|---|---|---|---|---|")
         for f in big:
             for t, fn in tools.items():
                 v, wall, rss = fn(f)
-                lines.append(f"| {f.name} | {f.stat().st_size / 2**30:.2f} GB | {t} | {v} | {wall:.2f} | {rss / 1024:.0f} |")
+                base = t.split(" ")[0]
+                py = sys.executable if base == "tierguard" else str(venv / "bin" / "python")
+                et = engine_time(py, base, f) if t != "tierguard (lean)" else None
+                ets = "" if et is None else f"{et:.3f}"
+                size = f"{f.stat().st_size / 2**30:.2f} GB"
+                lines.append(f"| {f.name} | {size} | {t} | {v} | {wall:.2f} | {ets} | {rss / 1024:.0f} |")
                 print(lines[-1], flush=True)
     finally:
         if not a.keep:

@@ -484,6 +484,8 @@ def inspect_file(resolver: Resolver, ref: FileRef) -> tuple[Inspection, list[Fin
             fmt = inspect_source(art, src, ref.logical_path, ref.member, 0)
     except OSError as exc:
         art.incomplete.append(f"read error: {exc}")
+    finally:
+        src.close()
     status, reason = art.status()
     ins = Inspection(
         location=Location(path=ref.path, member=ref.member),

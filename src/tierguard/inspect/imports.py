@@ -6,6 +6,7 @@ gadget: critical) or ``"suspicious"`` (anything else: default deny).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 Verdict = Literal["safe", "suspicious", "dangerous"]
@@ -105,10 +106,16 @@ _DANGEROUS_BUILTINS = frozenset(
 _BUILTIN_MODULES = frozenset({"builtins", "__builtin__", "__builtins__", "exceptions"})
 
 
-def _matches_prefix(dotted: str, prefix: str) -> bool:
-    return dotted == prefix or dotted.startswith(prefix + ".")
+_DANGEROUS_SET = frozenset(_DANGEROUS_MODULES)
 
 
+def _hits_dangerous(dotted: str) -> bool:
+    """True when ``dotted`` or one of its dotted prefixes is a dangerous module/name."""
+    parts = dotted.split(".")
+    return any(".".join(parts[:i]) in _DANGEROUS_SET for i in range(1, len(parts) + 1))
+
+
+@lru_cache(maxsize=8192)
 def judge(module: str, name: str) -> Verdict:
     """Classify the import ``module.name`` (name may be dotted: ``Bdb.run``)."""
     mod = module.strip()
@@ -123,9 +130,8 @@ def judge(module: str, name: str) -> Verdict:
         if head in _SAFE_BUILTINS and "." not in nm:
             return "safe"
         return "suspicious"
-    for prefix in _DANGEROUS_MODULES:
-        if _matches_prefix(mod, prefix) or _matches_prefix(full, prefix):
-            return "dangerous"
+    if _hits_dangerous(mod) or _hits_dangerous(full):
+        return "dangerous"
     if "." not in nm:
         if mod == "torch" and (nm.endswith("Storage") or nm in _TORCH_DTYPES):
             return "safe"

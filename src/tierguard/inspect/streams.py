@@ -6,6 +6,7 @@ reads forward through a buffer of at most ``BUF`` bytes and can ``skip`` without
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections.abc import Callable
 from typing import Protocol
@@ -23,19 +24,42 @@ class RandomSource(Protocol):
 
 
 class ResolverSource:
+    """A file of a target. When the resolver has the file on disk (and it is still the same size), one
+    descriptor is kept open and read with ``os.pread``; otherwise every read goes through the resolver."""
+
     def __init__(self, resolver: Resolver, ref: FileRef) -> None:
         self._r = resolver
         self._ref = ref
         self.size = ref.size
         self.bytes_read = 0
+        self._fd: int | None = None
+        if ref.member is None:
+            local = resolver.local_path(ref)
+            if local is not None:
+                try:
+                    fd = os.open(local, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                except OSError:
+                    fd = None
+                if fd is not None and os.fstat(fd).st_size != ref.size:
+                    os.close(fd)
+                    fd = None
+                self._fd = fd
 
     def read(self, offset: int, n: int) -> bytes:
         if offset >= self.size or n <= 0:
             return b""
         n = min(n, self.size - offset)
-        data = self._r.read_bytes(self._ref, n, offset)
+        if self._fd is not None:
+            data = os.pread(self._fd, n, offset)
+        else:
+            data = self._r.read_bytes(self._ref, n, offset)
         self.bytes_read += len(data)
         return data
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class BytesSource:
