@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from tierguard.catalog.loader import Catalog
 from tierguard.model import Evidence
 
-from ..common import Collector, match_model, may_name_catalog_entry, model_refs, scan_common
+from ..common import Collector, keyword_tokens, match_model, model_refs, scan_common
 from ..interface import Unit
 
 _WORD = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,80}(?:/[\w.-]{2,100})?)")
@@ -26,15 +26,17 @@ def scan_prose(c: Collector, catalog: Catalog) -> None:
     mention collector. Short, context-only names never match free text."""
     scan_common(c, catalog, "any")
     done = {((e.location.line or 0) - c.line_offset, e.value.lower()) for e in c.out}
-    for mo in _WORD.finditer(c.text):
-        v = mo.group(1).rstrip(".-")
-        if not may_name_catalog_entry(catalog, v):
+    for pos, tok in keyword_tokens(c, catalog):
+        mo = _WORD.search(tok)
+        if mo is None:
             continue
-        line = c.lines.line(mo.start(1))
+        v = mo.group(1).rstrip(".-:")
+        start = pos + mo.start(1)
+        line = c.lines.line(start)
         if (line, v.lower()) in done:
             continue
         m = match_model(catalog, v, "/" in v)
         if m is None:
             continue
         done.add((line, v.lower()))
-        c.add("model-ref", v, "C", mo.start(1), model_refs(m), {"use_mode": "unknown"})
+        c.add("model-ref", v, "C", start, model_refs(m), {"use_mode": "unknown"})
