@@ -228,16 +228,9 @@ class DirectoryResolver:
         return self._abs(ref)
 
     def skipped(self) -> list[Skipped]:
-        out = list(self._skipped)
-        if self.ignored_count:
-            out.append(
-                Skipped(
-                    path=".",
-                    reason="gitignored-total",
-                    detail=f"{self.ignored_count} files/directories matched .gitignore and were not scanned",
-                )
-            )
-        return out
+        """What the walk passed over; ``ignored_count`` totals the ``gitignored`` entries (a directory
+        counts once: its contents are not walked)."""
+        return list(self._skipped)
 
 
 def _link_is_dir(entry: os.DirEntry[str]) -> bool:
