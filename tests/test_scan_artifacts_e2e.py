@@ -63,3 +63,20 @@ def test_uninspectable_archive_is_never_clean(tmp_path: Path) -> None:
     statuses = {i["location"]["path"]: i["status"] for i in data["inspections"]}
     assert statuses.get("model.zip") in ("not-inspected", "incomplete")
     assert res.exit_code == 1  # an incomplete inspection is a review decision, never silently clean
+
+
+def test_wheel_target_bundling_a_prc_model_is_attributed_to_its_package(tmp_path: Path) -> None:
+    from tests.artifacts.test_packages import _wheel
+
+    whl = _wheel(tmp_path / "acme_nlp-1.2.0-py3-none-any.whl")
+    out = tmp_path / "scan.json"
+    res = runner.invoke(
+        app, ["scan", str(whl), "--country", "GB", "-f", "json", "-o", str(out), "--no-progress"]
+    )
+    assert res.exit_code in (0, 1), res.output
+    result = ScanResult.model_validate_json(out.read_text())
+    bundled = [a for a in result.assets if a.kind == "ai-model" and a.parent == "pypi:acme-nlp==1.2.0"]
+    assert bundled, [(a.name, a.parent) for a in result.assets]
+    assert any(p.jurisdiction == "CN" for a in bundled for p in a.provenance.producers)
+    # the members were scanned in place: paths name the wheel and the member inside it
+    assert all(e.location.path == whl.name or e.location.member for a in bundled for e in a.evidence)

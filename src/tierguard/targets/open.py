@@ -1,10 +1,12 @@
-"""Open a target path as a Resolver: a single file, a directory or a git working tree."""
+"""Open a target path as a Resolver: a single file, a directory, a git working tree, or a wheel/zip/sdist
+archive (whose members are then scanned like files, without extracting anything to disk)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from tierguard.errors import TargetError
+from tierguard.targets.archive import open_archive
 from tierguard.targets.directory import DirectoryResolver
 from tierguard.targets.interface import Resolver
 
@@ -20,4 +22,10 @@ def open_target(path: Path, *, include_ignored: bool = False) -> Resolver:
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
+    if p.is_file() and p.name.lower().endswith(ARCHIVE_SUFFIXES):
+        return open_archive(p)
     return DirectoryResolver(p, include_ignored=include_ignored)
+
+
+ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz")
+"""Targets opened as archives: Python wheels and zips, and sdists."""
