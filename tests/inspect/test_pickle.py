@@ -209,3 +209,25 @@ def test_walker_skips_large_arguments_without_reading() -> None:
     big = b"\x80\x04\x8e" + struct.pack("<Q", 10_000_000) + b"\x00" * 10_000_000 + b"."
     res = walk_stream(RangeStream(BytesSource(big)), len(big))
     assert res.complete and res.end == len(big)
+
+
+def test_every_truncation_fails_closed() -> None:
+    full = pickle.dumps({"w": [1.0] * 50, "name": "x" * 300}, protocol=4)
+    files: dict[str, bytes | str] = {f"t{n}.pkl": full[:n] for n in range(1, len(full) - 1, 7)}
+    out = run(files)
+    assert len(out.inspections) == len(files)
+    for ins in out.inspections:
+        assert ins.status in ("incomplete", "not-inspected"), (ins.location.path, ins.status)
+        assert ins.reason
+
+
+def test_random_bytes_never_crash() -> None:
+    import random
+
+    rng = random.Random(7)
+    files: dict[str, bytes | str] = {
+        f"r{i}.pkl": bytes([0x80, 4]) + bytes(rng.randrange(256) for _ in range(200)) for i in range(60)
+    }
+    out = run(files)
+    assert out.skipped == []  # no inspector exception
+    assert all(i.status != "clean" or not i.reason for i in out.inspections)

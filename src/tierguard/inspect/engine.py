@@ -312,11 +312,14 @@ def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, depth: int) 
                 stream = InflateStream(src, m.data_offset, m.csize)
             scan_pickles(art, stream, max(m.usize, m.csize), label)
             crc_ok = True
-            if isinstance(stream, CrcRangeStream):
-                if stream.crc_valid and stream.pos == m.csize:
-                    crc_ok = stream.crc == m.crc
-            elif isinstance(stream, InflateStream) and stream.pos == m.usize:
-                crc_ok = stream.crc == m.crc
+            if isinstance(stream, CrcRangeStream) and stream.crc_valid:
+                while stream.read(1 << 20):
+                    pass
+                crc_ok = not stream.crc_valid or stream.crc == m.crc
+            elif isinstance(stream, InflateStream):
+                while stream.read(1 << 20):
+                    pass
+                crc_ok = stream.truncated or stream.crc == m.crc
             if not crc_ok:
                 art.add("TG-ZIP-003", f"CRC mismatch for member {label}", label, f"crc@{label}")
             continue

@@ -95,11 +95,82 @@ class _Corrupt(Exception):
     pass
 
 
-def _exact(s: Stream, n: int) -> bytes:
-    b = s.read(n)
-    if len(b) != n:
-        raise _Truncated(f"truncated: needed {n} bytes, {len(b)} remain")
-    return b
+class _Reader:
+    """A local window over a Stream for the hot loop; ``finish`` gives unconsumed bytes back."""
+
+    __slots__ = ("s", "buf", "i", "base")
+
+    def __init__(self, s: Stream) -> None:
+        self.s = s
+        self.base = s.pos  # absolute offset of buf[0]
+        self.buf = b""
+        self.i = 0
+
+    @property
+    def pos(self) -> int:
+        return self.base + self.i
+
+    def _refill(self, n: int) -> None:
+        rest = self.buf[self.i :]
+        self.base += self.i
+        more = self.s.read(max(n - len(rest), 1 << 16))
+        self.buf = rest + more
+        self.i = 0
+
+    def byte(self) -> int:
+        if self.i >= len(self.buf):
+            self._refill(1)
+            if not self.buf:
+                raise _Truncated("end of data before STOP")
+        b = self.buf[self.i]
+        self.i += 1
+        return b
+
+    def take(self, n: int) -> bytes:
+        if self.i + n > len(self.buf):
+            self._refill(n)
+            if n > len(self.buf):
+                raise _Truncated(f"truncated: needed {n} bytes, {len(self.buf)} remain")
+        out = self.buf[self.i : self.i + n]
+        self.i += n
+        return out
+
+    def skip(self, n: int) -> bool:
+        avail = len(self.buf) - self.i
+        if n <= avail:
+            self.i += n
+            return True
+        self.base += len(self.buf)
+        self.buf = b""
+        self.i = 0
+        got = self.s.skip(n - avail)
+        self.base += got
+        return got == n - avail
+
+    def line(self, limit: int) -> bytes | None:
+        """Bytes up to (excluding) the next newline, or None when unterminated within ``limit``."""
+        while True:
+            j = self.buf.find(b"\n", self.i, self.i + limit)
+            if j >= 0:
+                out = self.buf[self.i : j]
+                self.i = j + 1
+                return out
+            have = len(self.buf) - self.i
+            if have >= limit:
+                return None
+            before = len(self.buf)
+            self._refill(have + 4096)
+            if len(self.buf) - self.i <= have and len(self.buf) <= before:
+                return None
+
+    def finish(self) -> None:
+        rest = self.buf[self.i :]
+        if rest:
+            self.s.unread(rest)
+
+
+def _exact(r: _Reader, n: int) -> bytes:
+    return r.take(n)
 
 
 def _decode_str(raw: bytes, opname: str) -> object:
@@ -157,9 +228,10 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
         items.append(Unresolved("missing MARK"))
         return items
 
+    r = _Reader(s)
     try:
         while True:
-            off = s.pos
+            off = r.pos
             if frame_end >= 0 and off > frame_end:
                 res.frame_issues.append(
                     (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
@@ -167,10 +239,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                 frame_end = -1
             elif frame_end >= 0 and off == frame_end:
                 frame_end = -1
-            b = s.read(1)
-            if not b:
-                raise _Truncated("end of data before STOP")
-            code = b[0]
+            code = r.byte()
             op = _OPS.get(code)
             if op is None:
                 raise _Corrupt(f"unknown opcode 0x{code:02x}")
@@ -178,34 +247,52 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
             res.opcodes += 1
             arg: object = None
             if kind in _FIXED:
-                raw = _exact(s, _FIXED[kind])
+                raw = r.take(_FIXED[kind])
                 arg = None if kind == "f8" else int.from_bytes(raw, "little", signed=kind == "i4")
             elif kind == "line":
-                line = s.readline(MAX_LINE)
-                if not line.endswith(b"\n"):
+                line = r.line(MAX_LINE)
+                if line is None:
                     raise _Truncated(f"{name}: unterminated line argument")
-                arg = _decode_str(line[:-1], name) if name in _STRING_OPS else line[:-1]
+                arg = _decode_str(line, name) if name in _STRING_OPS else line
             elif kind == "2line":
-                l1 = s.readline(MAX_LINE)
-                l2 = s.readline(MAX_LINE)
-                if not l1.endswith(b"\n") or not l2.endswith(b"\n"):
+                l1 = r.line(MAX_LINE)
+                l2 = r.line(MAX_LINE) if l1 is not None else None
+                if l1 is None or l2 is None:
                     raise _Truncated(f"{name}: unterminated line argument")
-                arg = (_name_arg(l1[:-1], name), _name_arg(l2[:-1], name))
+                arg = (_name_arg(l1, name), _name_arg(l2, name))
             elif kind:
                 width = {"c1": 1, "c4": 4, "cu4": 4, "c8": 8}[kind]
-                n = int.from_bytes(_exact(s, width), "little", signed=(kind == "c4"))
+                n = int.from_bytes(r.take(width), "little", signed=(kind == "c4"))
                 if n < 0:
                     raise _Corrupt(f"{name}: negative length {n}")
                 if n > total_size:
                     raise _Truncated(f"{name}: length {n} exceeds the data size {total_size}")
                 if name in _STRING_OPS and n <= MAX_STR:
-                    arg = _decode_str(_exact(s, n), name)
+                    arg = _decode_str(r.take(n), name)
                 else:
-                    if s.skip(n) != n:
+                    if not r.skip(n):
                         raise _Truncated(f"{name}: truncated {n}-byte argument")
                     arg = OPAQUE
 
-            # stack effects
+            # stack effects; the frequent ones first
+            if name in _PUSH_ONE:
+                stack.append(OPAQUE)
+                continue
+            if name in _STRING_OPS:
+                stack.append(arg)
+                continue
+            if name == "MARK":
+                stack.append(MARK)
+                continue
+            if name == "BINPUT" or name == "MEMOIZE":
+                key = len(memo) if name == "MEMOIZE" else arg
+                if isinstance(key, int) and len(memo) < MAX_MEMO:
+                    memo[key] = stack[-1] if stack else Unresolved("memoized an empty stack")
+                continue
+            if name == "BINGET":
+                assert isinstance(arg, int)
+                stack.append(memo.get(arg, Unresolved(f"invalid memo key {arg}")))
+                continue
             if name == "PROTO":
                 assert isinstance(arg, int)
                 res.protocol = arg
@@ -216,16 +303,16 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                 if arg > total_size:
                     res.frame_issues.append((off, f"FRAME length {arg} exceeds the data size"))
                 else:
-                    if frame_end >= 0 and s.pos != frame_end:
+                    if frame_end >= 0 and r.pos != frame_end:
                         res.frame_issues.append((off, "FRAME starts inside the previous frame"))
                     frame_start = off
-                    frame_end = s.pos + arg
+                    frame_end = r.pos + arg
             elif name == "STOP":
                 pop()
                 res.complete = True
-                if frame_end >= 0 and s.pos != frame_end:
+                if frame_end >= 0 and r.pos != frame_end:
                     res.frame_issues.append(
-                        (frame_start, f"stream ends at {s.pos}, FRAME announced {frame_end}")
+                        (frame_start, f"stream ends at {r.pos}, FRAME announced {frame_end}")
                     )
                 break
             elif name == "MARK":
@@ -321,10 +408,11 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
             # READONLY_BUFFER: no effect
     except _Truncated as exc:
         res.error = str(exc)
-        res.error_offset = s.pos
+        res.error_offset = r.pos
     except _Corrupt as exc:
         res.error = str(exc)
-        res.error_offset = s.pos - 1
+        res.error_offset = r.pos - 1
+    r.finish()
     res.end = s.pos
     return res
 

@@ -94,6 +94,8 @@ class Stream(Protocol):
 
     def peek(self, n: int) -> bytes: ...
 
+    def unread(self, data: bytes) -> None: ...
+
 
 class _Buffered:
     """Common buffering; subclasses implement ``_fill(n) -> bytes`` (next raw chunk, b"" at end)."""
@@ -119,6 +121,12 @@ class _Buffered:
             avail += len(chunk)
         self._buf = b"".join(parts)
         self._bpos = 0
+
+    def unread(self, data: bytes) -> None:
+        """Give back bytes just read (they are read again next)."""
+        self._buf = data + self._buf[self._bpos :]
+        self._bpos = 0
+        self.pos -= len(data)
 
     def peek(self, n: int) -> bytes:
         self._ensure(n)
