@@ -213,3 +213,11 @@ def test_remote_code_missing_module() -> None:
     out = run({"config.json": '{"auto_map": {"AutoModel": "modeling_y.Y"}}'})
     assert ("TG-RC-004", "modeling_y.py") in rules_at(out, "config.json")
     assert status(out, "config.json") == "incomplete"
+
+
+def test_tokenizer_config_chat_template_checked() -> None:
+    cfg = '{"chat_template": [{"name": "default", "template": "{{ joiner.__init__.__globals__ }}"}]}'
+    out = run({"tokenizer_config.json": cfg, "other/tokenizer_config.json": '{"chat_template": "{{ 1 }}"}'})
+    got = rules_at(out, "tokenizer_config.json")
+    assert ("TG-GGUF-002", "name:joiner") in got and ("TG-GGUF-002", "attr:__globals__") in got
+    assert not any(i.location.path == "other/tokenizer_config.json" for i in out.inspections)

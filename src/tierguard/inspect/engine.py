@@ -459,8 +459,11 @@ def _artifact_candidate(ref: FileRef, fmt: str) -> bool:
     return low.endswith(MODEL_EXTS)
 
 
-def inspect_file(resolver: Resolver, ref: FileRef) -> tuple[Inspection, list[Finding]] | None:
-    """Inspect one file of a target; None when it is not a model artifact or config."""
+def inspect_file(
+    resolver: Resolver, ref: FileRef, index: dict[str, FileRef] | None = None
+) -> tuple[Inspection, list[Finding]] | None:
+    """Inspect one file of a target; None when it is not a model artifact or config. ``index`` (path ->
+    FileRef of the target) lets config checks find the remote-code modules they reference."""
     try:
         head = resolver.read_bytes(ref, 4096)
     except OSError:
@@ -479,7 +482,7 @@ def inspect_file(resolver: Resolver, ref: FileRef) -> tuple[Inspection, list[Fin
         if base in CONFIG_NAMES and fmt == "json":
             from tierguard.inspect.formats import scan_hf_config
 
-            scan_hf_config(art, resolver, ref, src.read(0, min(src.size, MAX_CONFIG)))
+            scan_hf_config(art, resolver, ref, src.read(0, min(src.size, MAX_CONFIG)), index)
             if not art.findings and not art.incomplete:
                 return None  # an ordinary config: nothing to report
             fmt = "hf-config"
@@ -503,11 +506,13 @@ def inspect_file(resolver: Resolver, ref: FileRef) -> tuple[Inspection, list[Fin
 def inspect_target(resolver: Resolver, *, on_file: Callable[[str], None] | None = None) -> InspectOutput:
     """Inspect every model artifact (by content) and model config in the target."""
     out = InspectOutput()
-    for ref in resolver.files():
+    refs = list(resolver.files())
+    index = {r.path: r for r in refs if r.member is None}
+    for ref in refs:
         if on_file is not None:
             on_file(ref.logical_path)
         try:
-            got = inspect_file(resolver, ref)
+            got = inspect_file(resolver, ref, index)
         except Exception as exc:  # one broken file is an outcome, never a crash  # noqa: BLE001
             out.skipped.append(Skipped(path=ref.path, reason="malformed", detail=f"inspect: {exc!r}"))
             out.inspections.append(

@@ -88,13 +88,27 @@ def _auto_map_refs(cfg: Any) -> list[str]:
     return refs
 
 
-def scan_hf_config(art: _Artifact, resolver: Resolver, ref: FileRef, raw: bytes) -> None:
+def scan_hf_config(
+    art: _Artifact, resolver: Resolver, ref: FileRef, raw: bytes, index: dict[str, FileRef] | None = None
+) -> None:
+    """auto_map (trust_remote_code) with a static review of the referenced modules, Keras-style configs,
+    and ``chat_template`` in tokenizer configs (parsed, never rendered). ``index`` maps target paths to
+    files (built once by the engine)."""
     try:
         cfg = json.loads(raw)
     except ValueError:
         return
     if isinstance(cfg, dict) and ("class_name" in cfg or "module" in cfg):
         scan_keras_config(art, raw, ref.member)
+    tpl = cfg.get("chat_template") if isinstance(cfg, dict) else None
+    templates = [tpl] if isinstance(tpl, str) else []
+    if isinstance(tpl, list):
+        for t in tpl:
+            if isinstance(t, dict) and isinstance(t.get("template"), str):
+                templates.append(t["template"])
+    for text in templates:
+        art.inspected_units += 1
+        check_template(art, text[:MAX_TEMPLATE], ref.member)
     refs = _auto_map_refs(cfg)
     if not refs:
         return
@@ -121,16 +135,15 @@ def scan_hf_config(art: _Artifact, resolver: Resolver, ref: FileRef, raw: bytes)
             if base_dir
             else module.replace(".", "/") + ".py"
         )
-        target = next((f for f in _files_named(resolver, py)), None)
+        if index is not None:
+            target = index.get(py)
+        else:
+            target = next((f for f in resolver.files() if f.member is None and f.path == py), None)
         if target is None:
             art.add("TG-RC-004", f"auto_map module {py} is not in the target", ref.member, py)
             art.incomplete.append(f"remote code {py} not present")
             continue
         review_python(art, resolver, target)
-
-
-def _files_named(resolver: Resolver, path: str) -> list[FileRef]:
-    return [f for f in resolver.files() if f.member is None and f.path == path]
 
 
 _NET_MODULES = ("socket", "requests", "urllib", "http", "httpx", "aiohttp", "ftplib", "smtplib", "paramiko")
