@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.artifacts.builders import qwen2_dir
 from typer.testing import CliRunner
 
+from tests.artifacts.builders import qwen2_dir
 from tierguard.cli.main import app
 from tierguard.model import ScanResult
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.schema_validators import cyclonedx_validator, sarif_validator, schema_errors
 from typer.testing import CliRunner
 
+from tests.schema_validators import cyclonedx_validator, sarif_validator, schema_errors
 from tierguard.catalog import load_catalog
 from tierguard.cli.main import app
 from tierguard.cli.scan_cmd import exit_code

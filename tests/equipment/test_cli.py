@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import typer
-from tests.equipment.fakes import huawei_host
 from typer.testing import CliRunner
 
+from tests.equipment.fakes import huawei_host
 from tierguard.cli import host_cmd
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from tests.equipment.fakes import huawei_host
 from tests.equipment.test_cli import app, runner
 from tests.schema_validators import cyclonedx_validator, sarif_validator, schema_errors

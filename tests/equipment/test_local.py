@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.equipment.fakes import dell_host, huawei_host, write
-
 from tierguard.equipment import DMI_ABSENT, EquipmentCatalog, assess_local
 
 

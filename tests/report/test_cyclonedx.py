@@ -5,8 +5,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.schema_validators import cyclonedx_validator
 
+from tests.schema_validators import cyclonedx_validator
 from tierguard.model import ScanResult
 from tierguard.report import cyclonedx
 

@@ -5,8 +5,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.schema_validators import sarif_validator, schema_errors
 
+from tests.schema_validators import sarif_validator, schema_errors
 from tierguard.model import ScanResult
 from tierguard.report import sarif
 

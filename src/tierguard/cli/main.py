@@ -17,6 +17,7 @@ from tierguard import __version__
 from tierguard.cli import catalog_cmd, host_cmd, inspect_cmd, policy_cmd, scan_cmd
 from tierguard.errors import TierguardError
 
+
 class TierguardGroup(TyperGroup):
     """Maps every TierguardError raised by a sub-command to exit code 2 with a clear message on stderr."""
 
@@ -48,7 +49,7 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print version."),
 ) -> None:
-    """tierguard: where do we use PRC-origin AI, through which path, is it allowed here, and can we prove it?"""
+    """Where do we use PRC-origin AI, through which path, is it allowed here, and can we prove it?"""
 
 
 for _module in (scan_cmd, catalog_cmd, policy_cmd, inspect_cmd, host_cmd):
