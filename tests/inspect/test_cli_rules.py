@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from inspect_builders import make_zip, run, stack_global
 from typer.testing import CliRunner
 
+from tests.inspect.inspect_builders import make_zip, run, stack_global
 from tierguard.cli.main import app
 from tierguard.inspect.rules import RULES
 from tierguard.inspect.summary import exit_code

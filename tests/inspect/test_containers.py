@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from inspect_builders import (
+from tests.inspect.inspect_builders import (
     gguf,
     gguf_str,
     make_npy,
@@ -221,3 +221,20 @@ def test_tokenizer_config_chat_template_checked() -> None:
     got = rules_at(out, "tokenizer_config.json")
     assert ("TG-GGUF-002", "name:joiner") in got and ("TG-GGUF-002", "attr:__globals__") in got
     assert not any(i.location.path == "other/tokenizer_config.json" for i in out.inspections)
+
+
+def test_archive_target_members_fail_closed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tierguard.inspect.engine import inspect_target, target_resolver
+    from tierguard.targets.open import open_target
+
+    z = bytearray(make_zip({"secret.pkl": bytes(range(200))}))
+    z[6] |= 1
+    z[z.rfind(b"PK\x01\x02") + 8] |= 1
+    p = tmp_path / "enc.zip"
+    p.write_bytes(bytes(z))
+    # tierguard scan: the archive resolver yields members; an unreadable member is never clean
+    out = inspect_target(open_target(p))
+    assert [i.status for i in out.inspections] == ["not-inspected"]
+    # tierguard inspect: the file itself, read by this stage's own zip reader
+    out = inspect_target(target_resolver(p))
+    assert out.inspections[0].status == "not-inspected" and out.inspections[0].location.member is None

@@ -8,8 +8,16 @@ import struct
 from collections import OrderedDict
 
 import pytest
-from inspect_builders import rules_at, run, sbu, stack_global, status, text_global, torch_data_pkl
 
+from tests.inspect.inspect_builders import (
+    rules_at,
+    run,
+    sbu,
+    stack_global,
+    status,
+    text_global,
+    torch_data_pkl,
+)
 from tierguard.inspect.imports import judge
 from tierguard.inspect.pickle_walk import walk_stream
 from tierguard.inspect.streams import BytesSource, RangeStream

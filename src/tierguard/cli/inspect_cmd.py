@@ -15,10 +15,10 @@ from rich.table import Table
 
 from tierguard.errors import TierguardError
 from tierguard.inspect.engine import inspect_target
+from tierguard.inspect.engine import target_resolver as _resolver
 from tierguard.inspect.interface import InspectOutput
 from tierguard.inspect.summary import FAIL_ON, exit_code, to_json
 from tierguard.model import SEVERITY_ORDER
-from tierguard.targets.open import open_target
 
 _STATUS_STYLE = {"clean": "green", "findings": "red", "incomplete": "yellow", "not-inspected": "yellow"}
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         if fail_on not in FAIL_ON:
             raise typer.BadParameter(f"--fail-on must be one of {', '.join(FAIL_ON)}")
         try:
-            resolver = open_target(path, include_ignored=True)
+            resolver = _resolver(path)
         except TierguardError as exc:
             Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from exc

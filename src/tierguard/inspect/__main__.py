@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tierguard.errors import TierguardError
 from tierguard.inspect.engine import inspect_target
+from tierguard.inspect.engine import target_resolver as _resolver
 from tierguard.inspect.summary import FAIL_ON, exit_code, to_json
-from tierguard.targets.open import open_target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-fail-on-incomplete", action="store_true")
     a = ap.parse_args(argv)
     try:
-        resolver = open_target(a.path, include_ignored=True)
+        resolver = _resolver(a.path)
     except TierguardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from tierguard.inspect.imports import judge
@@ -466,10 +467,10 @@ def inspect_file(
     FileRef of the target) lets config checks find the remote-code modules they reference."""
     try:
         head = resolver.read_bytes(ref, 4096)
-    except OSError:
+    except OSError as exc:
         return (
             Inspection(location=Location(path=ref.path, member=ref.member), format="unknown",
-                       status="not-inspected", reason="unreadable"),
+                       status="not-inspected", reason=f"unreadable: {exc}"),
             [],
         )  # fmt: skip
     fmt = sniff(head, ref.name)
@@ -501,6 +502,18 @@ def inspect_file(
         bytes_read=src.bytes_read,
     )
     return ins, art.findings
+
+
+def target_resolver(path: Path) -> Resolver:
+    """The resolver ``tierguard inspect`` uses: a single file (archives included) is inspected as one
+    artifact with this stage's own container readers; a directory goes through ``open_target``."""
+    from tierguard.targets.directory import DirectoryResolver
+    from tierguard.targets.open import open_target
+
+    p = Path(path)
+    if p.is_file() and not p.is_symlink():
+        return DirectoryResolver(p, include_ignored=True)
+    return open_target(p, include_ignored=True)
 
 
 def inspect_target(resolver: Resolver, *, on_file: Callable[[str], None] | None = None) -> InspectOutput:
