@@ -90,3 +90,22 @@ def rules_at(out: InspectOutput, path: str) -> set[tuple[str, str]]:
 
 def status(out: InspectOutput, path: str) -> str:
     return next(i.status for i in out.inspections if i.location.path == path)
+
+
+def joblib_like(arrays: dict[str, tuple[str, tuple[int, ...], bytes]]) -> bytes:
+    """The layout joblib.dump writes (checked against joblib 1.6 output): a NumpyArrayWrapper BUILD, then
+    an alignment byte + padding + the raw array bytes outside the opcode stream; for object dtype a
+    nested pickle instead of raw bytes."""
+    out = bytearray(b"\x80\x04}\x94(")
+    for key, (descr, shape, payload) in arrays.items():
+        out += sbu(key) + sbu("joblib.numpy_pickle") + sbu("NumpyArrayWrapper") + b"\x93\x94)\x81\x94}\x94("
+        out += sbu("shape") + b"(" + b"".join(b"K" + bytes([d]) for d in shape) + b"t\x94"
+        out += sbu("dtype") + sbu("numpy") + sbu("dtype") + b"\x93\x94"
+        out += sbu(descr) + b"\x89\x88\x87\x94R\x94"  # numpy.dtype(descr, False, True)
+        out += sbu("numpy_array_alignment_bytes") + b"K\x10" + b"ub"
+        if descr.startswith("O"):
+            out += payload
+        else:
+            out += b"\x03\xff\xff\xff" + payload
+    out += b"u."
+    return bytes(out)

@@ -239,3 +239,16 @@ def test_random_bytes_never_crash() -> None:
     out = run(files)
     assert out.skipped == []  # no inspector exception
     assert all(i.status != "clean" or not i.reason for i in out.inspections)
+
+
+def test_joblib_raw_arrays_are_skipped_and_object_arrays_walked() -> None:
+    from tests.inspect.inspect_builders import joblib_like
+
+    benign = joblib_like({"w": ("f4", (2, 3), b"\x00" * 24), "b": ("i8", (4,), b"\x01" * 32)})
+    evil = joblib_like({"w": ("f4", (2,), b"\x00" * 8), "o": ("O8", (1,), stack_global("os", "system"))})
+    bad = joblib_like({"w": ("f4", (200,), b"\x00" * 8)})  # array data shorter than shape*itemsize
+    out = run({"ok.joblib": benign, "evil.joblib": evil, "bad.joblib": bad})
+    assert status(out, "ok.joblib") == "clean" and rules_at(out, "ok.joblib") == set()
+    assert ("TG-PKL-001", "os.system") in rules_at(out, "evil.joblib")
+    assert status(out, "evil.joblib") == "findings"
+    assert status(out, "bad.joblib") == "incomplete"

@@ -30,6 +30,42 @@ MARK = _Mark()
 
 
 @dataclass(frozen=True, slots=True)
+class _Global:
+    module: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class _DType:
+    descr: str
+
+
+class _JoblibWrapper:
+    """A joblib NumpyArrayWrapper instance: after its BUILD, joblib writes the raw array bytes (or, for
+    object arrays, a nested pickle) directly into the file, outside the opcode stream."""
+
+    __slots__ = ()
+
+
+_JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
+_SMALL = 64  # tuples/dicts larger than this are kept opaque
+_DTYPE = re.compile(r"^[<>|=]?([a-zA-Z])(\d*)$")
+_KIND_SIZE = {"b": 1, "B": 1, "?": 1, "h": 2, "H": 2, "e": 2, "i": 4, "I": 4, "l": 8, "L": 8, "q": 8, "Q": 8,
+              "f": 4, "d": 8, "g": 16, "F": 8, "D": 16, "G": 32}  # fmt: skip
+
+
+def _itemsize(descr: str) -> int | None:
+    m = _DTYPE.match(descr)
+    if m is None:
+        return None
+    kind, digits = m.group(1), m.group(2)
+    if digits:
+        n = int(digits)
+        return n * 4 if kind == "U" else n
+    return _KIND_SIZE.get(kind)
+
+
+@dataclass(frozen=True, slots=True)
 class Unresolved:
     why: str
 
@@ -276,7 +312,14 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
 
             # stack effects; the frequent ones first
             if name in _PUSH_ONE:
-                stack.append(OPAQUE)
+                if name in ("BININT1", "BININT2", "BININT"):
+                    stack.append(arg)
+                elif name == "EMPTY_TUPLE":
+                    stack.append(())
+                elif name == "EMPTY_DICT":
+                    stack.append({})
+                else:
+                    stack.append(OPAQUE)
                 continue
             if name in _STRING_OPS:
                 stack.append(arg)
@@ -327,7 +370,9 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                 res.imports.append(ImportRef(mod, nm, off, name))
                 if name == "INST":
                     pop_mark()
-                stack.append(OPAQUE)
+                    stack.append(OPAQUE)
+                else:
+                    stack.append(_Global(mod, nm))
             elif name == "STACK_GLOBAL":
                 nm_v = pop()
                 mod_v = pop()
@@ -346,7 +391,9 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                             why=why,
                         )
                     )
-                stack.append(OPAQUE)
+                    stack.append(OPAQUE)
+                    continue
+                stack.append(_Global(mod_v, nm_v))
             elif name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
                 if name == "PUT":
                     assert isinstance(arg, bytes)
@@ -381,27 +428,70 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
             elif name == "APPEND":
                 pop()
             elif name == "SETITEM":
-                pop()
-                pop()
-            elif name in ("APPENDS", "SETITEMS", "ADDITEMS"):
+                val = pop()
+                k = pop()
+                if stack and isinstance(stack[-1], dict) and isinstance(k, str) and len(stack[-1]) < _SMALL:
+                    stack[-1][k] = val
+            elif name == "SETITEMS":
+                items = pop_mark()[::-1]
+                if stack and isinstance(stack[-1], dict):
+                    d = stack[-1]
+                    for i in range(0, len(items) - 1, 2):
+                        if isinstance(items[i], str) and len(d) < _SMALL:
+                            d[items[i]] = items[i + 1]
+            elif name in ("APPENDS", "ADDITEMS"):
                 pop_mark()
-            elif name in ("LIST", "TUPLE", "DICT", "FROZENSET", "OBJ"):
+            elif name == "TUPLE":
+                items = pop_mark()
+                stack.append(tuple(items[::-1]) if len(items) <= _SMALL else OPAQUE)
+            elif name in ("LIST", "DICT", "FROZENSET", "OBJ"):
                 pop_mark()
                 stack.append(OPAQUE)
             elif name == "TUPLE1":
-                pop()
-                stack.append(OPAQUE)
-            elif name in ("TUPLE2", "REDUCE", "NEWOBJ"):
-                pop()
-                pop()
-                stack.append(OPAQUE)
-            elif name in ("TUPLE3", "NEWOBJ_EX"):
+                stack.append((pop(),))
+            elif name == "TUPLE2":
+                b2 = pop()
+                stack.append((pop(), b2))
+            elif name == "TUPLE3":
+                c3 = pop()
+                b3 = pop()
+                stack.append((pop(), b3, c3))
+            elif name in ("REDUCE", "NEWOBJ"):
+                args = pop()
+                fn = pop()
+                if isinstance(fn, _Global) and (fn.module, fn.name) == _JOBLIB_WRAPPER and name == "NEWOBJ":
+                    stack.append(_JoblibWrapper())
+                elif (
+                    isinstance(fn, _Global)
+                    and fn.name == "dtype"
+                    and fn.module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray")
+                    and isinstance(args, tuple)
+                    and args
+                    and isinstance(args[0], str)
+                ):
+                    stack.append(_DType(args[0]))
+                else:
+                    stack.append(OPAQUE)
+            elif name == "NEWOBJ_EX":
                 pop()
                 pop()
                 pop()
                 stack.append(OPAQUE)
             elif name == "BUILD":
-                pop()
+                state = pop()
+                if stack and isinstance(stack[-1], _JoblibWrapper):
+                    if frame_end >= 0 and r.pos != frame_end:
+                        res.frame_issues.append((frame_start, f"joblib array data at {r.pos} inside a FRAME"))
+                    frame_end = -1  # joblib writes array data outside frames
+                    nested = _joblib_array(r, state, total_size)
+                    if nested:
+                        r.finish()
+                        sub = walk_stream(s, total_size)
+                        res.imports.extend(sub.imports)
+                        res.opcodes += sub.opcodes
+                        if not sub.complete:
+                            raise _Corrupt(f"joblib object array pickle: {sub.error}")
+                        r = _Reader(s)
             elif name == "BINPERSID":
                 pop()
                 stack.append(OPAQUE)
@@ -415,6 +505,35 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
     r.finish()
     res.end = s.pos
     return res
+
+
+def _joblib_array(r: _Reader, state: object, total_size: int) -> bool:
+    """Skip the raw array joblib wrote after a NumpyArrayWrapper BUILD. True when a nested pickle (object
+    dtype) follows instead. Raises _Corrupt/_Truncated when the size cannot be known or is out of bounds."""
+    if not isinstance(state, dict):
+        raise _Corrupt("joblib NumpyArrayWrapper state is not readable; raw array data cannot be skipped")
+    dtype = state.get("dtype")
+    shape = state.get("shape")
+    static = isinstance(shape, tuple) and all(isinstance(x, int) for x in shape)
+    if not isinstance(dtype, _DType) or not isinstance(shape, tuple) or not static:
+        raise _Corrupt("joblib NumpyArrayWrapper without a static shape/dtype: raw array data not skippable")
+    if dtype.descr.lstrip("<>|=").startswith("O"):
+        return True
+    size = _itemsize(dtype.descr)
+    if size is None:
+        raise _Corrupt(f"joblib array dtype {dtype.descr!r} not understood")
+    count = 1
+    for x in shape:
+        count *= max(0, int(x))
+        if count * size > total_size:
+            raise _Truncated("joblib array size exceeds the data size")
+    if state.get("numpy_array_alignment_bytes") is not None:
+        pad = r.byte()
+        if pad and not r.skip(pad):
+            raise _Truncated("joblib alignment padding truncated")
+    if not r.skip(count * size):
+        raise _Truncated(f"joblib array data truncated ({count * size} bytes expected)")
+    return False
 
 
 def looks_like_pickle_start(head: bytes) -> bool:
