@@ -14,7 +14,8 @@ from tierguard.inspect.streams import Stream
 
 MAX_STR = 512  # strings longer than this are kept as opaque values
 MAX_LINE = 64 * 1024
-MAX_MEMO = 1_000_000
+MAX_MEMO = 500_000
+MEMO_STR_BUDGET = 16 * 1024 * 1024  # characters of memoized strings kept per stream
 
 
 class _Opaque:
@@ -246,6 +247,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
     res = StreamResult(start=s.pos, end=s.pos)
     stack: list[object] = []
     memo: dict[int, object] = {}
+    budget = [MEMO_STR_BUDGET]
     frame_end = -1
     frame_start = -1
 
@@ -330,7 +332,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
             if name == "BINPUT" or name == "MEMOIZE":
                 key = len(memo) if name == "MEMOIZE" else arg
                 if isinstance(key, int) and len(memo) < MAX_MEMO:
-                    memo[key] = stack[-1] if stack else Unresolved("memoized an empty stack")
+                    memo[key] = _memo_value(stack, budget)
                 continue
             if name == "BINGET":
                 assert isinstance(arg, int)
@@ -407,7 +409,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                     assert isinstance(arg, int)
                     key = arg
                 if len(memo) < MAX_MEMO:
-                    memo[key] = stack[-1] if stack else Unresolved("memoized an empty stack")
+                    memo[key] = _memo_value(stack, budget)
             elif name in ("GET", "BINGET", "LONG_BINGET"):
                 if name == "GET":
                     assert isinstance(arg, bytes)
@@ -505,6 +507,21 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
     r.finish()
     res.end = s.pos
     return res
+
+
+def _memo_value(stack: list[object], budget: list[int]) -> object:
+    """What the memo keeps: strings (within a budget), globals, dtypes, ints, Unresolved; else opaque."""
+    if not stack:
+        return Unresolved("memoized an empty stack")
+    v = stack[-1]
+    if isinstance(v, str):
+        if budget[0] < len(v):
+            return Unresolved("memo string budget exhausted")
+        budget[0] -= len(v)
+        return v
+    if isinstance(v, (_Global, _DType, int, Unresolved)):
+        return v
+    return OPAQUE
 
 
 def _joblib_array(r: _Reader, state: object, total_size: int) -> bool:
