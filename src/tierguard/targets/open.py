@@ -1,4 +1,4 @@
-"""Open a target path as a Resolver: a single file, a directory, a git working tree, or a wheel/zip/sdist
+"""Open a target path as a Resolver: a single file, a directory, a git working tree, or a wheel/sdist
 archive (whose members are then scanned like files, without extracting anything to disk)."""
 
 from __future__ import annotations
@@ -27,5 +27,6 @@ def open_target(path: Path, *, include_ignored: bool = False) -> Resolver:
     return DirectoryResolver(p, include_ignored=include_ignored)
 
 
-ARCHIVE_SUFFIXES = (".whl", ".zip", ".tar.gz", ".tgz")
-"""Targets opened as archives: Python wheels and zips, and sdists."""
+ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz")
+"""Targets opened as archives: Python wheels and sdists. A plain ``.zip`` stays one file, so that inspection
+sees the whole container (local vs central directory names, encryption flags) and identification opens it."""
