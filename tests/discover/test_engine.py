@@ -184,3 +184,15 @@ def test_keyword_search_regex_fallback_agrees() -> None:
     assert len(ks.spans(text)) == 3
     for k in (ks, fallback):
         assert k.hit_bytes(b"..qwen..") and not k.hit_bytes(b"nothing here axb")
+
+
+def test_trigger_windows_cover_trigger_lines_and_the_next_line() -> None:
+    from tierguard.discover.common import trigger_windows
+
+    text = "a = 1\nclient(model=\n  'deepseek-chat')\nb = 2\nc = 3\nmodel_x = 'qwen-max'\n"
+    spans = trigger_windows(text.lower(), ("model",))
+    covered = "".join(text[lo:hi] for lo, hi in spans)
+    assert "client(model=\n  'deepseek-chat')" in covered
+    assert "model_x = 'qwen-max'" in covered
+    assert "a = 1" not in covered
+    assert trigger_windows("nothing here", ("model",)) == []

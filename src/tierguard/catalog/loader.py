@@ -161,6 +161,9 @@ SECTIONS: tuple[str, ...] = (
 )
 
 
+_MEMO_MAX = 200_000
+
+
 class Catalog:
     """The loaded catalog with lookup methods. Build with :func:`load_catalog`."""
 
@@ -247,6 +250,7 @@ class Catalog:
         once((o.lower() for p in self.producers.values() for o in p.hf_orgs), "HF organisation")
 
     def _index(self) -> None:
+        self._memo: dict[tuple[str, bool, str | None], ModelMatch | None] = {}
         self._exact_hosts: dict[str, list[EndpointEntry]] = {}
         self._wild_hosts: list[tuple[re.Pattern[str], EndpointEntry]] = []
         for e in self.endpoints:
@@ -347,6 +351,21 @@ class Catalog:
         return self.env_keys.get(key.upper())
 
     def match_model(
+        self, ref: str, *, in_model_context: bool = True, router: str | None = None
+    ) -> ModelMatch | None:
+        """Memoised :meth:`_match_model` (the catalog is immutable once loaded; ModelMatch is frozen). The
+        memo is bounded: it is emptied when it reaches ``_MEMO_MAX`` entries."""
+        key = (ref, in_model_context, router)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        if len(self._memo) >= _MEMO_MAX:
+            self._memo.clear()
+        m = self._memo[key] = self._match_model(ref, in_model_context=in_model_context, router=router)
+        return m
+
+    def _match_model(
         self, ref: str, *, in_model_context: bool = True, router: str | None = None
     ) -> ModelMatch | None:
         """Match a model reference: API ID, HF ``org/name``, Ollama ``name:tag`` or ``ns/name:tag``, or a

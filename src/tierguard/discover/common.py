@@ -408,6 +408,35 @@ def _looks_like_model_id(v: str) -> bool:
     return bool(re.search(r"[A-Za-z]", v)) and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]\w*", v)
 
 
+def trigger_windows(low: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The spans of ``low`` worth running a context regex on: each line holding a trigger, extended to the
+    end of the next line (a value may follow on it), merged where they touch. Running the regex only there
+    (``finditer(text, lo, hi)``: no copies) finds what a whole-text run finds in large files where triggers
+    such as ``model`` occur on a few lines. Empty when no trigger occurs."""
+    spans: list[tuple[int, int]] = []
+    n = len(low)
+    for t in triggers:
+        i = low.find(t)
+        while i >= 0:
+            lo = low.rfind("\n", 0, i) + 1
+            hi = low.find("\n", i)
+            hi = n if hi < 0 else low.find("\n", hi + 1)
+            hi = n if hi < 0 else hi
+            spans.append((lo, hi))
+            i = low.find(t, hi)
+    if len(spans) <= 1:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for lo, hi in spans[1:]:
+        plo, phi = merged[-1]
+        if lo <= phi + 1:
+            merged[-1] = (plo, max(phi, hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
 def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -> None:
     """Model ids in model contexts (B), HF ``org/name`` of catalog organisations (B), and quoted literals
     naming a catalog family outside any model context (C mention)."""
@@ -416,9 +445,12 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
     file_self_hosted = "--model" in c.low and bool(_SELF_HOSTED_FILE.search(text))
     low = c.low
     for rx, ctx, mode in MODEL_CONTEXTS:
-        if not any(t in low for t in _TRIGGERS[ctx]):
+        windows = trigger_windows(low, _TRIGGERS[ctx])
+        if not windows:
             continue
-        for mo in rx.finditer(text):
+        if len(low) != len(text):  # lower() changed lengths (rare Unicode): offsets differ, use all text
+            windows = [(0, len(text))]
+        for mo in (mo for lo, hi in windows for mo in rx.finditer(text, lo, hi)):
             v = _clean_model(mo.group(1))
             if ctx == "gguf file":
                 v = v[: -len(".gguf")]
