@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import importlib
+import itertools
 import re
 import weakref
 from collections.abc import Iterable
@@ -161,8 +162,15 @@ class KeywordSearch:
         except ImportError:
             mod = None
         if mod is not None and self.words:
-            self._ac = mod.AhoCorasick(list(self.words))
-            self._ac_bytes = mod.BytesAhoCorasick([w.encode("latin-1", "replace") for w in self.words])
+            # a DFA is about 2x faster than the default NFA on this keyword set (bench/scan/README.md);
+            # leftmost-first only for the bytes automaton, which is only asked whether anything matches
+            dfa = mod.Implementation.DFA
+            self._ac = mod.AhoCorasick(list(self.words), implementation=dfa)
+            self._ac_bytes = mod.BytesAhoCorasick(
+                [w.encode("latin-1", "replace") for w in self.words],
+                matchkind=mod.MATCHKIND_LEFTMOST_FIRST,
+                implementation=dfa,
+            )
         self.rx = re.compile(trie_pattern(self.words))
         self.rx_bytes = re.compile(trie_pattern(self.words).encode("latin-1", "replace"))
 
@@ -173,7 +181,7 @@ class KeywordSearch:
 
     def hit_bytes(self, low: bytes) -> bool:
         if self._ac_bytes is not None:
-            return bool(self._ac_bytes.find_matches_as_indexes(low, overlapping=False))
+            return bool(self._ac_bytes.find_matches_as_indexes(low))
         return self.rx_bytes.search(low) is not None
 
 
@@ -224,12 +232,10 @@ class Lines:
     @property
     def starts(self) -> list[int]:
         if self._starts is None:  # computed on first use: most parsed units yield no evidence
-            text = self.text
-            starts = [0]
-            i = text.find("\n")
-            while i >= 0:
-                starts.append(i + 1)
-                i = text.find("\n", i + 1)
+            # offsets of every line start, with C-level iteration only (split, map, accumulate)
+            lengths = map((1).__add__, map(len, self.text.split("\n")))
+            starts = list(itertools.accumulate(lengths, initial=0))
+            starts.pop()
             self._starts = starts
         return self._starts
 
