@@ -107,9 +107,7 @@ class Scanner:
         inventory: Inventory | None = None,
     ) -> ScanResult:
         opts = options or ScanOptions()
-        started = _now()
-        t0 = time.perf_counter()
-        resolver = _Listed(open_target(target, include_ignored=opts.include_ignored))
+        resolver = open_target(target, include_ignored=opts.include_ignored)
         return self.scan_resolver(
             resolver,
             context,
@@ -117,8 +115,6 @@ class Scanner:
             options=opts,
             progress=progress,
             display_name=display_name or str(target),
-            started=started,
-            t0=t0,
             inventory=inventory,
         )
 
@@ -131,13 +127,13 @@ class Scanner:
         options: ScanOptions | None = None,
         progress: ProgressFn | None = None,
         display_name: str | None = None,
-        started: str | None = None,
-        t0: float | None = None,
         inventory: Inventory | None = None,
     ) -> ScanResult:
+        """Run every stage over ``resolver``; its file list is taken once and shared by the stages."""
         opts = options or ScanOptions()
-        started = started or _now()
-        t0 = t0 if t0 is not None else time.perf_counter()
+        started = _now()
+        t0 = time.perf_counter()
+        resolver = resolver if isinstance(resolver, _Listed) else _Listed(resolver)
 
         def stage_cb(stage: str) -> Callable[[FileRef], None] | None:
             if progress is None:
@@ -172,7 +168,7 @@ class Scanner:
             assets.extend(inventory.assets)
             evidence.extend(inventory.evidence)
             skipped.extend(inventory.skipped)
-        assets, findings = _link_findings(_dedupe_assets(assets), findings, inspections)
+        assets, findings = _link_findings(_dedupe_assets(assets), findings)
         decisions: list[Decision] = evaluate(assets, findings, inspections, context, self.packs, waivers)
         rules: list[RuleInfo] = list(rules_info(self.packs))
         fired = {f.rule_id for f in findings}
@@ -231,9 +227,7 @@ def _dedupe_assets(assets: list[Asset]) -> list[Asset]:
     return list(by_id.values())
 
 
-def _link_findings(
-    assets: list[Asset], findings: list[Finding], inspections: Sequence[object]
-) -> tuple[list[Asset], list[Finding]]:
+def _link_findings(assets: list[Asset], findings: list[Finding]) -> tuple[list[Asset], list[Finding]]:
     """Attach each unattached finding to the artifact asset at its location; an artifact with findings
     but no identified asset becomes an ai-model asset named by its path (producer unknown)."""
     by_path: dict[str, Asset] = {}

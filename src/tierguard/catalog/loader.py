@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tierguard.errors import CatalogError
 
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (several times faster), else the pure-Python one."""
+
 
 class Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -543,7 +546,7 @@ def _norm_pkg(ecosystem: str, name: str) -> str:
 def _load_file(path: Path | Any) -> CatalogFile:
     name = getattr(path, "name", str(path))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise CatalogError(f"catalog: cannot read {name}: {exc}") from exc
     try:

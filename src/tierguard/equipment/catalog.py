@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from tierguard.catalog.loader import SAFE_LOADER
 from tierguard.errors import CatalogError
 
 OUI_MAX_BYTES = 64 * 1024 * 1024
@@ -163,7 +164,7 @@ def load_equipment_catalog(path: Path | None = None, oui: OuiRegistry | None = N
     """Load and validate the equipment catalog (packaged data by default). Raises CatalogError."""
     text, name = _text(path)
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{name}: invalid YAML: {exc}") from exc
     if not isinstance(doc, dict):

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tierguard.catalog.loader import SAFE_LOADER
 from tierguard.errors import PolicyError
 
 Loc = tuple[str | int, ...]
@@ -46,8 +47,8 @@ def read_text(path: Path, what: str) -> str:
 def load_yaml(text: str, source: str) -> tuple[Any, dict[Loc, int]]:
     """Parse ``text`` safely; return the data and a map from field path to 1-based line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        data = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else "?"
