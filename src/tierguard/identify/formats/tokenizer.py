@@ -58,8 +58,8 @@ def _vocab_pairs(buf: bytes, start: int) -> tuple[dict[int, str], bool]:
         while pos < n and buf[pos] in b" \n\r\t,":
             pos += 1
         m = _PAIR.match(buf, pos)
-        if m is None:
-            return out, buf[pos : pos + 1] == b"}"
+        if m is None or m.end() >= n:  # a pair cut by the prefix end may carry a truncated id
+            return out, m is None and buf[pos : pos + 1] == b"}"
         tok = _unescape(m.group(1))
         if tok is not None:
             out[int(m.group(2))] = tok
@@ -122,6 +122,7 @@ def from_lines(prefix: bytes, complete: bool, kind: str) -> TokenizerInfo:
     elif lines and lines[-1] == "":
         lines = lines[:-1]
     info = TokenizerInfo(kind=kind)
+    total = len(lines)
     if kind == "tiktoken":
         toks = []
         for ln in lines[:HEAD_ITEMS]:
@@ -136,7 +137,7 @@ def from_lines(prefix: bytes, complete: bool, kind: str) -> TokenizerInfo:
     info.head_items = min(len(lines), HEAD_ITEMS)
     info.vocab_head_sha256 = head_hash(lines) if lines else ""
     if complete and kind != "merges-txt":
-        info.vocab_size = len(lines)
+        info.vocab_size = total if kind == "tiktoken" else len(lines)
     return info
 
 
