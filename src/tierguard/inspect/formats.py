@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING, Any
 
 from tierguard.inspect.streams import RandomSource
+from tierguard.targets.binary import read_varint
 from tierguard.targets.interface import FileRef, Resolver
 
 if TYPE_CHECKING:
@@ -401,16 +402,10 @@ MAX_ONNX_SCAN = 64 * 1024 * 1024
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:
-    shift = 0
-    val = 0
-    while i < len(b) and shift < 70:
-        c = b[i]
-        i += 1
-        val |= (c & 0x7F) << shift
-        if not c & 0x80:
-            return val, i
-        shift += 7
-    raise ValueError("bad varint")
+    val, i = read_varint(b, i)
+    if val is None:
+        raise ValueError("bad varint")
+    return val, i
 
 
 def _fields(b: bytes) -> list[tuple[int, int, object]]:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from tierguard.identify.formats.bounded import BoundedReader, Incomplete
-from tierguard.identify.formats.tokenizer import _varint
+from tierguard.targets.binary import read_varint
 
 # torch.save legacy format: pickled magic number 0x1950a86a20f9469cfc6c as the first object
 TORCH_LEGACY_MAGIC = b"\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
@@ -29,12 +29,12 @@ def read_onnx(reader: BoundedReader) -> dict[str, str]:
     opsets: list[str] = []
     while pos < reader.size and len(out) < 64:
         head = reader.read(pos, min(20, reader.size - pos), exact=False)
-        key, p = _varint(head, 0)
+        key, p = read_varint(head, 0)
         if key is None or key == 0:
             break
         field_no, wire = key >> 3, key & 7
         if wire == 0:
-            val, p2 = _varint(head, p)
+            val, p2 = read_varint(head, p)
             if val is None:
                 break
             if field_no == 1:
@@ -43,7 +43,7 @@ def read_onnx(reader: BoundedReader) -> dict[str, str]:
                 out["model_version"] = str(val)
             pos += p2
         elif wire == 2:
-            ln, p2 = _varint(head, p)
+            ln, p2 = read_varint(head, p)
             if ln is None or pos + p2 + ln > reader.size:
                 raise Incomplete("malformed", f"ONNX field {field_no} length exceeds file size")
             body_at = pos + p2
@@ -67,10 +67,10 @@ def _onnx_kv(msg: bytes) -> tuple[str, str] | None:
     vals: dict[int, str] = {}
     pos = 0
     while pos < len(msg):
-        key, pos = _varint(msg, pos)
+        key, pos = read_varint(msg, pos)
         if key is None or key & 7 != 2:
             return None
-        ln, pos = _varint(msg, pos)
+        ln, pos = read_varint(msg, pos)
         if ln is None:
             return None
         vals[key >> 3] = msg[pos : pos + ln].decode("utf-8", "replace")[:500]

@@ -16,6 +16,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from tierguard.targets.binary import read_varint
+
 HEAD_ITEMS = 4096
 
 _PAIR = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:\s*(\d+)')
@@ -149,12 +151,12 @@ def from_sentencepiece(prefix: bytes, complete: bool) -> TokenizerInfo:
     total = 0
     n = len(prefix)
     while pos < n:
-        key, pos = _varint(prefix, pos)
+        key, pos = read_varint(prefix, pos)
         if key is None:
             break
         field_no, wire = key >> 3, key & 7
         if wire == 2:
-            ln, pos = _varint(prefix, pos)
+            ln, pos = read_varint(prefix, pos)
             if ln is None or pos + ln > n:
                 break
             if field_no == 1:
@@ -166,7 +168,7 @@ def from_sentencepiece(prefix: bytes, complete: bool) -> TokenizerInfo:
                     pieces.append(piece)
             pos += ln
         elif wire == 0:
-            _, pos = _varint(prefix, pos)
+            _, pos = read_varint(prefix, pos)
         elif wire == 5:
             pos += 4
         elif wire == 1:
@@ -183,39 +185,26 @@ def from_sentencepiece(prefix: bytes, complete: bool) -> TokenizerInfo:
 def _sp_piece(msg: bytes) -> str | None:
     pos = 0
     while pos < len(msg):
-        key, pos = _varint(msg, pos)
+        key, pos = read_varint(msg, pos)
         if key is None:
             return None
         if key == (1 << 3 | 2):
-            ln, pos = _varint(msg, pos)
+            ln, pos = read_varint(msg, pos)
             if ln is None or pos + ln > len(msg):
                 return None
             return msg[pos : pos + ln].decode("utf-8", "replace")
         wire = key & 7
         if wire == 0:
-            _, pos = _varint(msg, pos)
+            _, pos = read_varint(msg, pos)
         elif wire == 5:
             pos += 4
         elif wire == 1:
             pos += 8
         elif wire == 2:
-            ln, pos = _varint(msg, pos)
+            ln, pos = read_varint(msg, pos)
             if ln is None:
                 return None
             pos += ln
         else:
             return None
     return None
-
-
-def _varint(buf: bytes, pos: int) -> tuple[int | None, int]:
-    shift = 0
-    val = 0
-    while pos < len(buf) and shift < 64:
-        b = buf[pos]
-        pos += 1
-        val |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return val, pos
-        shift += 7
-    return None, pos
