@@ -122,10 +122,7 @@ def print_output(
         st.add_row(site, str(sc.hosts), str(sc.hosts_with_prc), share, str(sc.hosts_ambiguous))
     console.print(st)
     console.print(
-        f"fleet: {s.hosts} host(s), {s.hosts_with_prc} with PRC-produced components "
-        f"({s.share_with_prc:.1%}), "
-        f"{s.hosts_ambiguous} to review; {s.components} components, {s.prc_components} PRC, "
-        f"{s.unidentified_components} unidentified",
+        f"fleet: {s.headline()}",
         highlight=False,
     )
     if s.prc_producers:

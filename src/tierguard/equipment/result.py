@@ -22,10 +22,7 @@ def equipment_result(
 ) -> ScanResult:
     s = out.summary
     notes = [
-        f"fleet: {s.hosts} host(s), {s.hosts_with_prc} with PRC-produced components "
-        f"({s.share_with_prc:.1%}), "
-        f"{s.hosts_ambiguous} to review; {s.components} components, {s.prc_components} PRC, "
-        f"{s.unidentified_components} unidentified",
+        f"fleet: {s.headline()}",
         f"records read: {s.records_read}; unusable records: {s.unusable_records}",
     ]
     notes += [f"unusable: {reason}: {count}" for reason, count in sorted(s.unusable_by_reason.items())]

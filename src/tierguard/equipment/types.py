@@ -106,6 +106,14 @@ class FleetSummary:
         for p in hv.prc_producers:
             self.prc_producers[p] = self.prc_producers.get(p, 0) + 1
 
+    def headline(self) -> str:
+        """One line for reports: hosts, hosts with PRC-produced components, components."""
+        return (
+            f"{self.hosts} host(s), {self.hosts_with_prc} with PRC-produced components "
+            f"({self.share_with_prc:.1%}), {self.hosts_ambiguous} to review; {self.components} components, "
+            f"{self.prc_components} PRC, {self.unidentified_components} unidentified"
+        )
+
     @property
     def share_with_prc(self) -> float:
         return self.hosts_with_prc / self.hosts if self.hosts else 0.0
