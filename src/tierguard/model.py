@@ -52,7 +52,7 @@ def stable_id(prefix: str, *parts: object) -> str:
 class Record(BaseModel):
     """Base of every record: immutable, strict about unknown fields except computed ``id``."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class Location(Record):
