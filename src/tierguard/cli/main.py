@@ -1,11 +1,14 @@
 """The ``tierguard`` command. Each sub-command lives in its own module with a ``register(app)`` function;
-they are listed here explicitly (no import-time registries).
+they are listed here explicitly (no import-time registries). Only the module of the sub-command named on
+the command line is imported (``tierguard scan`` never imports the host, catalog or inspect commands); help
+and unknown names register them all, so ``--help`` and typo messages are unchanged.
 
 Exit codes: 0 nothing at or above --fail-on; 1 something is; 2 usage or configuration error.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -14,7 +17,6 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from tierguard import __version__
-from tierguard.cli import catalog_cmd, host_cmd, inspect_cmd, policy_cmd, scan_cmd
 from tierguard.errors import TierguardError
 
 
@@ -29,34 +31,67 @@ class TierguardGroup(TyperGroup):
             raise typer.Exit(2) from None
 
 
-app = typer.Typer(
-    cls=TierguardGroup,
-    name="tierguard",
-    help="Find PRC-origin AI models, services and equipment; inspect artifacts; evaluate cited policy packs.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"tierguard {__version__}")
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print version."),
 ) -> None:
     """Where do we use PRC-origin AI, through which path, is it allowed here, and can we prove it?"""
 
 
-for _module in (scan_cmd, catalog_cmd, policy_cmd, inspect_cmd, host_cmd):
-    _module.register(app)
+HELP = "Find PRC-origin AI models, services and equipment; inspect artifacts; evaluate cited policy packs."
+
+# sub-command name -> module under tierguard.cli that registers it (in --help order).
+COMMAND_MODULES: dict[str, str] = {
+    "scan": "scan_cmd",
+    "catalog": "catalog_cmd",
+    "policy": "policy_cmd",
+    "explain": "policy_cmd",
+    "inspect": "inspect_cmd",
+    "host": "host_cmd",
+}
+
+
+def make_app(argv: list[str] | None = None) -> typer.Typer:
+    """The Typer app with the sub-command named first in ``argv`` registered, or every one when ``argv`` is
+    None, names none or names an unknown command (so help and "No such command" stay complete)."""
+    app = typer.Typer(
+        cls=TierguardGroup,
+        name="tierguard",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_root)
+    name = next((a for a in argv or () if not a.startswith("-")), None)
+    if name in COMMAND_MODULES:
+        modules = [COMMAND_MODULES[name]]
+    else:
+        modules = list(dict.fromkeys(COMMAND_MODULES.values()))
+    for module in modules:
+        importlib.import_module(f"tierguard.cli.{module}").register(app)
+    return app
+
+
+_FULL_APP: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> Any:
+    """``tierguard.cli.main.app``: the app with every sub-command (for tests and embedding), built once."""
+    if name == "app":
+        if not _FULL_APP:
+            _FULL_APP.append(make_app())
+        return _FULL_APP[0]
+    raise AttributeError(name)
 
 
 def main() -> None:
+    app = make_app(sys.argv[1:])
     try:
         app(standalone_mode=True)
     except TierguardError as exc:
