@@ -53,6 +53,10 @@ class _IgnoreRules:
         if len(spec.patterns) > 0:
             self._specs.append((base, spec))
 
+    @property
+    def active(self) -> bool:
+        return bool(self._specs)
+
     def ignored(self, rel: str, is_dir: bool) -> bool:
         verdict: bool | None = None
         for base, spec in self._specs:
@@ -82,6 +86,7 @@ class DirectoryResolver:
         if not (stat.S_ISDIR(st.st_mode) or stat.S_ISREG(st.st_mode)):
             raise TargetError(f"target is neither a file nor a directory: {root}")
         self._root = root
+        self._root_str = os.fspath(root)
         self._real_root = Path(os.path.realpath(root))
         self._single = stat.S_ISREG(st.st_mode)
         self._include_ignored = include_ignored
@@ -100,6 +105,9 @@ class DirectoryResolver:
 
     def _abs(self, ref: FileRef) -> Path:
         return self._root if self._single else self._root / ref.path
+
+    def _abs_str(self, ref: FileRef) -> str:
+        return self._root_str if self._single else os.path.join(self._root_str, ref.path)
 
     def _skip(self, rel: str, reason: str, detail: str = "") -> None:
         self._skipped.append(Skipped(path=rel, reason=reason, detail=detail))
@@ -126,9 +134,9 @@ class DirectoryResolver:
             exclude = self._root / ".git" / "info" / "exclude"
             if exclude.is_file():
                 rules.add("", self._read_ignore(exclude))
-        yield from self._walk(self._root, "", rules)
+        yield from self._walk(self._root_str, "", rules)
 
-    def _walk(self, dirpath: Path, rel_dir: str, rules: _IgnoreRules) -> Iterator[FileRef]:
+    def _walk(self, dirpath: str, rel_dir: str, rules: _IgnoreRules) -> Iterator[FileRef]:
         try:
             with os.scandir(dirpath) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -136,7 +144,7 @@ class DirectoryResolver:
             self._skip(rel_dir or ".", _reason_for(exc), exc.strerror or str(exc))
             return
         if not self._include_ignored and any(e.name == ".gitignore" for e in entries):
-            rules.add(rel_dir, self._read_ignore(dirpath / ".gitignore"))
+            rules.add(rel_dir, self._read_ignore(Path(dirpath, ".gitignore")))
         subdirs: list[tuple[os.DirEntry[str], str]] = []
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -148,7 +156,7 @@ class DirectoryResolver:
                 continue
             if is_dir and entry.name == ".git":
                 continue
-            if not self._include_ignored and rules.ignored(rel, is_dir or (is_link and _link_is_dir(entry))):
+            if rules.active and rules.ignored(rel, is_dir or (is_link and _link_is_dir(entry))):
                 self.ignored_count += 1
                 self._skip(rel + ("/" if is_dir else ""), "gitignored")
                 continue
@@ -175,7 +183,7 @@ class DirectoryResolver:
                 continue
             yield FileRef(path=rel, size=st.st_size)
         for entry, rel in subdirs:
-            yield from self._walk(Path(entry.path), rel, rules)
+            yield from self._walk(entry.path, rel, rules)
 
     def _link(self, entry: os.DirEntry[str], rel: str) -> FileRef | None:
         try:
@@ -209,7 +217,7 @@ class DirectoryResolver:
         return FileRef(path=rel, size=st.st_size)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
-        path = self._abs(ref)
+        path = self._abs_str(ref)
         flags = os.O_RDONLY
         if self._single:
             pass
@@ -219,10 +227,20 @@ class DirectoryResolver:
         else:  # a regular file at walk time: never follow a link that replaced it since
             flags |= getattr(os, "O_NOFOLLOW", 0)
         fd = os.open(path, flags)
-        with os.fdopen(fd, "rb") as fh:
+        try:
             if offset:
-                fh.seek(offset)
-            return fh.read(max(0, limit))
+                os.lseek(fd, offset, os.SEEK_SET)
+            chunks: list[bytes] = []
+            left = max(0, limit)
+            while left > 0:  # os.read may return less than asked (large reads, pipes): loop to the limit
+                chunk = os.read(fd, min(left, 1 << 30))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def local_path(self, ref: FileRef) -> Path | None:
         return self._abs(ref)
