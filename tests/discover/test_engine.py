@@ -196,3 +196,74 @@ def test_trigger_windows_cover_trigger_lines_and_the_next_line() -> None:
     assert "model_x = 'qwen-max'" in covered
     assert "a = 1" not in covered
     assert trigger_windows("nothing here", ("model",)) == []
+
+
+def _keys(out: object) -> set[tuple[str, str, str, str, int | None, str]]:
+    evidence: list[Evidence] = out.evidence  # type: ignore[attr-defined]
+    return {
+        (e.detector, e.kind, e.value, e.location.path, e.location.line, repr(sorted(e.attributes.items())))
+        for e in evidence
+    }
+
+
+def test_prefilter_positions_give_the_same_evidence_as_searching_the_text(
+    tcat: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's one-pass prefilter hands keyword and trigger positions to the detectors; the result
+    must equal what the detectors find by searching the text themselves (the no-ahocorasick path)."""
+    from tierguard.discover import engine
+
+    estate = Path(__file__).resolve().parents[2] / "examples" / "estate"
+    fast = run_detectors(DirectoryResolver(estate, include_ignored=True), DETECTORS, tcat)
+    monkeypatch.setattr(engine, "HAVE_AHOCORASICK", False)
+    slow = run_detectors(DirectoryResolver(estate, include_ignored=True), DETECTORS, tcat)
+    assert len(fast.evidence) > 20
+    assert _keys(fast) == _keys(slow)
+    assert fast.files_parsed == slow.files_parsed
+
+
+def test_units_get_prefilter_positions_only_when_ascii(tcat: Catalog) -> None:
+    seen: dict[str, Unit] = {}
+
+    def parse(unit: Unit, cat: Catalog) -> list[Evidence]:
+        seen[unit.ref.path] = unit
+        return []
+
+    det = Detector(name="spy", globs=("*.py",), parse=parse)
+    files: dict[str, bytes | str] = {
+        "a.py": "x = 'api.deepseek.com'\nmodel = 1\n",
+        "b.py": "é api.deepseek.com",
+    }
+    run_detectors(MemoryResolver(files), [det], tcat)
+    hits = seen["a.py"].hits
+    assert hits is not None
+    text = seen["a.py"].text
+    assert {text[a:b] for a, b in hits.keyword_spans} & {k.decode() for k in catalog_keywords(tcat)}
+    assert all(a < text.index("\n") for a, _b in hits.keyword_spans)
+    assert [text[i : i + 5] for i in hits.triggers["model"]] == ["model"]
+    assert seen["b.py"].hits is None  # non-ASCII: byte and character offsets differ; detectors search
+
+
+def test_capital_dotted_i_does_not_shift_offsets(tcat: Catalog) -> None:
+    """'İ'.lower() is two characters; offsets found in the lower-cased text must still index the text."""
+    from tierguard.discover.common import lower_same_length
+
+    assert lower_same_length("İSTANBUL x") == "istanbul x"
+    src = "# İİİİİİİİ İstanbul office\n" * 50 + "client = OpenAI(base_url='https://api.deepseek.com')\n"
+    out = scan({"app.py": src}, tcat)
+    eps = [e for e in out.evidence if e.kind == "endpoint"]
+    assert [(e.value, e.location.line) for e in eps] == [("api.deepseek.com", 51)]
+    assert "api.deepseek.com" in eps[0].excerpt
+
+
+def test_selection_by_path_glob_is_per_path_not_per_name(tcat: Catalog) -> None:
+    """Selection is cached by file name; a path glob (docs detector: ``**/docs/*.txt``) must still decide
+    per path: the same name inside and outside a docs/ directory."""
+    url = "see https://api.deepseek.com/v1\n"
+    r = CountingResolver(
+        {"docs/setup.txt": url, "data/setup.txt": url, "docs/more/setup.txt": url, "x/docs/setup.txt": url}
+    )
+    out = run_detectors(r, DETECTORS, tcat)
+    wanted = ["docs/more/setup.txt", "docs/setup.txt", "x/docs/setup.txt"]  # fnmatch's "*" spans "/"
+    assert sorted(p for p, _ in r.reads) == wanted
+    assert sorted({e.location.path for e in out.evidence}) == wanted

@@ -185,6 +185,70 @@ class KeywordSearch:
         return self.rx_bytes.search(low) is not None
 
 
+def _have_ahocorasick() -> bool:
+    try:
+        importlib.import_module("ahocorasick_rs")
+    except ImportError:
+        return False
+    return True
+
+
+HAVE_AHOCORASICK = _have_ahocorasick()
+TRIGGER_WORDS: tuple[str, ...] = tuple(sorted({t for ts in _TRIGGERS.values() for t in ts}))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitHits:
+    """Keyword and trigger positions the engine's one prefilter pass found in a unit, reused by the
+    detectors instead of searching the text again. Only built for pure-ASCII units, where byte offsets
+    in the lower-cased bytes are character offsets in the text and ``bytes.lower`` equals ``str.lower``."""
+
+    keyword_spans: tuple[tuple[int, int], ...]  # catalog keyword matches (overlapping), by start
+    triggers: dict[str, list[int]]  # model-context trigger word -> ascending start offsets
+
+
+class Prefilter:
+    """One Aho-Corasick pass over a unit's lower-cased bytes that answers "does any prefilter word
+    occur?" (``gate``; None = parse unconditionally) and, in the same pass, records where catalog
+    keywords (``catalog``) and model-context trigger words occur. Needs ``ahocorasick-rs``."""
+
+    def __init__(self, gate: Iterable[str] | None, catalog: Iterable[str]) -> None:
+        gate_words = set(gate) if gate is not None else set()
+        cat_words = set(catalog)
+        words = sorted(gate_words | cat_words | set(TRIGGER_WORDS))
+        mod: Any = importlib.import_module("ahocorasick_rs")
+        self._ac = mod.BytesAhoCorasick(
+            [w.encode("latin-1", "replace") for w in words], implementation=mod.Implementation.DFA
+        )
+        self.gate = None if gate is None else frozenset(i for i, w in enumerate(words) if w in gate_words)
+        self._cat = frozenset(i for i, w in enumerate(words) if w in cat_words)
+        self.has_catalog = bool(cat_words)  # positions are only complete for units scanned for them
+        self._trig = {i: w for i, w in enumerate(words) if w in _TRIGGER_SET}
+
+    def scan(self, low: bytes) -> tuple[bool, list[tuple[int, int, int]]]:
+        """(whether the unit passes the gate, every (word index, start, end) match, overlapping)."""
+        matches: list[tuple[int, int, int]] = self._ac.find_matches_as_indexes(low, overlapping=True)
+        if self.gate is None:
+            return True, matches
+        return not self.gate.isdisjoint({m[0] for m in matches}), matches
+
+    def hits(self, matches: list[tuple[int, int, int]]) -> UnitHits:
+        cat = self._cat
+        spans = sorted(((a, b) for i, a, b in matches if i in cat), key=lambda ab: (ab[0], -ab[1]))
+        triggers: dict[str, list[int]] = {w: [] for w in TRIGGER_WORDS}
+        trig = self._trig
+        for i, a, _b in matches:
+            w = trig.get(i)
+            if w is not None:
+                triggers[w].append(a)
+        for positions in triggers.values():
+            positions.sort()
+        return UnitHits(tuple(spans), triggers)
+
+
+_TRIGGER_SET = frozenset(TRIGGER_WORDS)
+
+
 def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], re.Pattern[str], KeywordSearch]:
     hit = _KW_CACHE.get(catalog)
     if hit is None:
@@ -260,6 +324,13 @@ class Lines:
         return self.text[start : end if end >= 0 else min(len(self.text), start + 2000)][:2000]
 
 
+def lower_same_length(text: str) -> str:
+    """``text.lower()`` with every offset preserved, so positions found in the lower-cased text index the
+    original. U+0130 (capital I with dot) is the only code point whose full lower-case mapping is longer
+    than one character ("i" + combining dot); it is mapped to a plain "i" first."""
+    return text.replace("\u0130", "i").lower() if "\u0130" in text else text.lower()
+
+
 @dataclass
 class Collector:
     """Builds Evidence for one unit; ``line_offset`` shifts lines (notebook cells), ``mention`` turns every
@@ -275,8 +346,10 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
-        self.low = self.text.lower()
+        self.low = lower_same_length(self.text)
         self.cache: dict[str, object] = {}
+        # the engine's prefilter positions apply when this collector scans the unit's own text
+        self.hits: UnitHits | None = self.unit.hits if self.text is self.unit.text else None
 
     def add(
         self,
@@ -414,22 +487,29 @@ def _looks_like_model_id(v: str) -> bool:
     return bool(re.search(r"[A-Za-z]", v)) and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]\w*", v)
 
 
-def trigger_windows(low: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
+def trigger_windows(
+    low: str, triggers: tuple[str, ...], positions: dict[str, list[int]] | None = None
+) -> list[tuple[int, int]]:
     """The spans of ``low`` worth running a context regex on: each line holding a trigger, extended to the
     end of the next line (a value may follow on it), merged where they touch. Running the regex only there
     (``finditer(text, lo, hi)``: no copies) finds what a whole-text run finds in large files where triggers
-    such as ``model`` occur on a few lines. Empty when no trigger occurs."""
+    such as ``model`` occur on a few lines. Empty when no trigger occurs. ``positions`` (trigger -> start
+    offsets, from the engine's prefilter pass) replaces searching ``low`` for each trigger."""
     spans: list[tuple[int, int]] = []
     n = len(low)
     for t in triggers:
-        i = low.find(t)
-        while i >= 0:
-            lo = low.rfind("\n", 0, i) + 1
-            hi = low.find("\n", i)
-            hi = n if hi < 0 else low.find("\n", hi + 1)
-            hi = n if hi < 0 else hi
-            spans.append((lo, hi))
-            i = low.find(t, hi)
+        if positions is None:
+            i = low.find(t)
+            while i >= 0:
+                lo, hi = _line_and_next(low, i, n)
+                spans.append((lo, hi))
+                i = low.find(t, hi)
+            continue
+        hi = -1
+        for i in positions.get(t, ()):
+            if i >= hi:
+                lo, hi = _line_and_next(low, i, n)
+                spans.append((lo, hi))
     if len(spans) <= 1:
         return spans
     spans.sort()
@@ -443,6 +523,14 @@ def trigger_windows(low: str, triggers: tuple[str, ...]) -> list[tuple[int, int]
     return merged
 
 
+def _line_and_next(low: str, i: int, n: int) -> tuple[int, int]:
+    """(start of the line holding offset ``i``, end of the line after it)."""
+    lo = low.rfind("\n", 0, i) + 1
+    hi = low.find("\n", i)
+    hi = n if hi < 0 else low.find("\n", hi + 1)
+    return lo, (n if hi < 0 else hi)
+
+
 def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -> None:
     """Model ids in model contexts (B), HF ``org/name`` of catalog organisations (B), and quoted literals
     naming a catalog family outside any model context (C mention)."""
@@ -451,11 +539,9 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
     file_self_hosted = "--model" in c.low and bool(_SELF_HOSTED_FILE.search(text))
     low = c.low
     for rx, ctx, mode in MODEL_CONTEXTS:
-        windows = trigger_windows(low, _TRIGGERS[ctx])
+        windows = trigger_windows(low, _TRIGGERS[ctx], c.hits.triggers if c.hits is not None else None)
         if not windows:
             continue
-        if len(low) != len(text):  # lower() changed lengths (rare Unicode): offsets differ, use all text
-            windows = [(0, len(text))]
         for mo in (mo for lo, hi in windows for mo in rx.finditer(text, lo, hi)):
             v = _clean_model(mo.group(1))
             if ctx == "gguf file":
@@ -539,7 +625,7 @@ def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[t
     spans: list[tuple[int, int]] = []
     last_end = -1
     n = len(text)
-    for hs, he in search.spans(c.low):
+    for hs, he in c.hits.keyword_spans if c.hits is not None else search.spans(c.low):
         if hs < last_end:
             continue
         a = hs

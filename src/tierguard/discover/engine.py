@@ -18,7 +18,7 @@ from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
-from .common import KeywordSearch, catalog_keywords
+from .common import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords
 from .interface import Detector, Unit, UnitSkipped
 
 BINARY_SNIFF = 8192
@@ -55,33 +55,57 @@ class _Plan:
         self.matchers = [_glob_matchers(d.globs) for d in self.detectors]
         self.excludes = [_glob_matchers(d.exclude) for d in self.detectors]
         self.cat_kw = catalog_keywords(catalog)
-        self._rx_cache: dict[tuple[int, ...], KeywordSearch | None] = {}
-        self._name_cache: dict[str, tuple[int, ...]] = {}
-        self._has_path_globs = any(p is not None for _, p in self.matchers + self.excludes)
+        self._rx_cache: dict[tuple[int, ...], Prefilter | KeywordSearch | None] = {}
+        # Selection is cached per base name. Detectors with a path glob ("**/docs/*.txt") depend on the full
+        # path only when the name matches the last component of one of their path globs.
+        self._name_cache: dict[str, tuple[tuple[int, ...], bool]] = {}
+        self._path_dep = tuple(
+            i for i, (m, x) in enumerate(zip(self.matchers, self.excludes, strict=True))
+            if m[1] is not None or x[1] is not None
+        )
+        tails = [
+            g.lower().rsplit("/", 1)[-1] for d in self.detectors for g in (*d.globs, *d.exclude) if "/" in g
+        ]
+        self._tail = re.compile("|".join(fnmatch.translate(t) for t in tails)) if tails else None
+
+    def _by_name(self, name: str) -> tuple[tuple[int, ...], bool]:
+        """(detectors selected by the name alone, whether the path-glob detectors need the full path)."""
+        hit = self._name_cache.get(name)
+        if hit is None:
+            needs_path = self._tail is not None and self._tail.fullmatch(name) is not None
+            skip = self._path_dep if needs_path else ()
+            sure = tuple(
+                i for i in range(len(self.detectors))
+                if i not in skip
+                and _hit(self.matchers[i], name, None)
+                and not _hit(self.excludes[i], name, None)
+            )
+            hit = (sure, needs_path)
+            if len(self._name_cache) < 200_000:
+                self._name_cache[name] = hit
+        return hit
 
     def select(self, ref: FileRef) -> tuple[int, ...]:
         lp = ref.logical_path.lower()
         name = lp.rsplit("/", 1)[-1]
-        if not self._has_path_globs:
-            hit = self._name_cache.get(name)
-            if hit is not None:
-                return hit
-        out = tuple(
-            i
-            for i, (n, p) in enumerate(self.matchers)
-            if ((n is not None and n.fullmatch(name)) or (p is not None and p.fullmatch(lp)))
-            and not _hit(self.excludes[i], name, lp)
+        sure, needs_path = self._by_name(name)
+        if not needs_path:
+            return sure
+        extra = tuple(
+            i for i in self._path_dep
+            if _hit(self.matchers[i], name, lp) and not _hit(self.excludes[i], name, lp)
         )
-        if not self._has_path_globs and len(self._name_cache) < 100_000:
-            self._name_cache[name] = out
-        return out
+        return tuple(sorted(sure + extra)) if extra else sure
 
-    def prefilter(self, idx: tuple[int, ...]) -> KeywordSearch | None:
-        """One combined regex for this detector set; None when any of them runs unconditionally."""
+    def prefilter(self, idx: tuple[int, ...]) -> Prefilter | KeywordSearch | None:
+        """One combined keyword pass for this detector set. With ``ahocorasick-rs``: a :class:`Prefilter`
+        (gate None when any of them runs unconditionally) that also records catalog keyword and trigger
+        positions for the detectors. Without it: a regex KeywordSearch gate, or None (always parse)."""
         if idx in self._rx_cache:
             return self._rx_cache[idx]
         kws: set[bytes] = set()
         always = False
+        catalog_kw = False
         for i in idx:
             d = self.detectors[i]
             if not d.keywords and not d.catalog_keywords:
@@ -89,17 +113,23 @@ class _Plan:
             kws.update(k.lower() for k in d.keywords)
             if d.catalog_keywords:
                 kws.update(self.cat_kw)
-        rx = None
-        if not always and kws:
-            rx = KeywordSearch(sorted(k.decode("latin-1") for k in kws))
+                catalog_kw = True
+        gate = None if always or not kws else sorted(k.decode("latin-1") for k in kws)
+        rx: Prefilter | KeywordSearch | None
+        if HAVE_AHOCORASICK:
+            cat = [k.decode("latin-1") for k in self.cat_kw] if catalog_kw else []
+            rx = Prefilter(gate, cat)
+        else:
+            rx = None if gate is None else KeywordSearch(gate)
         self._rx_cache[idx] = rx
         return rx
 
 
-def _hit(m: tuple[re.Pattern[str] | None, re.Pattern[str] | None], name: str, path: str) -> bool:
+def _hit(m: tuple[re.Pattern[str] | None, re.Pattern[str] | None], name: str, path: str | None) -> bool:
+    """Does the name glob match ``name`` or the path glob match ``path`` (None: the name alone decides)?"""
     n, p = m
     return (n is not None and n.fullmatch(name) is not None) or (
-        p is not None and p.fullmatch(path) is not None
+        path is not None and p is not None and p.fullmatch(path) is not None
     )
 
 
@@ -170,7 +200,14 @@ def run_detectors(
             )
             continue
         rx = plan.prefilter(idx)
-        if rx is not None and not rx.hit_bytes(data.lower()):
+        hits: UnitHits | None = None
+        if isinstance(rx, Prefilter):
+            passed, matches = rx.scan(data.lower())
+            if not passed:
+                continue
+            if rx.has_catalog and data.isascii():
+                hits = rx.hits(matches)
+        elif rx is not None and not rx.hit_bytes(data.lower()):
             continue
         if truncated:
             out.skipped.append(
@@ -183,7 +220,7 @@ def run_detectors(
             out.skipped.append(
                 Skipped(path=shown, reason="non-utf8", detail="decoded with replacement characters; scanned")
             )
-        unit = Unit(ref=ref, data=data, text=text, truncated=truncated)
+        unit = Unit(ref=ref, data=data, text=text, truncated=truncated, hits=hits)
         out.files_parsed += 1
         for det in dets:
             try:

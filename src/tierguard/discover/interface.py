@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tierguard.catalog.loader import Catalog
 from tierguard.errors import DiscoverError
 from tierguard.model import Evidence
 from tierguard.targets.interface import FileRef
+
+if TYPE_CHECKING:
+    from .common import UnitHits
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +28,7 @@ class Unit:
     data: bytes
     text: str  # decoded with utf-8, errors replaced
     truncated: bool = False  # the content was cut at the detector's read limit
+    hits: UnitHits | None = None  # keyword/trigger positions from the engine's prefilter (ASCII units)
 
 
 ParseFn = Callable[[Unit, Catalog], Sequence[Evidence]]
