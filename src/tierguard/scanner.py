@@ -16,10 +16,8 @@ from tierguard.catalog import Catalog
 from tierguard.discover.engine import run_detectors
 from tierguard.discover.interface import Detector
 from tierguard.discover.registry import DETECTORS
-from tierguard.identify.artifacts import identify_artifacts
 from tierguard.identify.code import identify_evidence
 from tierguard.identify.rules import RULES as IDENTIFY_RULES
-from tierguard.inspect.engine import inspect_target
 from tierguard.inspect.rules import RULES as INSPECT_RULES
 from tierguard.model import (
     Asset,
@@ -154,12 +152,16 @@ class Scanner:
         findings: list[Finding] = []
         inspections = []
         if opts.artifacts:
+            from tierguard.identify.artifacts import identify_artifacts  # only when the stage runs
+
             art = identify_artifacts(resolver, self.catalog, on_file=stage_cb("identify"))
             assets.extend(art.assets)
             evidence.extend(art.evidence)
             findings.extend(art.findings)
             skipped.extend(art.skipped)
         if opts.inspect:
+            from tierguard.inspect.engine import inspect_target  # only when the stage runs
+
             ins = inspect_target(resolver, on_file=path_cb("inspect"))
             inspections = list(ins.inspections)
             findings.extend(ins.findings)

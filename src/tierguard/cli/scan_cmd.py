@@ -20,20 +20,12 @@ from rich.progress import (
 )
 
 from tierguard.catalog import load_catalog
-from tierguard.equipment import (
-    EquipmentOutput,
-    load_equipment_catalog,
-    read_inventory,
-    read_osquery,
-    read_snmp,
-)
 from tierguard.errors import TierguardError
 from tierguard.model import VERDICT_ORDER, ScanResult
 from tierguard.policy.context import resolve_context
 from tierguard.policy.packs import load_packs
 from tierguard.policy.waivers import load_waivers
 from tierguard.report import FORMATS
-from tierguard.report.console import print_result
 from tierguard.scanner import Inventory, Scanner, ScanOptions
 
 FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html")
@@ -67,6 +59,14 @@ def write_output(text: str, output: Path) -> None:
 
 def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -> Inventory | None:
     """Read equipment inventories given with the scan, so compute-access rules see the fleet too."""
+    from tierguard.equipment import (  # only with --osquery/--inventory/--snmp
+        EquipmentOutput,
+        load_equipment_catalog,
+        read_inventory,
+        read_osquery,
+        read_snmp,
+    )
+
     inputs = [(p, read_osquery) for p in osquery] + [(p, read_inventory) for p in inventory]
     inputs += [(p, read_snmp) for p in snmp]
     if not inputs:
@@ -206,6 +206,8 @@ def register(app: typer.Typer) -> None:
             result = result.model_copy(update={"notes": tuple(resolved.notes) + result.notes})
 
         if fmt == "table" and output is None:
+            from tierguard.report.console import print_result
+
             print_result(result, Console())
         else:
             text = FORMATS[fmt](result)

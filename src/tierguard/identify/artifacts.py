@@ -43,6 +43,7 @@ from tierguard.identify.formats.misc import (
 from tierguard.identify.formats.safetensors import read_safetensors
 from tierguard.identify.formats.zipdir import read_central_directory, read_member
 from tierguard.identify.interface import ArtifactOutput
+from tierguard.identify.rules import RULE_CONTRADICTION
 from tierguard.model import (
     Asset,
     Evidence,
@@ -60,7 +61,6 @@ from tierguard.targets.pyenv import DistIndex, build_index
 from tierguard.targets.sniff import sniff
 
 DETECTOR = "artifacts"
-RULE_CONTRADICTION = "TG-ID-001"
 HEAD = 64
 WEIGHT_FORMATS = frozenset(
     {

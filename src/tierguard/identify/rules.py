@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from tierguard.identify.artifacts import RULE_CONTRADICTION
 from tierguard.model import RuleInfo
+
+RULE_CONTRADICTION = "TG-ID-001"
 
 RULES: dict[str, RuleInfo] = {
     RULE_CONTRADICTION: RuleInfo(

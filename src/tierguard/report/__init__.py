@@ -6,17 +6,38 @@ Every reporter is a pure function of :class:`tierguard.model.ScanResult`; none i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
 from tierguard.model import ScanResult
-from tierguard.report import console, cyclonedx, html, json_report, sarif
 
-FORMATS: dict[str, Callable[[ScanResult], str]] = {
-    "json": json_report.render,
-    "sarif": sarif.render,
-    "cyclonedx": cyclonedx.render,
-    "html": html.render,
-    "table": console.render,
-}
+Renderer = Callable[[ScanResult], str]
+
+
+class _Formats(Mapping[str, Renderer]):
+    """Format name -> ``render``; a reporter module is imported on first use (``--format json`` never
+    imports jinja2 for HTML)."""
+
+    _MODULES = {
+        "json": "json_report",
+        "sarif": "sarif",
+        "cyclonedx": "cyclonedx",
+        "html": "html",
+        "table": "console",
+    }
+
+    def __getitem__(self, name: str) -> Renderer:
+        module = self._MODULES[name]
+        render: Renderer = importlib.import_module(f"tierguard.report.{module}").render
+        return render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+
+FORMATS: Mapping[str, Renderer] = _Formats()
 
 __all__ = ["FORMATS"]
