@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -147,9 +147,26 @@ class ModelMatch:
 _TAG = re.compile(r":[A-Za-z0-9._-]+$")
 
 
-def _glob_re(patterns: Iterable[str]) -> re.Pattern[str] | None:
-    pats = [fnmatch.translate(p.lower()) for p in patterns]
-    return re.compile("|".join(f"(?:{p})" for p in pats)) if pats else None
+class _FirstGlob:
+    """Which of many glob lists first fully matches a string, in list order, in one regex call: each list
+    becomes a named group of one alternation (the engine tries alternatives in order, so the group that
+    matched is the first list that matches; fnmatch patterns hold no capturing groups of their own)."""
+
+    def __init__(self, families: Sequence[tuple[ModelFamilyEntry, Iterable[str]]]) -> None:
+        self._items: dict[str, ModelFamilyEntry] = {}
+        alts: list[str] = []
+        for i, (fam, patterns) in enumerate(families):
+            pats = [fnmatch.translate(p.lower()) for p in patterns]
+            if pats:
+                self._items[f"g{i}"] = fam
+                alts.append(f"(?P<g{i}>" + "|".join(f"(?:{p})" for p in pats) + ")")
+        self._rx = re.compile("|".join(alts)) if alts else None
+
+    def first(self, value: str) -> ModelFamilyEntry | None:
+        if self._rx is None:
+            return None
+        mo = self._rx.fullmatch(value)
+        return None if mo is None or mo.lastgroup is None else self._items[mo.lastgroup]
 
 
 SECTIONS: tuple[str, ...] = (
@@ -275,9 +292,10 @@ class Catalog:
         self._hf_orgs: dict[str, ProducerEntry] = {
             o.lower(): p for p in self.producers.values() for o in p.hf_orgs
         }
-        self._fam_name = [(m, _glob_re(m.names)) for m in self.models]
-        self._fam_hf = [(m, _glob_re(m.hf)) for m in self.models]
-        self._fam_router = [(m, _glob_re(m.router_ids)) for m in self.models]
+        self._fam_name = _FirstGlob([(m, m.names) for m in self.models])
+        self._fam_name_free = _FirstGlob([(m, m.names) for m in self.models if not m.context_only])
+        self._fam_hf = _FirstGlob([(m, m.hf) for m in self.models])
+        self._fam_router = _FirstGlob([(m, m.router_ids) for m in self.models])
         self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
         self._families: dict[str, ModelFamilyEntry] = {m.id: m for m in self.models}
         self._prefixes = sorted(self.router_prefixes, key=lambda r: (-len(r.prefix), r.router))
@@ -423,9 +441,9 @@ class Catalog:
 
     def _match_routed(self, rest: str, in_model_context: bool) -> ModelMatch | None:
         low = _TAG.sub("", rest.lower())
-        for fam, rx in self._fam_router:
-            if rx is not None and rx.fullmatch(low):
-                return ModelMatch(fam, self.producers[fam.producer], low, "name")
+        fam = self._fam_router.first(low)
+        if fam is not None:
+            return ModelMatch(fam, self.producers[fam.producer], low, "name")
         return self._match_bare(rest, in_model_context)
 
     def _match_bare(self, raw: str, in_model_context: bool) -> ModelMatch | None:
@@ -433,9 +451,9 @@ class Catalog:
         if "/" in low:
             org, _, name = low.rpartition("/")
             org = org.rsplit("/", 1)[-1]
-            for hf_fam, rx in self._fam_hf:
-                if rx is not None and rx.fullmatch(f"{org}/{name}"):
-                    return ModelMatch(hf_fam, self.producers[hf_fam.producer], f"{org}/{name}", "hf-id")
+            hf_fam = self._fam_hf.first(f"{org}/{name}")
+            if hf_fam is not None:
+                return ModelMatch(hf_fam, self.producers[hf_fam.producer], f"{org}/{name}", "hf-id")
             if org in self._hf_orgs:
                 org_fam = self._family_by_name(name, True)
                 if org_fam is not None and org_fam.producer != self._hf_orgs[org].id:
@@ -460,11 +478,9 @@ class Catalog:
         return None
 
     def _family_by_name(self, name: str, in_model_context: bool) -> ModelFamilyEntry | None:
-        for fam, rx in self._fam_name:
-            if rx is not None and rx.fullmatch(name):
-                if fam.context_only and not in_model_context:
-                    continue
-                return fam
+        fam = (self._fam_name if in_model_context else self._fam_name_free).first(name)
+        if fam is not None:
+            return fam
         ofam = self._fam_ollama.get(name)
         if ofam is not None and (in_model_context or not ofam.context_only):
             return ofam
