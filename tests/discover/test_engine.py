@@ -267,3 +267,62 @@ def test_selection_by_path_glob_is_per_path_not_per_name(tcat: Catalog) -> None:
     wanted = ["docs/more/setup.txt", "docs/setup.txt", "x/docs/setup.txt"]  # fnmatch's "*" spans "/"
     assert sorted(p for p, _ in r.reads) == wanted
     assert sorted({e.location.path for e in out.evidence}) == wanted
+
+
+def test_cached_selection_equals_evaluating_every_glob(tcat: Catalog) -> None:
+    """The name cache, the suffix fast path and the path-glob check select exactly what evaluating every
+    detector's globs and excludes on each path selects."""
+    import fnmatch as fm
+
+    from tierguard.discover.engine import _Plan
+
+    def brute(path: str) -> tuple[int, ...]:
+        lp = path.lower()
+        name = lp.rsplit("/", 1)[-1]
+
+        def hit(globs: tuple[str, ...]) -> bool:
+            for g in globs:
+                g = g.lower()
+                if "/" in g:
+                    if fm.fnmatchcase(lp, g) or (g.startswith("**/") and fm.fnmatchcase(lp, g[3:])):
+                        return True
+                elif fm.fnmatchcase(name, g):
+                    return True
+            return False
+
+        return tuple(i for i, d in enumerate(DETECTORS) if hit(d.globs) and not hit(d.exclude))
+
+    names = [
+        "a.py", "A.PY", "x.pyi", ".env", "prod.env", ".env.local", "x.env.example", "env.example", ".envrc",
+        "Dockerfile", "dockerfile.dev", "api.dockerfile", "Containerfile", "compose.yaml", "pnpm-lock.yaml",
+        "package.json", "package-lock.json", "x.json", "n.ipynb", "pyproject.toml", "cfg.toml", "Modelfile",
+        "x.modelfile", "Modelfile.q4", "README.md", "notes.txt", "requirements.txt", "requirements-dev.txt",
+        "LICENSE.md", "license.rst", "go.mod", "go.sum", "x.go", "Makefile", "run.sh", "app.min.js", "a.d.ts",
+        "a.ts", "yarn.lock", "Cargo.toml", "pom.xml", "build.gradle", "Pipfile", "Pipfile.lock", "uv.lock",
+        "poetry.lock", "setup.py", "setup.cfg", "environment.yml", "x.tar.gz", "noext", ".hidden", "a.b.c.md",
+    ]
+    paths = [p for n in names for p in (n, f"docs/{n}", f"src/docs/{n}", f"pkg/sub/{n}")]
+    plan = _Plan(DETECTORS, tcat)
+    for _ in range(2):  # cold, then from the cache
+        for p in paths:
+            assert plan.select(FileRef(path=p, size=1)) == brute(p), p
+
+
+def test_line_numbers_in_any_lookup_order() -> None:
+    """Lines counts on from the previous lookup and builds an index after repeated backward lookups; every
+    order gives the same line numbers, excerpts and line texts."""
+    import random
+
+    from tierguard.discover.common import Lines
+
+    text = "".join(f"line {i} {'x' * (i % 7)}\n" for i in range(300)) + "last line without newline"
+    expected = {pos: text.count("\n", 0, pos) + 1 for pos in range(0, len(text), 7)}
+    positions = list(expected)
+    for order in (positions, positions[::-1], random.Random(4).sample(positions, len(positions))):
+        lines = Lines(text)
+        assert [lines.line(p) for p in order] == [expected[p] for p in order]
+    lines = Lines(text)
+    pos = text.index("line 42 ")
+    assert lines.excerpt(pos + 3) == text.splitlines()[42].strip()
+    assert lines.line_text(len(text) - 1) == "last line without newline"
+    assert lines.line(0) == 1 and lines.line(len(text) - 1) == 301

@@ -77,7 +77,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "model= kwarg": ("model",),
     "gguf file": (".gguf",),
 }
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+")
+_TOKEN_CHARS_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+"
 _HF_CANDIDATE = re.compile(
     r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
 )
@@ -287,15 +287,20 @@ def may_name_catalog_entry(catalog: Catalog, value: str) -> bool:
 
 
 class Lines:
-    """Offset -> 1-based line number and line text, computed once per unit."""
+    """Offset -> 1-based line number and line text. Most lookups come in ascending offset order, so the
+    line number is counted on from the previous lookup (``str.count``, C speed); a full line-start index is
+    built only if lookups go backwards often."""
+
+    _BACKWARDS_BEFORE_INDEX = 8
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts: list[int] | None = None
+        self._last = (0, 1)  # (offset, its line number)
+        self._backwards = 0
 
-    @property
-    def starts(self) -> list[int]:
-        if self._starts is None:  # computed on first use: most parsed units yield no evidence
+    def _index(self) -> list[int]:
+        if self._starts is None:
             # offsets of every line start, with C-level iteration only (split, map, accumulate)
             lengths = map((1).__add__, map(len, self.text.split("\n")))
             starts = list(itertools.accumulate(lengths, initial=0))
@@ -304,11 +309,24 @@ class Lines:
         return self._starts
 
     def line(self, pos: int) -> int:
-        return bisect.bisect_right(self.starts, pos)
+        if self._starts is not None:
+            return bisect.bisect_right(self._starts, pos)
+        last_pos, last_line = self._last
+        if pos >= last_pos:
+            n = last_line + self.text.count("\n", last_pos, pos)
+        else:
+            self._backwards += 1
+            if self._backwards > self._BACKWARDS_BEFORE_INDEX:
+                return bisect.bisect_right(self._index(), pos)
+            n = 1 + self.text.count("\n", 0, pos)
+        self._last = (pos, n)
+        return n
+
+    def _line_start(self, pos: int) -> int:
+        return self.text.rfind("\n", 0, pos) + 1
 
     def excerpt(self, pos: int) -> str:
-        n = self.line(pos)
-        start = self.starts[n - 1]
+        start = self._line_start(pos)
         end = self.text.find("\n", start)
         if end < 0:
             end = len(self.text)
@@ -318,8 +336,7 @@ class Lines:
         return self.text[start:end].strip()[:MAX_EXCERPT]
 
     def line_text(self, pos: int) -> str:
-        n = self.line(pos)
-        start = self.starts[n - 1]
+        start = self._line_start(pos)
         end = self.text.find("\n", start)
         return self.text[start : end if end >= 0 else min(len(self.text), start + 2000)][:2000]
 
@@ -628,12 +645,11 @@ def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[t
     for hs, he in c.hits.keyword_spans if c.hits is not None else search.spans(c.low):
         if hs < last_end:
             continue
-        a = hs
-        while a > 0 and text[a - 1] in _TOKEN_CHARS and hs - a < 200:
-            a -= 1
-        b = he
-        while b < n and text[b] in _TOKEN_CHARS and b - he < 200:
-            b += 1
+        # the token runs over token characters both ways from the hit, at most 200 each way
+        left = text[max(0, hs - 200) : hs]
+        a = hs - (len(left) - len(left.rstrip(_TOKEN_CHARS_STR)))
+        right = text[he : he + 200]
+        b = he + (len(right) - len(right.lstrip(_TOKEN_CHARS_STR)))
         last_end = b
         tok = text[a:b].strip(".:/-@+")
         if tok:

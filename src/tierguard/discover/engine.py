@@ -67,10 +67,33 @@ class _Plan:
             g.lower().rsplit("/", 1)[-1] for d in self.detectors for g in (*d.globs, *d.exclude) if "/" in g
         ]
         self._tail = re.compile("|".join(fnmatch.translate(t) for t in tails)) if tails else None
+        # Fast path for a new name: globs of the form "*.<literal suffix>" are a dict lookup per suffix of
+        # the name; every other glob and every exclude is one combined regex, and only a name it matches
+        # needs the per-detector evaluation.
+        self._by_suffix: dict[str, tuple[int, ...]] = {}
+        other: list[str] = []
+        for i, d in enumerate(self.detectors):
+            for g in d.globs:
+                g = g.lower()
+                if g.startswith("*.") and not any(ch in g[1:] for ch in "*?[/"):
+                    self._by_suffix[g[1:]] = (*self._by_suffix.get(g[1:], ()), i)
+                else:
+                    other.append(g.rsplit("/", 1)[-1])
+            other.extend(x.lower().rsplit("/", 1)[-1] for x in d.exclude)
+        self._other = re.compile("|".join(fnmatch.translate(g) for g in other)) if other else None
 
     def _by_name(self, name: str) -> tuple[tuple[int, ...], bool]:
         """(detectors selected by the name alone, whether the path-glob detectors need the full path)."""
         hit = self._name_cache.get(name)
+        if hit is None and (self._other is None or self._other.fullmatch(name) is None):
+            found: set[int] = set()
+            dot = name.find(".")
+            while dot >= 0:
+                found.update(self._by_suffix.get(name[dot:], ()))
+                dot = name.find(".", dot + 1)
+            hit = (tuple(sorted(found)), False)
+            if len(self._name_cache) < 200_000:
+                self._name_cache[name] = hit
         if hit is None:
             needs_path = self._tail is not None and self._tail.fullmatch(name) is not None
             skip = self._path_dep if needs_path else ()

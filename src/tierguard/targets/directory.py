@@ -21,7 +21,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pathspec
@@ -136,18 +136,31 @@ class DirectoryResolver:
                 rules.add("", self._read_ignore(exclude))
         yield from self._walk(self._root_str, "", rules)
 
-    def _walk(self, dirpath: str, rel_dir: str, rules: _IgnoreRules) -> Iterator[FileRef]:
+    def _walk(self, root: str, rel_root: str, rules: _IgnoreRules) -> Iterator[FileRef]:
+        """Depth-first, entries sorted by name, a directory's files before its subdirectories; iterative
+        (an explicit stack) so a file deep in the tree is not passed up through one generator per level."""
+        stack: list[tuple[str, str]] = [(root, rel_root)]
+        while stack:
+            dirpath, rel_dir = stack.pop()
+            subdirs = yield from self._list_dir(dirpath, rel_dir, rules)
+            stack.extend(reversed(subdirs))
+
+    def _list_dir(
+        self, dirpath: str, rel_dir: str, rules: _IgnoreRules
+    ) -> Generator[FileRef, None, list[tuple[str, str]]]:
+        """Yield the files of one directory; return its subdirectories to walk as (path, relative path)."""
+        subdirs: list[tuple[str, str]] = []
         try:
             with os.scandir(dirpath) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self._skip(rel_dir or ".", _reason_for(exc), exc.strerror or str(exc))
-            return
+            return subdirs
         if not self._include_ignored and any(e.name == ".gitignore" for e in entries):
             rules.add(rel_dir, self._read_ignore(Path(dirpath, ".gitignore")))
-        subdirs: list[tuple[os.DirEntry[str], str]] = []
+        prefix = f"{rel_dir}/" if rel_dir else ""
         for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            rel = prefix + entry.name
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -169,7 +182,7 @@ class DirectoryResolver:
                 if self._skip_vendored and entry.name in VENDORED_DIRS:
                     self._skip(rel + "/", "vendored", f"{entry.name} directory")
                     continue
-                subdirs.append((entry, rel))
+                subdirs.append((entry.path, rel))
                 continue
             try:
                 st = entry.stat(follow_symlinks=False)
@@ -182,8 +195,7 @@ class DirectoryResolver:
                 self._skip(rel, "minified", "*.min.js")
                 continue
             yield FileRef(path=rel, size=st.st_size)
-        for entry, rel in subdirs:
-            yield from self._walk(entry.path, rel, rules)
+        return subdirs
 
     def _link(self, entry: os.DirEntry[str], rel: str) -> FileRef | None:
         try:

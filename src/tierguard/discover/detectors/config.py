@@ -21,6 +21,7 @@ _K8S_ENV_PAIR = re.compile(
 _SERVING_IMAGE = re.compile(
     r"image:\s*[\"']?(?:[\w.-]+/)?(ollama/ollama|vllm/vllm-openai|[\w.-]*llama\.cpp)", re.I
 )
+_SERVING_HINTS = ("ollama/ollama", "vllm/vllm-openai", "llama.cpp")  # one must occur for _SERVING_IMAGE
 _VCR = re.compile(r"^interactions:\s*$", re.M)
 
 
@@ -35,7 +36,8 @@ def is_cassette(unit: Unit) -> bool:
 def _scan_config(unit: Unit, catalog: Catalog, name: str, *, free_literals: bool) -> Sequence[Evidence]:
     c = Collector(unit, name, unit.text, mention="cassette" if is_cassette(unit) else "")
     scan_common(c, catalog, "none", free_literals=free_literals)
-    for mo in _K8S_ENV_PAIR.finditer(unit.text):
+    # cheap literal gates before whole-text regexes (large JSON data files reach this point)
+    for mo in _K8S_ENV_PAIR.finditer(unit.text) if "value:" in unit.text else ():
         m = match_model(catalog, mo.group(2), True)
         if m is not None:
             c.add(
@@ -47,7 +49,7 @@ def _scan_config(unit: Unit, catalog: Catalog, name: str, *, free_literals: bool
                 {"use_mode": "hosted-api" if m.router else "unknown", "context": f"env {mo.group(1)}"},
             )
     out = pair_endpoints(c.out)
-    if _SERVING_IMAGE.search(unit.text):
+    if any(k in c.low for k in _SERVING_HINTS) and _SERVING_IMAGE.search(unit.text):
         out = [
             e.model_copy(update={"attributes": {**e.attributes, "use_mode": "self-hosted"}})
             if e.kind == "model-ref" and e.attributes.get("use_mode") == "unknown"
