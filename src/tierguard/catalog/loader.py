@@ -7,6 +7,7 @@ Data lives in ``catalog/data/*.yaml``; ``catalog.yaml`` there carries the catalo
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -160,12 +161,17 @@ class _FirstGlob:
             if pats:
                 self._items[f"g{i}"] = fam
                 alts.append(f"(?P<g{i}>" + "|".join(f"(?:{p})" for p in pats) + ")")
-        self._rx = re.compile("|".join(alts)) if alts else None
+        self._source = "|".join(alts)
+
+    @functools.cached_property
+    def _rx(self) -> re.Pattern[str] | None:  # compiled on first use: many runs never match model names
+        return re.compile(self._source) if self._source else None
 
     def first(self, value: str) -> ModelFamilyEntry | None:
-        if self._rx is None:
+        rx = self._rx
+        if rx is None:
             return None
-        mo = self._rx.fullmatch(value)
+        mo = rx.fullmatch(value)
         return None if mo is None or mo.lastgroup is None else self._items[mo.lastgroup]
 
 

@@ -4,6 +4,7 @@ extraction against the Catalog. Pure functions of (text, catalog); no filesystem
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import itertools
 import re
@@ -123,9 +124,8 @@ def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
     return tuple(kept)
 
 
-_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], re.Pattern[str], KeywordSearch]] = (
-    weakref.WeakKeyDictionary()
-)
+_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], KeywordSearch]]
+_KW_CACHE = weakref.WeakKeyDictionary()
 
 
 def trie_pattern(words: Iterable[str]) -> str:
@@ -155,24 +155,38 @@ class KeywordSearch:
 
     def __init__(self, words: Iterable[str]) -> None:
         self.words = tuple(words)
-        self._ac: Any = None
-        self._ac_bytes: Any = None
         try:
-            mod: Any = importlib.import_module("ahocorasick_rs")
+            self._mod: Any = importlib.import_module("ahocorasick_rs") if self.words else None
         except ImportError:
-            mod = None
-        if mod is not None and self.words:
-            # a DFA is about 2x faster than the default NFA on this keyword set (bench/scan/README.md);
-            # leftmost-first only for the bytes automaton, which is only asked whether anything matches
-            dfa = mod.Implementation.DFA
-            self._ac = mod.AhoCorasick(list(self.words), implementation=dfa)
-            self._ac_bytes = mod.BytesAhoCorasick(
-                [w.encode("latin-1", "replace") for w in self.words],
-                matchkind=mod.MATCHKIND_LEFTMOST_FIRST,
-                implementation=dfa,
-            )
-        self.rx = re.compile(trie_pattern(self.words))
-        self.rx_bytes = re.compile(trie_pattern(self.words).encode("latin-1", "replace"))
+            self._mod = None
+
+    # Each matcher is built on first use (a scan with ahocorasick-rs never needs the regexes).
+    @functools.cached_property
+    def _ac(self) -> Any:
+        # a DFA is about 2x faster than the default NFA on this keyword set (bench/scan/README.md)
+        mod = self._mod
+        if mod is None:
+            return None
+        return mod.AhoCorasick(list(self.words), implementation=mod.Implementation.DFA)
+
+    @functools.cached_property
+    def _ac_bytes(self) -> Any:
+        mod = self._mod
+        if mod is None:
+            return None
+        return mod.BytesAhoCorasick(  # leftmost-first: only asked whether anything matches
+            [w.encode("latin-1", "replace") for w in self.words],
+            matchkind=mod.MATCHKIND_LEFTMOST_FIRST,
+            implementation=mod.Implementation.DFA,
+        )
+
+    @functools.cached_property
+    def rx(self) -> re.Pattern[str]:
+        return re.compile(trie_pattern(self.words))
+
+    @functools.cached_property
+    def rx_bytes(self) -> re.Pattern[bytes]:
+        return re.compile(trie_pattern(self.words).encode("latin-1", "replace"))
 
     def spans(self, low: str) -> list[tuple[int, int]]:
         if self._ac is not None:
@@ -249,12 +263,11 @@ class Prefilter:
 _TRIGGER_SET = frozenset(TRIGGER_WORDS)
 
 
-def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], re.Pattern[str], KeywordSearch]:
+def _keywords(catalog: Catalog) -> tuple[tuple[str, ...], KeywordSearch]:
     hit = _KW_CACHE.get(catalog)
     if hit is None:
         kws = _derive_keywords(catalog)
-        search = KeywordSearch(kws)
-        hit = (kws, search.rx, search)
+        hit = (kws, KeywordSearch(kws))
         _KW_CACHE[catalog] = hit
     return hit
 
@@ -283,7 +296,7 @@ def catalog_keywords(catalog: Catalog) -> tuple[bytes, ...]:
 
 def may_name_catalog_entry(catalog: Catalog, value: str) -> bool:
     """Cheap gate before catalog lookups of free-text candidates: does ``value`` contain a keyword?"""
-    return _keywords(catalog)[1].search(value.lower()) is not None
+    return _keywords(catalog)[1].rx.search(value.lower()) is not None
 
 
 class Lines:
@@ -637,7 +650,7 @@ def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[t
     if cached is not None:
         return cached  # type: ignore[return-value]
     text = c.text
-    search = _keywords(catalog)[2]
+    search = _keywords(catalog)[1]
     tokens: list[tuple[int, str]] = []
     spans: list[tuple[int, int]] = []
     last_end = -1
