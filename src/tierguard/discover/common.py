@@ -230,6 +230,7 @@ class Prefilter:
         gate_words = set(gate) if gate is not None else set()
         cat_words = set(catalog)
         words = sorted(gate_words | cat_words | set(TRIGGER_WORDS))
+        self._words = tuple(words)
         mod: Any = importlib.import_module("ahocorasick_rs")
         self._ac = mod.BytesAhoCorasick(
             [w.encode("latin-1", "replace") for w in words], implementation=mod.Implementation.DFA
@@ -245,6 +246,15 @@ class Prefilter:
         if self.gate is None:
             return True, matches
         return not self.gate.isdisjoint({m[0] for m in matches}), matches
+
+    @functools.cached_property
+    def _ac_text(self) -> Any:
+        mod: Any = importlib.import_module("ahocorasick_rs")
+        return mod.AhoCorasick(list(self._words), implementation=mod.Implementation.DFA)
+
+    def hits_text(self, low: str) -> UnitHits:
+        """Positions in a decoded, lower-cased text (character offsets): for units that are not ASCII."""
+        return self.hits(self._ac_text.find_matches_as_indexes(low, overlapping=True))
 
     def hits(self, matches: list[tuple[int, int, int]]) -> UnitHits:
         cat = self._cat
@@ -378,8 +388,12 @@ class Collector:
         self.lines = Lines(self.text)
         self.low = lower_same_length(self.text)
         self.cache: dict[str, object] = {}
-        # the engine's prefilter positions apply when this collector scans the unit's own text
-        self.hits: UnitHits | None = self.unit.hits if self.text is self.unit.text else None
+        # the engine's prefilter positions apply when this collector scans the unit's own text; a unit that
+        # is not ASCII gets them from one pass of the same automaton over the lower-cased text
+        self.hits: UnitHits | None = None
+        if self.text is self.unit.text:
+            pf = self.unit.prefilter
+            self.hits = self.unit.hits or (pf.hits_text(self.low) if isinstance(pf, Prefilter) else None)
 
     def add(
         self,

@@ -224,12 +224,15 @@ def run_detectors(
             continue
         rx = plan.prefilter(idx)
         hits: UnitHits | None = None
+        positions: Prefilter | None = None
         if isinstance(rx, Prefilter):
             passed, matches = rx.scan(data.lower())
             if not passed:
                 continue
-            if rx.has_catalog and data.isascii():
-                hits = rx.hits(matches)
+            if rx.has_catalog:
+                positions = rx
+                if data.isascii():
+                    hits = rx.hits(matches)
         elif rx is not None and not rx.hit_bytes(data.lower()):
             continue
         if truncated:
@@ -243,7 +246,7 @@ def run_detectors(
             out.skipped.append(
                 Skipped(path=shown, reason="non-utf8", detail="decoded with replacement characters; scanned")
             )
-        unit = Unit(ref=ref, data=data, text=text, truncated=truncated, hits=hits)
+        unit = Unit(ref=ref, data=data, text=text, truncated=truncated, hits=hits, prefilter=positions)
         out.files_parsed += 1
         for det in dets:
             try:

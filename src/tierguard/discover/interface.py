@@ -17,7 +17,7 @@ from tierguard.model import Evidence
 from tierguard.targets.interface import FileRef
 
 if TYPE_CHECKING:
-    from .common import UnitHits
+    from .common import Prefilter, UnitHits
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class Unit:
     text: str  # decoded with utf-8, errors replaced
     truncated: bool = False  # the content was cut at the detector's read limit
     hits: UnitHits | None = None  # keyword/trigger positions from the engine's prefilter (ASCII units)
+    prefilter: Prefilter | None = None  # that prefilter, when it also records catalog keyword positions
 
 
 ParseFn = Callable[[Unit, Catalog], Sequence[Evidence]]

@@ -19,6 +19,7 @@ Binary files are yielded: model-artifact and inspection stages need them; text d
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import stat
 from collections.abc import Generator, Iterator
@@ -30,6 +31,7 @@ from tierguard.errors import TargetError
 from tierguard.model import Skipped
 from tierguard.targets.interface import FileRef
 
+_NAME = operator.attrgetter("name")
 VENDORED_DIRS = frozenset({"node_modules", "vendor", "third_party", "bower_components"})
 _MAX_IGNORE_FILE = 1024 * 1024
 
@@ -152,7 +154,7 @@ class DirectoryResolver:
         subdirs: list[tuple[str, str]] = []
         try:
             with os.scandir(dirpath) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as exc:
             self._skip(rel_dir or ".", _reason_for(exc), exc.strerror or str(exc))
             return subdirs
