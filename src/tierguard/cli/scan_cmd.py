@@ -59,6 +59,8 @@ def write_output(text: str, output: Path) -> None:
 
 def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -> Inventory | None:
     """Read equipment inventories given with the scan, so compute-access rules see the fleet too."""
+    if not (osquery or inventory or snmp):
+        return None
     from tierguard.equipment import (  # only with --osquery/--inventory/--snmp
         EquipmentOutput,
         load_equipment_catalog,
@@ -69,8 +71,6 @@ def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]
 
     inputs = [(p, read_osquery) for p in osquery] + [(p, read_inventory) for p in inventory]
     inputs += [(p, read_snmp) for p in snmp]
-    if not inputs:
-        return None
     cat = load_equipment_catalog()
     out = EquipmentOutput(catalog_version=cat.version)
     for p, reader in inputs:

@@ -699,10 +699,10 @@ def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
     return _hits(c, catalog)[0]
 
 
-def hit_matches(c: Collector, catalog: Catalog, rx: re.Pattern[str]) -> Iterable[re.Match[str]]:
+def hit_matches(c: Collector, catalog: Catalog, rx: re.Pattern[str]) -> list[re.Match[str]]:
     """Matches of ``rx`` on the lines that hold a catalog keyword (positions are absolute)."""
-    for a, b in _hits(c, catalog)[1]:
-        yield from rx.finditer(c.text, a, b)
+    text = c.text
+    return [mo for a, b in _hits(c, catalog)[1] for mo in rx.finditer(text, a, b)]
 
 
 def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:
