@@ -326,3 +326,37 @@ def test_line_numbers_in_any_lookup_order() -> None:
     assert lines.excerpt(pos + 3) == text.splitlines()[42].strip()
     assert lines.line_text(len(text) - 1) == "last line without newline"
     assert lines.line(0) == 1 and lines.line(len(text) - 1) == 301
+
+
+def test_hyperscan_and_ahocorasick_prefilters_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Hyperscan pass (original bytes, ASCII-caseless) and the Aho-Corasick pass (lower-cased bytes)
+    report the same (word, start, end) occurrences, overlapping ones included, and the same gate answer."""
+    if not platform_has_hyperscan():
+        pytest.skip("hyperscan is not installed or cannot run on this CPU (Aho-Corasick is used instead)")
+    from tierguard.discover.common import Prefilter
+
+    gate = ["deepseek", "deepseek-ai", "qwen", "model"]
+    cat = ["deepseek", "qwen", "api.deepseek.com", "moonshot"]
+    fast = Prefilter(gate, cat)
+    monkeypatch.setenv("TIERGUARD_NO_HYPERSCAN", "1")
+    slow = Prefilter(gate, cat)
+    assert (fast.engine, slow.engine) == ("hyperscan", "ahocorasick-rs")
+    samples = [
+        b"",
+        b"nothing to see",
+        b"client = OpenAI(base_url='https://API.DeepSeek.com/v1', model='DeepSeek-AI/x')\n",
+        b"qwenqwen QWEN-max \xc3\xa9 moonshot\x00 MODEL=deepseek-ai",
+        b"x" * 10_000 + b"Pretrained llm( -hf ",
+    ]
+    for data in samples:
+        a_pass, a = fast.scan(data)
+        b_pass, b = slow.scan(data)
+        assert a_pass == b_pass
+        assert sorted(a) == sorted(b), data[:40]
+        assert fast.hits(a) == slow.hits(b)
+
+
+def platform_has_hyperscan() -> bool:
+    from tierguard.discover.common import _hyperscan_db
+
+    return _hyperscan_db(["x"]) is not None

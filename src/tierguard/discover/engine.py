@@ -226,7 +226,7 @@ def run_detectors(
         hits: UnitHits | None = None
         positions: Prefilter | None = None
         if isinstance(rx, Prefilter):
-            passed, matches = rx.scan(data.lower())
+            passed, matches = rx.scan(data)
             if not passed:
                 continue
             if rx.has_catalog:
