@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -22,9 +23,14 @@ import tempfile
 from pathlib import Path
 
 MEASURE = r"""
-import resource, subprocess, sys, time, json
+import os, resource, subprocess, sys, time, json
+env = dict(os.environ)
+argv = sys.argv[1:]
+while argv and "=" in argv[0] and not argv[0].startswith("-"):  # leading NAME=value: child environment
+    k, v = argv.pop(0).split("=", 1)
+    env[k] = v
 t0 = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"wall": wall, "maxrss_kb": ru.ru_maxrss, "rc": p.returncode,
@@ -84,23 +90,33 @@ def main() -> int:
             sys.executable, "-m", "tierguard", "scan", str(corpus),
             "--no-progress", "--fail-on", "never", "--format", "json", "--output", str(out_json),
         ]
-        rows: dict[str, list[dict[str, float]]] = {"ripgrep": [], "tierguard (discover)": [],
-                                                    "tierguard (full scan)": []}
-        # warm the page cache once so every tool reads from memory
+        commands = {
+            "ripgrep": rg,
+            "tierguard (discover)": tg_discover,
+            "tierguard (discover, Aho-Corasick prefilter)": ["TIERGUARD_NO_HYPERSCAN=1", *tg_discover],
+            "tierguard (full scan)": tg_full,
+        }
+        rows: dict[str, list[dict[str, float]]] = {k: [] for k in commands}
+        # warm the page cache once so every tool reads from memory; then interleave the tools per round
         measure(rg)
         for _ in range(args.repeat):
-            rows["ripgrep"].append(measure(rg))
-            rows["tierguard (discover)"].append(measure(tg_discover))
-            rows["tierguard (full scan)"].append(measure(tg_full))
+            for name, cmd in commands.items():
+                rows[name].append(measure(cmd))
         result = json.loads(out_json.read_text())
     print(f"corpus: {corpus}  files: {files}  size: {size / 1e6:.1f} MB  patterns: {len(pats)}  -j {workers}")
     best = {k: min(v, key=lambda r: r["wall"]) for k, v in rows.items()}
+    median = {k: statistics.median(r["wall"] for r in v) for k, v in rows.items()}
     rg_wall = best["ripgrep"]["wall"]
-    print(f"{'tool':24} {'wall s':>8} {'files/s':>9} {'MB/s':>7} {'peak MB':>8} {'x rg':>6}")
+    print(f"best of {args.repeat} (interleaved rounds); 'x rg med' compares medians")
+    print(
+        f"{'tool':46} {'wall s':>7} {'med s':>7} {'files/s':>8} {'MB/s':>7} {'peak MB':>8} {'x rg':>5} "
+        f"{'x rg med':>8}"
+    )
     for name, r in best.items():
         print(
-            f"{name:24} {r['wall']:8.2f} {files / r['wall']:9.0f} {size / 1e6 / r['wall']:7.1f} "
-            f"{r['maxrss_kb'] / 1024:8.1f} {r['wall'] / rg_wall:6.2f}"
+            f"{name:46} {r['wall']:7.2f} {median[name]:7.2f} {files / r['wall']:8.0f} "
+            f"{size / 1e6 / r['wall']:7.1f} {r['maxrss_kb'] / 1024:8.1f} {r['wall'] / rg_wall:5.2f} "
+            f"{median[name] / median['ripgrep']:8.2f}"
         )
         if r["rc"] not in (0, 1):
             print(f"  {name} exited {r['rc']}: {r['stderr']}")
