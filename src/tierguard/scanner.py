@@ -37,6 +37,7 @@ from tierguard.policy.packs import Pack
 from tierguard.policy.waivers import waiver_report
 from tierguard.targets.interface import FileRef, Resolver
 from tierguard.targets.open import open_target
+from tierguard.targets.sniff import SNIFF_BYTES, sniff
 
 ProgressFn = Callable[[str, str], None]
 """Called with (stage name, file path within the target) as each stage reaches a file."""
@@ -64,10 +65,14 @@ class ScanOptions:
 
 @dataclass(slots=True)
 class _Listed:
-    """A resolver whose file list is taken once and shared by every stage."""
+    """A resolver whose file list is taken once and shared by every stage. While ``record_kinds`` is on,
+    a read of a file's start (offset 0, at most SNIFF_BYTES bytes) reads SNIFF_BYTES bytes and remembers
+    their sniffed format in ``kinds``, so the inspect stage does not open every file again."""
 
     inner: Resolver
     _refs: list[FileRef] | None = field(default=None)
+    record_kinds: bool = False
+    kinds: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     @property
     def root_name(self) -> str:
@@ -79,6 +84,12 @@ class _Listed:
         return iter(self._refs)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
+        if self.record_kinds and offset == 0 and limit <= SNIFF_BYTES:
+            key = (ref.path, ref.member)
+            if key not in self.kinds:
+                head = self.inner.read_bytes(ref, SNIFF_BYTES)
+                self.kinds[key] = sniff(head, ref.name)
+                return head[: max(0, limit)]
         return self.inner.read_bytes(ref, limit, offset)
 
     def local_path(self, ref: FileRef) -> Path | None:
@@ -154,7 +165,11 @@ class Scanner:
         if opts.artifacts:
             from tierguard.identify.artifacts import identify_artifacts  # only when the stage runs
 
-            art = identify_artifacts(resolver, self.catalog, on_file=stage_cb("identify"))
+            resolver.record_kinds = opts.inspect  # the identify stage reads every file's start anyway
+            try:
+                art = identify_artifacts(resolver, self.catalog, on_file=stage_cb("identify"))
+            finally:
+                resolver.record_kinds = False
             assets.extend(art.assets)
             evidence.extend(art.evidence)
             findings.extend(art.findings)
@@ -162,7 +177,7 @@ class Scanner:
         if opts.inspect:
             from tierguard.inspect.engine import inspect_target  # only when the stage runs
 
-            ins = inspect_target(resolver, on_file=path_cb("inspect"))
+            ins = inspect_target(resolver, on_file=path_cb("inspect"), kinds=resolver.kinds)
             inspections = list(ins.inspections)
             findings.extend(ins.findings)
             skipped.extend(ins.skipped)

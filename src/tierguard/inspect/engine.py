@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from tierguard.inspect.streams import (
 from tierguard.inspect.zipread import ZipMember, read_members
 from tierguard.model import Finding, Inspection, Location, Skipped
 from tierguard.targets.interface import FileRef, Resolver
-from tierguard.targets.sniff import sniff
+from tierguard.targets.sniff import SNIFF_BYTES, sniff
 
 MAX_DEPTH = 4
 MAX_NESTED_INMEM = 64 * 1024 * 1024
@@ -461,12 +461,16 @@ def _artifact_candidate(ref: FileRef, fmt: str) -> bool:
 
 
 def inspect_file(
-    resolver: Resolver, ref: FileRef, index: dict[str, FileRef] | None = None
+    resolver: Resolver, ref: FileRef, index: dict[str, FileRef] | None = None, kind: str | None = None
 ) -> tuple[Inspection, list[Finding]] | None:
     """Inspect one file of a target; None when it is not a model artifact or config. ``index`` (path ->
-    FileRef of the target) lets config checks find the remote-code modules they reference."""
+    FileRef of the target) lets config checks find the remote-code modules they reference. ``kind``:
+    ``sniff`` of the file's first SNIFF_BYTES bytes when an earlier stage already computed it (a file that
+    is no candidate is then not read again)."""
+    if kind is not None and not _artifact_candidate(ref, kind):
+        return None
     try:
-        head = resolver.read_bytes(ref, 4096)
+        head = resolver.read_bytes(ref, SNIFF_BYTES)
     except OSError as exc:
         return (
             Inspection(location=Location(path=ref.path, member=ref.member), format="unknown",
@@ -516,8 +520,14 @@ def target_resolver(path: Path) -> Resolver:
     return open_target(p, include_ignored=True)
 
 
-def inspect_target(resolver: Resolver, *, on_file: Callable[[str], None] | None = None) -> InspectOutput:
-    """Inspect every model artifact (by content) and model config in the target."""
+def inspect_target(
+    resolver: Resolver,
+    *,
+    on_file: Callable[[str], None] | None = None,
+    kinds: Mapping[tuple[str, str | None], str] | None = None,
+) -> InspectOutput:
+    """Inspect every model artifact (by content) and model config in the target. ``kinds`` maps
+    (path, member) to the sniffed format of files an earlier stage already read (see inspect_file)."""
     out = InspectOutput()
     refs = list(resolver.files())
     index = {r.path: r for r in refs if r.member is None}
@@ -525,7 +535,8 @@ def inspect_target(resolver: Resolver, *, on_file: Callable[[str], None] | None 
         if on_file is not None:
             on_file(ref.logical_path)
         try:
-            got = inspect_file(resolver, ref, index)
+            kind = kinds.get((ref.path, ref.member)) if kinds is not None else None
+            got = inspect_file(resolver, ref, index, kind)
         except Exception as exc:  # one broken file is an outcome, never a crash  # noqa: BLE001
             out.skipped.append(Skipped(path=ref.path, reason="malformed", detail=f"inspect: {exc!r}"))
             out.inspections.append(
