@@ -116,12 +116,47 @@ _OPS: dict[int, tuple[str, str]] = {
     0x97: ("NEXT_BUFFER", ""), 0x98: ("READONLY_BUFFER", ""),
 }  # fmt: skip
 _FIXED = {"u1": 1, "u2": 2, "i4": 4, "u4": 4, "u8": 8, "f8": 8}
+_COUNT_WIDTH = {"c1": 1, "c4": 4, "cu4": 4, "c8": 8}
 _STRING_OPS = frozenset({"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
                          "SHORT_BINUNICODE", "BINUNICODE8"})  # fmt: skip
 _PUSH_ONE = frozenset({"INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "NONE", "NEWTRUE",
                        "NEWFALSE", "FLOAT", "BINFLOAT", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8",
                        "BYTEARRAY8", "EMPTY_LIST", "EMPTY_DICT", "EMPTY_TUPLE", "EMPTY_SET", "PERSID",
                        "EXT1", "EXT2", "EXT4", "NEXT_BUFFER"})  # fmt: skip
+
+
+# Hot-loop categories: opcodes whose whole effect is decided right after reading them.
+(_C_OTHER, _C_PUSH_ARG, _C_PUSH_OPAQUE, _C_MARK, _C_MEMO_PUT, _C_MEMO_GET, _C_MEMOIZE, _C_TUPLE1, _C_TUPLE,
+ _C_EMPTY_TUPLE, _C_BINPERSID, _C_GLOBAL, _C_REDUCE, _C_USTR) = range(14)  # fmt: skip
+_HOT_NAMES = {"TUPLE1": _C_TUPLE1, "TUPLE": _C_TUPLE, "EMPTY_TUPLE": _C_EMPTY_TUPLE,
+              "BINPERSID": _C_BINPERSID, "GLOBAL": _C_GLOBAL, "REDUCE": _C_REDUCE, "BINUNICODE": _C_USTR,
+              "SHORT_BINUNICODE": _C_USTR, "BINUNICODE8": _C_USTR}  # fmt: skip
+_NUMPY_DTYPE_MODULES = ("numpy", "numpy.core.multiarray", "numpy._core.multiarray")
+
+
+def _category(name: str) -> int:
+    if name in _HOT_NAMES:
+        return _HOT_NAMES[name]
+    if name in ("BININT1", "BININT2", "BININT"):
+        return _C_PUSH_ARG
+    if name in ("BINPUT", "LONG_BINPUT"):
+        return _C_MEMO_PUT
+    if name in ("BINGET", "LONG_BINGET"):
+        return _C_MEMO_GET
+    if name == "MARK":
+        return _C_MARK
+    if name == "MEMOIZE":
+        return _C_MEMOIZE
+    if name in ("NONE", "NEWTRUE", "NEWFALSE", "EMPTY_LIST", "EMPTY_SET", "NEXT_BUFFER"):
+        return _C_PUSH_OPAQUE
+    return _C_OTHER
+
+
+# opcode byte -> (name, arg kind, fixed operand width or 0, hot-loop category); None: unknown opcode
+_OPS_BY_BYTE: list[tuple[str, str, int, int] | None] = [
+    (op[0], op[1], _FIXED.get(op[1], 0), _category(op[0])) if (op := _OPS.get(b)) is not None else None
+    for b in range(256)
+]
 
 
 class _Truncated(Exception):
@@ -237,7 +272,8 @@ def _name_arg(raw: bytes, opname: str) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise _Corrupt(f"{opname}: operand is not UTF-8") from None
-    if not text or (not _NAME.match(text) and any(ord(c) < 0x20 for c in text)):
+    # a printable name has no control characters: only other names need the closer look
+    if not text or (not text.isprintable() and not _NAME.match(text) and any(ord(c) < 0x20 for c in text)):
         raise _Corrupt(f"{opname}: invalid operand {text[:40]!r}")
     return text
 
@@ -267,46 +303,146 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
         return items
 
     r = _Reader(s)
+    opcodes = 0
     try:
         while True:
-            off = r.pos
-            if frame_end >= 0 and off > frame_end:
-                res.frame_issues.append(
-                    (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
-                )
-                frame_end = -1
-            elif frame_end >= 0 and off == frame_end:
-                frame_end = -1
-            code = r.byte()
-            op = _OPS.get(code)
+            # hot path: the opcode byte and fixed-width operands straight from the reader's buffer
+            buf = r.buf
+            i = r.i
+            off = r.base + i
+            if frame_end >= 0:
+                if off > frame_end:
+                    res.frame_issues.append(
+                        (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
+                    )
+                    frame_end = -1
+                elif off == frame_end:
+                    frame_end = -1
+            if i < len(buf):
+                code = buf[i]
+                r.i = i + 1
+            else:
+                code = r.byte()
+            op = _OPS_BY_BYTE[code]
             if op is None:
                 raise _Corrupt(f"unknown opcode 0x{code:02x}")
-            name, kind = op
-            res.opcodes += 1
+            name, kind, width, cat = op
+            opcodes += 1
             arg: object = None
-            if kind in _FIXED:
-                raw = r.take(_FIXED[kind])
-                arg = None if kind == "f8" else int.from_bytes(raw, "little", signed=kind == "i4")
+            if width:  # fixed-width operand
+                i = r.i
+                if i + width <= len(r.buf):
+                    raw = r.buf[i : i + width]
+                    r.i = i + width
+                else:
+                    raw = r.take(width)
+                if kind != "f8":
+                    ival = int.from_bytes(raw, "little", signed=kind == "i4")
+                    arg = ival
+                    if cat == _C_PUSH_ARG:
+                        stack.append(ival)
+                        continue
+                    if cat == _C_MEMO_PUT:
+                        if len(memo) < MAX_MEMO:
+                            memo[ival] = _memo_value(stack, budget)
+                        continue
+                    if cat == _C_MEMO_GET:
+                        stack.append(memo.get(ival, Unresolved(f"invalid memo key {ival}")))
+                        continue
+            elif not kind:
+                if cat == _C_MARK:
+                    stack.append(MARK)
+                    continue
+                if cat == _C_PUSH_OPAQUE:
+                    stack.append(OPAQUE)
+                    continue
+                if cat == _C_MEMOIZE:
+                    if len(memo) < MAX_MEMO:
+                        memo[len(memo)] = _memo_value(stack, budget)
+                    continue
+                # the frequent structure opcodes, inline (same effects as in the chain below)
+                if cat == _C_TUPLE1:
+                    stack.append((stack.pop() if stack else Unresolved("stack underflow"),))
+                    continue
+                if cat == _C_TUPLE:
+                    items = pop_mark()
+                    stack.append(tuple(items[::-1]) if len(items) <= _SMALL else OPAQUE)
+                    continue
+                if cat == _C_EMPTY_TUPLE:
+                    stack.append(())
+                    continue
+                if cat == _C_REDUCE:
+                    args = stack.pop() if stack else Unresolved("stack underflow")
+                    fn = stack.pop() if stack else Unresolved("stack underflow")
+                    if (
+                        isinstance(fn, _Global)
+                        and fn.name == "dtype"
+                        and fn.module in _NUMPY_DTYPE_MODULES
+                        and isinstance(args, tuple)
+                        and args
+                        and isinstance(args[0], str)
+                    ):
+                        stack.append(_DType(args[0]))
+                    else:
+                        stack.append(OPAQUE)
+                    continue
+                if cat == _C_BINPERSID:
+                    if stack:
+                        stack.pop()
+                    stack.append(OPAQUE)
+                    continue
             elif kind == "line":
                 line = r.line(MAX_LINE)
                 if line is None:
                     raise _Truncated(f"{name}: unterminated line argument")
                 arg = _decode_str(line, name) if name in _STRING_OPS else line
             elif kind == "2line":
-                l1 = r.line(MAX_LINE)
-                l2 = r.line(MAX_LINE) if l1 is not None else None
+                buf = r.buf
+                i = r.i
+                j = buf.find(b"\n", i, i + MAX_LINE)
+                j2 = buf.find(b"\n", j + 1, j + 1 + MAX_LINE) if j >= 0 else -1
+                if j2 >= 0:  # both lines already buffered (the usual case)
+                    l1: bytes | None = buf[i:j]
+                    l2: bytes | None = buf[j + 1 : j2]
+                    r.i = j2 + 1
+                else:
+                    l1 = r.line(MAX_LINE)
+                    l2 = r.line(MAX_LINE) if l1 is not None else None
                 if l1 is None or l2 is None:
                     raise _Truncated(f"{name}: unterminated line argument")
                 arg = (_name_arg(l1, name), _name_arg(l2, name))
+                if cat == _C_GLOBAL:
+                    res.imports.append(ImportRef(arg[0], arg[1], off, name))
+                    stack.append(_Global(arg[0], arg[1]))
+                    continue
             elif kind:
-                width = {"c1": 1, "c4": 4, "cu4": 4, "c8": 8}[kind]
-                n = int.from_bytes(r.take(width), "little", signed=(kind == "c4"))
+                width = _COUNT_WIDTH[kind]
+                i = r.i
+                if i + width <= len(r.buf):
+                    raw = r.buf[i : i + width]
+                    r.i = i + width
+                else:
+                    raw = r.take(width)
+                n = int.from_bytes(raw, "little", signed=(kind == "c4"))
                 if n < 0:
                     raise _Corrupt(f"{name}: negative length {n}")
                 if n > total_size:
                     raise _Truncated(f"{name}: length {n} exceeds the data size {total_size}")
+                if cat == _C_USTR and n <= MAX_STR:  # BINUNICODE*: UTF-8 text (as _decode_str)
+                    i = r.i
+                    if i + n <= len(r.buf):
+                        raw = r.buf[i : i + n]
+                        r.i = i + n
+                    else:
+                        raw = r.take(n)
+                    try:
+                        stack.append(raw.decode("utf-8", "surrogatepass"))
+                    except UnicodeDecodeError:
+                        stack.append(OPAQUE)
+                    continue
                 if name in _STRING_OPS and n <= MAX_STR:
-                    arg = _decode_str(r.take(n), name)
+                    stack.append(_decode_str(r.take(n), name))
+                    continue
                 else:
                     if not r.skip(n):
                         raise _Truncated(f"{name}: truncated {n}-byte argument")
@@ -338,7 +474,38 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                 assert isinstance(arg, int)
                 stack.append(memo.get(arg, Unresolved(f"invalid memo key {arg}")))
                 continue
-            if name == "PROTO":
+            if name == "TUPLE":
+                items = pop_mark()
+                stack.append(tuple(items[::-1]) if len(items) <= _SMALL else OPAQUE)
+            elif name in ("LIST", "DICT", "FROZENSET", "OBJ"):
+                pop_mark()
+                stack.append(OPAQUE)
+            elif name == "TUPLE1":
+                stack.append((pop(),))
+            elif name == "TUPLE2":
+                b2 = pop()
+                stack.append((pop(), b2))
+            elif name == "TUPLE3":
+                c3 = pop()
+                b3 = pop()
+                stack.append((pop(), b3, c3))
+            elif name in ("REDUCE", "NEWOBJ"):
+                args = pop()
+                fn = pop()
+                if isinstance(fn, _Global) and (fn.module, fn.name) == _JOBLIB_WRAPPER and name == "NEWOBJ":
+                    stack.append(_JoblibWrapper())
+                elif (
+                    isinstance(fn, _Global)
+                    and fn.name == "dtype"
+                    and fn.module in _NUMPY_DTYPE_MODULES
+                    and isinstance(args, tuple)
+                    and args
+                    and isinstance(args[0], str)
+                ):
+                    stack.append(_DType(args[0]))
+                else:
+                    stack.append(OPAQUE)
+            elif name == "PROTO":
                 assert isinstance(arg, int)
                 res.protocol = arg
                 if arg > 5:
@@ -443,37 +610,6 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                             d[items[i]] = items[i + 1]
             elif name in ("APPENDS", "ADDITEMS"):
                 pop_mark()
-            elif name == "TUPLE":
-                items = pop_mark()
-                stack.append(tuple(items[::-1]) if len(items) <= _SMALL else OPAQUE)
-            elif name in ("LIST", "DICT", "FROZENSET", "OBJ"):
-                pop_mark()
-                stack.append(OPAQUE)
-            elif name == "TUPLE1":
-                stack.append((pop(),))
-            elif name == "TUPLE2":
-                b2 = pop()
-                stack.append((pop(), b2))
-            elif name == "TUPLE3":
-                c3 = pop()
-                b3 = pop()
-                stack.append((pop(), b3, c3))
-            elif name in ("REDUCE", "NEWOBJ"):
-                args = pop()
-                fn = pop()
-                if isinstance(fn, _Global) and (fn.module, fn.name) == _JOBLIB_WRAPPER and name == "NEWOBJ":
-                    stack.append(_JoblibWrapper())
-                elif (
-                    isinstance(fn, _Global)
-                    and fn.name == "dtype"
-                    and fn.module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray")
-                    and isinstance(args, tuple)
-                    and args
-                    and isinstance(args[0], str)
-                ):
-                    stack.append(_DType(args[0]))
-                else:
-                    stack.append(OPAQUE)
             elif name == "NEWOBJ_EX":
                 pop()
                 pop()
@@ -504,6 +640,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
     except _Corrupt as exc:
         res.error = str(exc)
         res.error_offset = r.pos - 1
+    res.opcodes += opcodes
     r.finish()
     res.end = s.pos
     return res
