@@ -18,6 +18,7 @@ from collections import Counter, OrderedDict, deque
 import pytest
 
 from tests.inspect.inspect_builders import torch_data_pkl
+from tierguard.inspect import pickle_walk
 from tierguard.inspect.pickle_walk import walk_stream
 from tierguard.inspect.streams import BytesSource, RangeStream
 
@@ -97,3 +98,59 @@ def test_walker_matches_the_reference_on_a_large_torch_like_pickle() -> None:
     assert res.complete and res.opcodes == opcodes
     assert [(i.module, i.name) for i in res.imports] == expected
     assert len(expected) > 500
+
+
+def _walk_all(data: bytes) -> list[tuple[object, ...]]:
+    """Every field of every consecutive stream's result (the engine walks stacked streams the same way)."""
+    s = RangeStream(BytesSource(data))
+    out: list[tuple[object, ...]] = []
+    for _ in range(8):
+        r = walk_stream(s, len(data))
+        imports = [(i.module, i.name, i.offset, i.opcode, i.why) for i in r.imports]
+        out.append((r.start, r.end, r.protocol, imports, r.complete, r.error, r.error_offset,
+                    r.frame_issues, r.opcodes))  # fmt: skip
+        if not r.complete or s.pos >= len(data):
+            break
+    return out
+
+
+def _mutants(seed: int) -> list[bytes]:
+    import random
+
+    rng = random.Random(seed)
+    bases = [pickle.dumps(o, protocol=p) for o in OBJECTS for p in range(pickle.HIGHEST_PROTOCOL + 1)]
+    bases.append(torch_data_pkl(300))
+    hot = b"qX\x8c(ctQKJM\x85\x86\x87N\x88\x89])}Rhrj\x94\x93aeGC.\x95\x80"
+    gets = [b"h\x01", b"h\xf0", b"j\x02\x00\x00\x00", b"j\x00\x00\x01\x00"]
+    out = []
+    for _ in range(150):
+        d = bytearray(rng.choice(bases))
+        for _ in range(rng.randint(1, 4)):
+            p = rng.randrange(len(d))
+            m = rng.random()
+            if m < 0.4:
+                d[p] = rng.choice(hot)
+            elif m < 0.6:
+                del d[p : p + rng.randint(1, 6)]
+            elif m < 0.7:
+                d[p:p] = bytes(rng.choice(hot) for _ in range(rng.randint(1, 5)))
+            elif m < 0.8:  # memo lookups (valid or not) feeding a STACK_GLOBAL
+                d[p:p] = rng.choice(gets) + b"\x93"
+            else:
+                d = d[:p] + bytearray(b"\x80\x02") + d[p:]
+        out.append(bytes(d))
+    return out
+
+
+@pytest.mark.parametrize("window", [1, 3, 7, 64])
+def test_walker_results_do_not_depend_on_its_read_window(
+    window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walker decodes buffered opcodes on a fast path and falls back to the general reader at the end
+    of its window; both must give identical results (imports, offsets, errors, frames, opcode counts), also
+    on corrupt input. A tiny window makes opcodes and operands straddle every refill."""
+    cases = [pickle.dumps(o, protocol=p) for o in OBJECTS for p in range(pickle.HIGHEST_PROTOCOL + 1)]
+    cases += [torch_data_pkl(200), *_mutants(window)]
+    expected = [_walk_all(data) for data in cases]
+    monkeypatch.setattr(pickle_walk, "_READ_AHEAD", window)
+    assert [_walk_all(data) for data in cases] == expected

@@ -8,6 +8,7 @@ materialising them, and reports every GLOBAL / INST / STACK_GLOBAL with its byte
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass, field
 
 from tierguard.inspect.streams import Stream
@@ -159,6 +160,38 @@ _OPS_BY_BYTE: list[tuple[str, str, int, int] | None] = [
 ]
 
 
+# Fast-loop categories (walk_stream's inner loop); 0: handled by the general path only.
+(_F_NONE, _F_MEMO_PUT1, _F_USTR, _F_MARK, _F_GLOBAL, _F_TUPLE, _F_POP_MARK_ONLY, _F_BINPERSID, _F_BININT1,
+ _F_BININT, _F_BININT2, _F_TUPLE1, _F_TUPLE2, _F_TUPLE3, _F_OPAQUE, _F_EMPTY_TUPLE, _F_EMPTY_DICT, _F_REDUCE,
+ _F_MEMO_GET1, _F_MEMO_PUT4, _F_MEMO_GET4, _F_MEMOIZE, _F_STACK_GLOBAL, _F_APPEND, _F_BINFLOAT,
+ _F_SHORT_BINBYTES) = range(26)  # fmt: skip
+_FAST_BY_NAME = {
+    "BINPUT": _F_MEMO_PUT1, "BINUNICODE": _F_USTR, "SHORT_BINUNICODE": _F_USTR, "BINUNICODE8": _F_USTR,
+    "MARK": _F_MARK, "GLOBAL": _F_GLOBAL, "TUPLE": _F_TUPLE, "APPENDS": _F_POP_MARK_ONLY,
+    "BINPERSID": _F_BINPERSID, "BININT1": _F_BININT1, "BININT": _F_BININT, "BININT2": _F_BININT2,
+    "TUPLE1": _F_TUPLE1, "TUPLE2": _F_TUPLE2, "TUPLE3": _F_TUPLE3, "NONE": _F_OPAQUE, "NEWTRUE": _F_OPAQUE,
+    "NEWFALSE": _F_OPAQUE, "EMPTY_LIST": _F_OPAQUE, "EMPTY_SET": _F_OPAQUE, "NEXT_BUFFER": _F_OPAQUE,
+    "EMPTY_TUPLE": _F_EMPTY_TUPLE, "EMPTY_DICT": _F_EMPTY_DICT, "REDUCE": _F_REDUCE, "BINGET": _F_MEMO_GET1,
+    "LONG_BINPUT": _F_MEMO_PUT4, "LONG_BINGET": _F_MEMO_GET4, "MEMOIZE": _F_MEMOIZE,
+    "STACK_GLOBAL": _F_STACK_GLOBAL, "APPEND": _F_APPEND, "BINFLOAT": _F_BINFLOAT,
+    "SHORT_BINBYTES": _F_SHORT_BINBYTES,
+}  # fmt: skip
+_FAST: list[int] = [
+    _FAST_BY_NAME.get(op[0], _F_NONE) if (op := _OPS.get(b)) is not None else _F_NONE for b in range(256)
+]
+_USTR_WIDTH = {0x58: 4, 0x8C: 1, 0x8D: 8}  # BINUNICODE, SHORT_BINUNICODE, BINUNICODE8: length field bytes
+_MEMO_PUT_LEN = {_F_MEMO_PUT1: 2, _F_MEMO_PUT4: 5, _F_MEMOIZE: 1}  # opcode + operand bytes
+_MEMO_KEEP = frozenset({_Global, _DType, int, Unresolved})  # memo keeps these as they are (_memo_value)
+_U16 = struct.Struct("<H").unpack_from
+_U32 = struct.Struct("<I").unpack_from
+_I32 = struct.Struct("<i").unpack_from
+# GLOBAL/INST operands: two lines, each ending at the first newline within MAX_LINE bytes (as _Reader.line)
+_GLOBAL_ARGS = re.compile(rb"([^\n]{0,%d})\n([^\n]{0,%d})\n" % (MAX_LINE - 1, MAX_LINE - 1))
+
+
+_READ_AHEAD = 1 << 16  # bytes the walker's window asks its stream for at a time
+
+
 class _Truncated(Exception):
     pass
 
@@ -185,7 +218,7 @@ class _Reader:
     def _refill(self, n: int) -> None:
         rest = self.buf[self.i :]
         self.base += self.i
-        more = self.s.read(max(n - len(rest), 1 << 16))
+        more = self.s.read(max(n - len(rest), _READ_AHEAD))
         self.buf = rest + more
         self.i = 0
 
@@ -304,25 +337,261 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
 
     r = _Reader(s)
     opcodes = 0
+    push = stack.append
+    fast = _FAST
+    imports = res.imports
+    globals_seen: dict[bytes, _Global] = {}  # GLOBAL operand bytes -> the (validated) global
+    global_args = _GLOBAL_ARGS.match
     try:
         while True:
-            # hot path: the opcode byte and fixed-width operands straight from the reader's buffer
+            # Fast loop: the frequent opcodes, decoded straight from the reader's buffer with local state.
+            # An opcode is handled here only when it and its operands are already buffered and nothing can
+            # go wrong; everything else (buffer refills, errors, rare opcodes) breaks out to the general
+            # path below with the reader positioned on that opcode. Effects are the general path's.
             buf = r.buf
             i = r.i
-            off = r.base + i
-            if frame_end >= 0:
-                if off > frame_end:
-                    res.frame_issues.append(
-                        (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
-                    )
-                    frame_end = -1
-                elif off == frame_end:
-                    frame_end = -1
-            if i < len(buf):
-                code = buf[i]
-                r.i = i + 1
-            else:
-                code = r.byte()
+            nb = len(buf)
+            base = r.base
+            while True:
+                if frame_end >= 0:  # every opcode is checked once, here, against the current FRAME
+                    off = base + i
+                    if off > frame_end:
+                        res.frame_issues.append(
+                            (frame_start, f"opcode at {off} crosses the FRAME ending at {frame_end}")
+                        )
+                        frame_end = -1
+                    elif off == frame_end:
+                        frame_end = -1
+                if i >= nb:
+                    break
+                c = fast[buf[i]]
+                # (ordered by how often the opcodes occur in framework pickles)
+                if c == _F_MEMO_PUT1:
+                    if i + 2 > nb:
+                        break
+                    mkey = buf[i + 1]
+                elif c == _F_USTR:
+                    w = _USTR_WIDTH[buf[i]]
+                    j = i + 1 + w
+                    if j > nb:
+                        break
+                    n = _U32(buf, i + 1)[0] if w == 4 else int.from_bytes(buf[i + 1 : j], "little")
+                    if n > MAX_STR or j + n > nb or n > total_size:
+                        break
+                    try:
+                        push(buf[j : j + n].decode("utf-8", "surrogatepass"))
+                    except UnicodeDecodeError:
+                        push(OPAQUE)
+                    i = j + n
+                    opcodes += 1
+                    continue
+                elif c == _F_MARK:
+                    push(MARK)
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c in (_F_TUPLE, _F_POP_MARK_ONLY):
+                    mk = len(stack) - 1
+                    while mk >= 0 and stack[mk] is not MARK:
+                        mk -= 1
+                    if mk < 0:
+                        break  # missing MARK: the general path records it
+                    if c == _F_TUPLE:
+                        items = stack[mk + 1 :]
+                        del stack[mk:]
+                        push(tuple(items) if len(items) <= _SMALL else OPAQUE)
+                    else:
+                        del stack[mk:]
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_BININT1:
+                    if i + 2 > nb:
+                        break
+                    push(buf[i + 1])
+                    i += 2
+                    opcodes += 1
+                    continue
+                elif c == _F_MEMO_GET1:
+                    if i + 2 > nb:
+                        break
+                    mkey = buf[i + 1]
+                    v = memo.get(mkey)
+                    push(Unresolved(f"invalid memo key {mkey}") if v is None else v)
+                    i += 2
+                    opcodes += 1
+                    continue
+                elif c == _F_REDUCE:
+                    if len(stack) < 2:
+                        break
+                    args = stack.pop()
+                    fn = stack.pop()
+                    if (
+                        type(fn) is _Global
+                        and fn.name == "dtype"
+                        and fn.module in _NUMPY_DTYPE_MODULES
+                        and type(args) is tuple
+                        and args
+                        and type(args[0]) is str
+                    ):
+                        push(_DType(args[0]))
+                    else:
+                        push(OPAQUE)
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_TUPLE1:
+                    if not stack:
+                        break
+                    push((stack.pop(),))
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_BININT:
+                    if i + 5 > nb:
+                        break
+                    push(_I32(buf, i + 1)[0])
+                    i += 5
+                    opcodes += 1
+                    continue
+                elif c == _F_GLOBAL:
+                    gm = global_args(buf, i + 1)  # both lines, each within MAX_LINE, as the general path
+                    if gm is None:
+                        break
+                    operand = gm.group()
+                    g = globals_seen.get(operand)
+                    if g is None:
+                        try:
+                            g = _Global(_name_arg(gm.group(1), "GLOBAL"), _name_arg(gm.group(2), "GLOBAL"))
+                        except _Corrupt:
+                            break  # the general path reports it
+                        globals_seen[operand] = g
+                    imports.append(ImportRef(g.module, g.name, base + i, "GLOBAL"))
+                    push(g)
+                    i = gm.end()
+                    opcodes += 1
+                    continue
+                elif c == _F_MEMO_PUT4:
+                    if i + 5 > nb:
+                        break
+                    mkey = _U32(buf, i + 1)[0]
+                elif c == _F_MEMO_GET4:
+                    if i + 5 > nb:
+                        break
+                    mkey = _U32(buf, i + 1)[0]
+                    v = memo.get(mkey)
+                    push(Unresolved(f"invalid memo key {mkey}") if v is None else v)
+                    i += 5
+                    opcodes += 1
+                    continue
+                elif c == _F_BINPERSID:
+                    if stack:
+                        stack.pop()
+                    push(OPAQUE)
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_OPAQUE:
+                    push(OPAQUE)
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_EMPTY_TUPLE:
+                    push(())
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_TUPLE2:
+                    if len(stack) < 2:
+                        break
+                    b2 = stack.pop()
+                    push((stack.pop(), b2))
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_BININT2:
+                    if i + 3 > nb:
+                        break
+                    push(_U16(buf, i + 1)[0])
+                    i += 3
+                    opcodes += 1
+                    continue
+                elif c == _F_MEMOIZE:
+                    mkey = len(memo)
+                elif c == _F_STACK_GLOBAL:
+                    if len(stack) < 2:
+                        break
+                    nm_v = stack[-1]
+                    mod_v = stack[-2]
+                    if type(nm_v) is not str or type(mod_v) is not str:
+                        break
+                    del stack[-2:]
+                    imports.append(ImportRef(mod_v, nm_v, base + i, "STACK_GLOBAL"))
+                    push(_Global(mod_v, nm_v))
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_TUPLE3:
+                    if len(stack) < 3:
+                        break
+                    c3 = stack.pop()
+                    b3 = stack.pop()
+                    push((stack.pop(), b3, c3))
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_EMPTY_DICT:
+                    push({})
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_APPEND:
+                    if not stack:
+                        break
+                    stack.pop()
+                    i += 1
+                    opcodes += 1
+                    continue
+                elif c == _F_BINFLOAT:
+                    if i + 9 > nb:
+                        break
+                    push(OPAQUE)
+                    i += 9
+                    opcodes += 1
+                    continue
+                elif c == _F_SHORT_BINBYTES:
+                    if i + 2 > nb:
+                        break
+                    n = buf[i + 1]
+                    if i + 2 + n > nb or n > total_size:
+                        break
+                    push(OPAQUE)
+                    i += 2 + n
+                    opcodes += 1
+                    continue
+                else:
+                    break
+                # memo stores (BINPUT, LONG_BINPUT, MEMOIZE): ``mkey`` is set; same as _memo_value
+                if len(memo) < MAX_MEMO:
+                    if stack:
+                        v = stack[-1]
+                        tv = type(v)
+                        if tv is str:
+                            if budget[0] < len(v):  # type: ignore[arg-type]
+                                v = Unresolved("memo string budget exhausted")
+                            else:
+                                budget[0] -= len(v)  # type: ignore[arg-type]
+                        elif tv not in _MEMO_KEEP:
+                            v = OPAQUE
+                    else:
+                        v = Unresolved("memoized an empty stack")
+                    memo[mkey] = v
+                i += _MEMO_PUT_LEN[c]
+                opcodes += 1
+            # general path: one opcode through the reader (refills, rare opcodes, errors)
+            r.i = i
+            off = base + i
+            code = r.byte()
             op = _OPS_BY_BYTE[code]
             if op is None:
                 raise _Corrupt(f"unknown opcode 0x{code:02x}")
