@@ -53,7 +53,15 @@ def _zip64(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, in
 
 
 def _name(raw: bytes, flags: int) -> str:
+    if raw.isascii():  # ASCII reads the same in UTF-8 and cp437
+        return raw.decode("ascii")
     return raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+
+
+# central directory entry (46 bytes): signature, flags, method, crc, csize, usize, name/extra/comment
+# lengths, local header offset; local header (30 bytes): signature, flags, name/extra lengths
+_CD_ENTRY = struct.Struct("<4s4xHH4xIIIHHH8xI")
+_LOCAL_HEAD = struct.Struct("<4s2xH18xHH")
 
 
 def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
@@ -81,31 +89,36 @@ def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
     cd = src.read(cd_off, cd_size)
     members: list[ZipMember] = []
     i = 0
-    while i + 46 <= len(cd) and len(members) < count:
-        if cd[i : i + 4] != _CD:
+    unpack_entry = _CD_ENTRY.unpack_from
+    n_cd = len(cd)
+    while i + 46 <= n_cd and len(members) < count:
+        (sig, flags, method, crc, csize, usize, nlen, elen, clen, hoff) = unpack_entry(cd, i)
+        if sig != _CD:
             problems.append(f"bad central directory entry at {cd_off + i}")
             break
-        (flags, method) = struct.unpack_from("<HH", cd, i + 8)
-        (crc, csize, usize, nlen, elen, clen) = struct.unpack_from("<IIIHHH", cd, i + 16)
-        (hoff,) = struct.unpack_from("<I", cd, i + 42)
         name_raw = cd[i + 46 : i + 46 + nlen]
-        extra = cd[i + 46 + nlen : i + 46 + nlen + elen]
-        usize, csize, hoff = _zip64(extra, usize, csize, hoff)
+        if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or hoff == 0xFFFFFFFF:  # zip64 extra field
+            usize, csize, hoff = _zip64(cd[i + 46 + nlen : i + 46 + nlen + elen], usize, csize, hoff)
         m = ZipMember(_name(name_raw, flags), None, flags, method, crc, csize, usize, hoff)
-        _read_local(src, m)
+        _read_local(src, m, name_raw, flags)
         members.append(m)
         i += 46 + nlen + elen + clen
     return members, problems
 
 
-def _read_local(src: RandomSource, m: ZipMember) -> None:
-    lh = src.read(m.header_offset, 30)
+def _read_local(src: RandomSource, m: ZipMember, cd_name: bytes = b"", cd_flags: int = 0) -> None:
+    """Read the member's local header (one read covers it and a name as long as the central directory's)
+    and record its name, so that a disagreement with the central directory is visible."""
+    lh = src.read(m.header_offset, 30 + len(cd_name))
     if len(lh) < 30 or lh[:4] != _LOCAL:
         m.problem = "local header missing or unreadable"
         return
-    (lflags,) = struct.unpack_from("<H", lh, 6)
-    nlen, elen = struct.unpack_from("<HH", lh, 26)
-    m.local_name = _name(src.read(m.header_offset + 30, nlen), lflags)
+    _, lflags, nlen, elen = _LOCAL_HEAD.unpack_from(lh)
+    raw = lh[30 : 30 + nlen] if nlen <= len(lh) - 30 else src.read(m.header_offset + 30, nlen)
+    if raw == cd_name and not (lflags ^ cd_flags) & 0x800:
+        m.local_name = m.name  # same bytes, same encoding flag: the same name
+    else:
+        m.local_name = _name(raw, lflags)
     m.data_offset = m.header_offset + 30 + nlen + elen
     if m.data_offset + m.csize > src.size:
         m.problem = "member data extends past the end of the archive"
