@@ -98,7 +98,14 @@ def scan_pickles(art: _Artifact, s: Stream, size: int, member: str | None, *, mu
         res = walk_stream(s, size)
         n += 1
         sname = _stream_name(art.path, member, n)
+        judged: set[tuple[bool, str | None, str | None]] = set()
         for imp in res.imports:
+            # a finding is kept once per (rule, member, subject), at its first offset; the rule follows
+            # from (resolved?, module, name), so later imports of the same global add nothing
+            ikey = (not imp.why, imp.module, imp.name)
+            if ikey in judged:
+                continue
+            judged.add(ikey)
             where = {"offset": str(imp.offset), "stream": sname, "opcode": imp.opcode}
             if imp.why:
                 subj = f"{imp.module or '<unresolved>'}.{imp.name or '<unresolved>'}"
