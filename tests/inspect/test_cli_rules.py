@@ -67,3 +67,43 @@ def test_docs_rules_table_in_sync() -> None:
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "inspect.md"
     assert rules_markdown() in doc.read_text(encoding="utf-8")
+
+
+_NOT_ON_THE_INSPECT_PATH = ("tierguard.catalog", "tierguard.policy", "tierguard.report", "tierguard.scanner",
+                            "tierguard.discover", "tierguard.identify.engine", "tierguard.cli.scan_cmd",
+                            "tierguard.equipment", "rich.table", "tarfile", "py7zr", "jinja2")  # fmt: skip
+
+
+def _modules_after(argv_code: str, path: Path) -> set[str]:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"{argv_code}\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    return set(res.stderr.split())
+
+
+def test_inspect_entry_points_import_only_what_inspection_needs(tmp_path: Path) -> None:
+    """Start-up: a PyTorch zip inspected by the lean entry point or by ``tierguard inspect --format json``
+    loads no catalog, policy, report, scanner or discovery module, no rich table, and no tar/7z/Jinja
+    reader the file does not need."""
+    f = tmp_path / "m.pt"
+    f.write_bytes(make_zip({"archive/data.pkl": b"\x80\x02K\x01.", "archive/data/0": b"\x00" * 8}))
+    lean = _modules_after(
+        "from tierguard.inspect.__main__ import main\nmain([sys.argv[1]])",
+        f,
+    )
+    full = _modules_after(
+        "from tierguard.cli.main import main\nsys.argv = ['tierguard', 'inspect', sys.argv[1], '--format', "
+        "'json']\ntry:\n    main()\nexcept SystemExit:\n    pass",
+        f,
+    )
+    for loaded in (lean, full):
+        assert "tierguard.inspect.engine" in loaded
+        bad = sorted(m for m in loaded if m.startswith(_NOT_ON_THE_INSPECT_PATH))
+        assert bad == []
+    assert not any(m == "typer" or m.startswith("rich") for m in lean)

@@ -7,11 +7,9 @@ Exit codes: 0 clean; 1 a finding at/above --fail-on, or an artifact incomplete/n
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tierguard.errors import TierguardError
 from tierguard.inspect.engine import inspect_target
@@ -20,11 +18,16 @@ from tierguard.inspect.interface import InspectOutput
 from tierguard.inspect.summary import FAIL_ON, exit_code, to_json
 from tierguard.model import SEVERITY_ORDER
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 _STATUS_STYLE = {"clean": "green", "findings": "red", "incomplete": "yellow", "not-inspected": "yellow"}
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
 def print_output(out: InspectOutput, console: Console) -> None:
+    from rich.table import Table  # the table format only
+
     table = Table(title="Artifacts", show_lines=False)
     for col in ("status", "format", "artifact", "reason"):
         table.add_column(col)
@@ -64,6 +67,8 @@ def register(app: typer.Typer) -> None:
         try:
             resolver = _resolver(path)
         except TierguardError as exc:
+            from rich.console import Console
+
             Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(2) from exc
         out = inspect_target(resolver)
@@ -71,5 +76,7 @@ def register(app: typer.Typer) -> None:
         if format == "json":
             typer.echo(to_json(out))
         else:
+            from rich.console import Console
+
             print_output(out, Console())
         raise typer.Exit(exit_code(out, fail_on, fail_on_incomplete))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -373,6 +372,8 @@ class _SourceFile(io.RawIOBase):
 
 
 def scan_tar(art: _Artifact, src: RandomSource, parent: str | None, depth: int) -> None:
+    import tarfile  # only tar archives need it
+
     try:
         with tarfile.open(fileobj=io.BufferedReader(_SourceFile(src)), mode="r:") as tf:
             for ti in tf:
@@ -518,12 +519,13 @@ def inspect_file(
 def target_resolver(path: Path) -> Resolver:
     """The resolver ``tierguard inspect`` uses: a single file (archives included) is inspected as one
     artifact with this stage's own container readers; a directory goes through ``open_target``."""
-    from tierguard.targets.directory import DirectoryResolver
-    from tierguard.targets.open import open_target
-
     p = Path(path)
     if p.is_file() and not p.is_symlink():
+        from tierguard.targets.directory import DirectoryResolver
+
         return DirectoryResolver(p, include_ignored=True)
+    from tierguard.targets.open import open_target  # directories, archives, environments
+
     return open_target(p, include_ignored=True)
 
 
