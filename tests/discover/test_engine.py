@@ -172,7 +172,7 @@ def test_registry_select_by_tag() -> None:
 
 
 def test_keyword_search_regex_fallback_agrees() -> None:
-    from tierguard.discover.common import KeywordSearch
+    from tierguard.discover.keywords import KeywordSearch
 
     ks = KeywordSearch(["deepseek", "deepseek-ai", "qwen", "a.b"])
     fallback = KeywordSearch(["deepseek", "deepseek-ai", "qwen", "a.b"])
@@ -333,7 +333,7 @@ def test_hyperscan_and_ahocorasick_prefilters_agree(monkeypatch: pytest.MonkeyPa
     report the same (word, start, end) occurrences, overlapping ones included, and the same gate answer."""
     if not platform_has_hyperscan():
         pytest.skip("hyperscan is not installed or cannot run on this CPU (Aho-Corasick is used instead)")
-    from tierguard.discover.common import Prefilter
+    from tierguard.discover.keywords import Prefilter
 
     gate = ["deepseek", "deepseek-ai", "qwen", "model"]
     cat = ["deepseek", "qwen", "api.deepseek.com", "moonshot"]
@@ -357,6 +357,6 @@ def test_hyperscan_and_ahocorasick_prefilters_agree(monkeypatch: pytest.MonkeyPa
 
 
 def platform_has_hyperscan() -> bool:
-    from tierguard.discover.common import _hyperscan_db
+    from tierguard.discover.keywords import _hyperscan_db
 
     return _hyperscan_db(["x"]) is not None

@@ -18,8 +18,8 @@ from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
-from .common import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords
 from .interface import Detector, Unit, UnitSkipped
+from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords
 
 BINARY_SNIFF = 8192
 MINIFIED_LINE = 5000
@@ -202,16 +202,10 @@ def run_detectors(
         if not idx:
             continue
         dets = [plan.detectors[i] for i in idx]
-        limit = max(d.max_bytes for d in dets)
         shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
-        try:
-            data = resolver.read_bytes(ref, min(limit, max(ref.size, 0)))
-        except OSError as exc:
-            reason = "permission-denied" if isinstance(exc, PermissionError) else "unreadable"
-            out.skipped.append(Skipped(path=shown, reason=reason, detail=exc.strerror or str(exc)))
+        data = _read(resolver, ref, max(d.max_bytes for d in dets), shown, out)
+        if data is None:
             continue
-        out.bytes_read += len(data)
-        truncated = ref.size > len(data)
         if b"\x00" in data[:BINARY_SNIFF]:
             dets = [d for d in dets if not d.text]
             if not dets:
@@ -222,49 +216,12 @@ def run_detectors(
                 Skipped(path=shown, reason="minified", detail=f"a line over {MINIFIED_LINE} chars")
             )
             continue
-        rx = plan.prefilter(idx)
-        hits: UnitHits | None = None
-        positions: Prefilter | None = None
-        if isinstance(rx, Prefilter):
-            passed, matches = rx.scan(data)
-            if not passed:
-                continue
-            if rx.has_catalog:
-                positions = rx
-                if data.isascii():
-                    hits = rx.hits(matches)
-        elif rx is not None and not rx.hit_bytes(data.lower()):
+        unit = _prefiltered_unit(plan.prefilter(idx), ref, data, shown, out)
+        if unit is None:
             continue
-        if truncated:
-            out.skipped.append(
-                Skipped(
-                    path=shown, reason="truncated", detail=f"read the first {len(data)} of {ref.size} bytes"
-                )
-            )
-        text, clean = _decode(data, truncated)
-        if not clean:
-            out.skipped.append(
-                Skipped(path=shown, reason="non-utf8", detail="decoded with replacement characters; scanned")
-            )
-        unit = Unit(ref=ref, data=data, text=text, truncated=truncated, hits=hits, prefilter=positions)
         out.files_parsed += 1
         for det in dets:
-            try:
-                found = det.parse(unit, catalog)
-            except UnitSkipped as exc:
-                out.skipped.append(Skipped(path=shown, reason=exc.reason, detail=f"{det.name}: {exc.detail}"))
-                continue
-            except Exception as exc:
-                if strict:
-                    raise DiscoverError(f"{det.name} failed on {shown}: {exc}") from exc
-                out.skipped.append(
-                    Skipped(
-                        path=shown,
-                        reason=f"detector-error: {det.name}",
-                        detail=f"{type(exc).__name__}: {exc}",
-                    )
-                )
-                continue
+            found = _parse(det, unit, catalog, shown, strict, out)
             for ev in found:
                 key = (
                     ev.detector,
@@ -279,3 +236,67 @@ def run_detectors(
                     out.evidence.append(ev)
     out.skipped = resolver.skipped() + out.skipped
     return out
+
+
+def _read(resolver: Resolver, ref: FileRef, limit: int, shown: str, out: DiscoverOutput) -> bytes | None:
+    """At most ``limit`` bytes of the file (None, recorded as skipped, when it cannot be read)."""
+    try:
+        data = resolver.read_bytes(ref, min(limit, max(ref.size, 0)))
+    except OSError as exc:
+        reason = "permission-denied" if isinstance(exc, PermissionError) else "unreadable"
+        out.skipped.append(Skipped(path=shown, reason=reason, detail=exc.strerror or str(exc)))
+        return None
+    out.bytes_read += len(data)
+    return data
+
+
+def _prefiltered_unit(
+    rx: Prefilter | KeywordSearch | None, ref: FileRef, data: bytes, shown: str, out: DiscoverOutput
+) -> Unit | None:
+    """The unit to parse, or None when no prefilter word occurs in ``data``. Truncated and non-UTF-8 units
+    are parsed and also recorded as skipped with that reason."""
+    hits: UnitHits | None = None
+    positions: Prefilter | None = None
+    if isinstance(rx, Prefilter):
+        passed, matches = rx.scan(data)
+        if not passed:
+            return None
+        if rx.has_catalog:
+            positions = rx
+            if data.isascii():
+                hits = rx.hits(matches)
+    elif rx is not None and not rx.hit_bytes(data.lower()):
+        return None
+    truncated = ref.size > len(data)
+    if truncated:
+        out.skipped.append(
+            Skipped(path=shown, reason="truncated", detail=f"read the first {len(data)} of {ref.size} bytes")
+        )
+    text, clean = _decode(data, truncated)
+    if not clean:
+        out.skipped.append(
+            Skipped(path=shown, reason="non-utf8", detail="decoded with replacement characters; scanned")
+        )
+    return Unit(ref=ref, data=data, text=text, truncated=truncated, hits=hits, prefilter=positions)
+
+
+def _parse(
+    det: Detector, unit: Unit, catalog: Catalog, shown: str, strict: bool, out: DiscoverOutput
+) -> Sequence[Evidence]:
+    """The detector's evidence; a unit it cannot understand or an error in it is recorded as skipped
+    (``strict`` re-raises the error as DiscoverError)."""
+    try:
+        return det.parse(unit, catalog)
+    except UnitSkipped as exc:
+        out.skipped.append(Skipped(path=shown, reason=exc.reason, detail=f"{det.name}: {exc.detail}"))
+    except Exception as exc:
+        if strict:
+            raise DiscoverError(f"{det.name} failed on {shown}: {exc}") from exc
+        out.skipped.append(
+            Skipped(
+                path=shown,
+                reason=f"detector-error: {det.name}",
+                detail=f"{type(exc).__name__}: {exc}",
+            )
+        )
+    return ()

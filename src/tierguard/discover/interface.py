@@ -17,7 +17,7 @@ from tierguard.model import Evidence
 from tierguard.targets.interface import FileRef
 
 if TYPE_CHECKING:
-    from .common import Prefilter, UnitHits
+    from .keywords import Prefilter, UnitHits
 
 
 @dataclass(frozen=True, slots=True)
