@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from tierguard.equipment import load_equipment_catalog, read_osquery
+from tierguard.equipment import load_equipment_catalog
+from tierguard.inventories import read_osquery
 
 
 def main() -> None:

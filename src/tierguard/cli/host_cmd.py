@@ -22,12 +22,10 @@ from tierguard.equipment import (
     EquipmentOutput,
     assess_local,
     load_equipment_catalog,
-    read_inventory,
-    read_osquery,
-    read_snmp,
 )
 from tierguard.equipment.result import equipment_result
 from tierguard.errors import TierguardError
+from tierguard.inventories import read_inventory, read_osquery, read_snmp
 from tierguard.model import Asset, Context, Decision, PackRef, RuleInfo
 from tierguard.policy.context import build_context
 from tierguard.policy.engine import evaluate, rules_info

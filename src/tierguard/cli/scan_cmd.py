@@ -61,13 +61,9 @@ def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]
     """Read equipment inventories given with the scan, so compute-access rules see the fleet too."""
     if not (osquery or inventory or snmp):
         return None
-    from tierguard.equipment import (  # only with --osquery/--inventory/--snmp
-        EquipmentOutput,
-        load_equipment_catalog,
-        read_inventory,
-        read_osquery,
-        read_snmp,
-    )
+    # only with --osquery/--inventory/--snmp
+    from tierguard.equipment import EquipmentOutput, load_equipment_catalog
+    from tierguard.inventories import read_inventory, read_osquery, read_snmp
 
     inputs = [(p, read_osquery) for p in osquery] + [(p, read_inventory) for p in inventory]
     inputs += [(p, read_snmp) for p in snmp]

@@ -91,6 +91,12 @@ class InventoryRows:
         self._components(h, r, line)
 
     def _components(self, h: HostAcc, r: dict[str, str], line: int) -> None:
+        self._device_ids(h, r, line)
+        self._named_hardware(h, r, line)
+        self._system(h, r, line)
+
+    def _device_ids(self, h: HostAcc, r: dict[str, str], line: int) -> None:
+        """PCI and USB vendor/device ids."""
         add = self.col.add
         p = self.path
         cat = r.get("category", "")
@@ -124,6 +130,12 @@ class InventoryRows:
                 line,
                 f"usb_vendor_id={r['usb_vendor_id']}",
             )
+
+    def _named_hardware(self, h: HostAcc, r: dict[str, str], line: int) -> None:
+        """Manufacturer/model, NIC MAC address and CPU vendor/model."""
+        add = self.col.add
+        p = self.path
+        cat = r.get("category", "")
         manu = r.get("manufacturer", "")
         if manu and not is_filler(manu):
             model = r.get("model", "")
@@ -167,6 +179,11 @@ class InventoryRows:
                 line,
                 f"cpu_vendor={cv} cpu_model={cm}",
             )
+
+    def _system(self, h: HostAcc, r: dict[str, str], line: int) -> None:
+        """Operating system, SNMP identity and system software packages."""
+        add = self.col.add
+        p = self.path
         if r.get("os_id"):
             name = f"{r.get('os_name', r['os_id'])} {r.get('os_version', '')}".strip()
             h.os = name

@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tierguard.equipment import EquipmentCatalog, EquipmentOptions, read_osquery
+from tierguard.equipment import EquipmentCatalog, EquipmentOptions
+from tierguard.inventories import read_osquery
 
 
 def producer_of(out, host, name_prefix):  # type: ignore[no-untyped-def]

@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tierguard.equipment import EquipmentCatalog, EquipmentOptions, read_inventory, read_osquery, read_snmp
+from tierguard.equipment import EquipmentCatalog, EquipmentOptions
+from tierguard.inventories import read_inventory, read_osquery, read_snmp
 
 CSV = """hostname,site,category,manufacturer,model,mac,pci_vendor_id,pci_device_id,os_id,os_name,os_version
 db-01,dc-east,server,Inspur,NF5280M6,,0X1BD4,0x0038,,,

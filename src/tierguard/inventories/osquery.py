@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tierguard.equipment.catalog import EquipmentCatalog, load_equipment_catalog, norm_hex
 from tierguard.equipment.collect import FleetCollector, HostAcc
 from tierguard.equipment.identify import Identifier, is_filler, mac_skip_reason, normalise_mac
-from tierguard.equipment.lines import iter_lines
 from tierguard.equipment.types import EquipmentOptions, EquipmentOutput
 from tierguard.errors import TargetError
+from tierguard.inventories.lines import iter_lines
 
 TABLES = (
     "pci_devices",
@@ -347,9 +347,7 @@ def read_osquery(
     file's stem); results logs name hosts themselves."""
     cat = catalog or load_equipment_catalog()
     col = FleetCollector(Identifier(cat, options), "osquery")
-    opts = col.ident.options
-    disp = path.as_posix()
-    rows = RowHandler(col, disp)
+    rows = RowHandler(col, path.as_posix())
     try:
         fh = path.open("rb")
     except OSError as exc:
@@ -358,65 +356,87 @@ def read_osquery(
         head = fh.read(4096).lstrip()
         fh.seek(0)
         if head.startswith(b"["):
-            size = path.stat().st_size
-            if size > opts.max_json_bytes:
-                col.skip("too-large", disp, f"{size} bytes > {opts.max_json_bytes}")
-                return col.finish(cat.version)
-            try:
-                data = json.loads(fh.read(size + 1))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                col.skip("malformed-json", disp, str(exc)[:200])
-                return col.finish(cat.version)
-            h = col.host(host or path.stem)
-            for i, row in enumerate(data, 1):
-                rows.handle(infer_table("", row) if isinstance(row, dict) else "", h, row, i)
-            return col.finish(cat.version)
-        snapshots: set[tuple[str, str]] = set()
-        for n, raw in iter_lines(fh, opts.max_line_bytes):
-            if raw is None:
-                col.skip("line-too-long", f"{disp}:{n}", f"line longer than {opts.max_line_bytes} bytes")
-                continue
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                col.skip("malformed-json", f"{disp}:{n}", str(exc)[:200])
-                continue
-            if not isinstance(obj, dict):
-                col.skip("malformed-json", f"{disp}:{n}", "line is not a JSON object")
-                continue
-            hid = obj.get("hostIdentifier")
-            if not isinstance(hid, str) or not hid.strip():
-                col.skip("missing-host", f"{disp}:{n}", "no hostIdentifier")
-                continue
-            name = str(obj.get("name", ""))
-            hacc = col.host(hid.strip()[:255], _site(obj))
-            if "snapshot" in obj:
-                snap = obj["snapshot"]
-                if not isinstance(snap, list):
-                    col.skip("malformed-json", f"{disp}:{n}", "snapshot is not a list")
-                    continue
-                key = (hacc.host, name)
-                if name and key in snapshots:
-                    col.skip("duplicate-snapshot", f"{disp}:{n}", f"{hacc.host}: query {name!r} seen again")
-                    continue
-                snapshots.add(key)
-                for row in snap:
-                    rows.handle(infer_table(name, row) if isinstance(row, dict) else "", hacc, row, n)
-            elif "diffResults" in obj:
-                diff = obj["diffResults"]
-                added = diff.get("added") if isinstance(diff, dict) else None
-                if not isinstance(added, list):
-                    col.skip("malformed-json", f"{disp}:{n}", "diffResults.added is not a list")
-                    continue
-                for row in added:
-                    rows.handle(infer_table(name, row) if isinstance(row, dict) else "", hacc, row, n)
-            elif "columns" in obj:
-                if obj.get("action") == "removed":
-                    continue
-                cols = obj["columns"]
-                rows.handle(infer_table(name, cols) if isinstance(cols, dict) else "", hacc, cols, n)
-            else:
-                col.skip("malformed-json", f"{disp}:{n}", "no snapshot, diffResults or columns")
+            _read_array(fh, path, rows, host or path.stem)
+        else:
+            _read_log(fh, rows)
     return col.finish(cat.version)
+
+
+def _read_array(fh: BinaryIO, path: Path, rows: RowHandler, host: str) -> None:
+    """An ``osqueryi --json`` array: the rows of one host, read whole up to ``max_json_bytes``."""
+    col, disp = rows.col, rows.path
+    opts = col.ident.options
+    size = path.stat().st_size
+    if size > opts.max_json_bytes:
+        col.skip("too-large", disp, f"{size} bytes > {opts.max_json_bytes}")
+        return
+    try:
+        data = json.loads(fh.read(size + 1))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        col.skip("malformed-json", disp, str(exc)[:200])
+        return
+    h = col.host(host)
+    for i, row in enumerate(data, 1):
+        rows.handle(infer_table("", row) if isinstance(row, dict) else "", h, row, i)
+
+
+def _read_log(fh: BinaryIO, rows: RowHandler) -> None:
+    """An osqueryd results log: one JSON object per line (event, batch or snapshot format), streamed."""
+    col, disp = rows.col, rows.path
+    cap = col.ident.options.max_line_bytes
+    snapshots: set[tuple[str, str]] = set()
+    for n, raw in iter_lines(fh, cap):
+        if raw is None:
+            col.skip("line-too-long", f"{disp}:{n}", f"line longer than {cap} bytes")
+            continue
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            col.skip("malformed-json", f"{disp}:{n}", str(exc)[:200])
+            continue
+        if not isinstance(obj, dict):
+            col.skip("malformed-json", f"{disp}:{n}", "line is not a JSON object")
+            continue
+        hid = obj.get("hostIdentifier")
+        if not isinstance(hid, str) or not hid.strip():
+            col.skip("missing-host", f"{disp}:{n}", "no hostIdentifier")
+            continue
+        _log_entry(obj, col.host(hid.strip()[:255], _site(obj)), n, rows, snapshots)
+
+
+def _log_entry(
+    obj: dict[str, Any], hacc: HostAcc, n: int, rows: RowHandler, snapshots: set[tuple[str, str]]
+) -> None:
+    """The rows of one results-log line: a snapshot (once per host and query), the rows a batch added, or
+    one event's columns (removals ignored)."""
+    col, where = rows.col, f"{rows.path}:{n}"
+    name = str(obj.get("name", ""))
+    if "snapshot" in obj:
+        snap = obj["snapshot"]
+        if not isinstance(snap, list):
+            col.skip("malformed-json", where, "snapshot is not a list")
+            return
+        key = (hacc.host, name)
+        if name and key in snapshots:
+            col.skip("duplicate-snapshot", where, f"{hacc.host}: query {name!r} seen again")
+            return
+        snapshots.add(key)
+        for row in snap:
+            rows.handle(infer_table(name, row) if isinstance(row, dict) else "", hacc, row, n)
+    elif "diffResults" in obj:
+        diff = obj["diffResults"]
+        added = diff.get("added") if isinstance(diff, dict) else None
+        if not isinstance(added, list):
+            col.skip("malformed-json", where, "diffResults.added is not a list")
+            return
+        for row in added:
+            rows.handle(infer_table(name, row) if isinstance(row, dict) else "", hacc, row, n)
+    elif "columns" in obj:
+        if obj.get("action") == "removed":
+            return
+        cols = obj["columns"]
+        rows.handle(infer_table(name, cols) if isinstance(cols, dict) else "", hacc, cols, n)
+    else:
+        col.skip("malformed-json", where, "no snapshot, diffResults or columns")
