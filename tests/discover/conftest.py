@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tierguard.catalog import Catalog, load_catalog
-from tierguard.discover.engine import DiscoverOutput, run_detectors
+from tierguard.discover.engine import run_detectors
+from tierguard.discover.interface import DiscoverOutput
 from tierguard.discover.registry import DETECTORS
 from tierguard.targets.memory import MemoryResolver
 

@@ -11,28 +11,18 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 from tierguard.catalog.loader import Catalog
 from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
-from .interface import Detector, Unit, UnitSkipped
+from .interface import Detector, DiscoverOutput, Unit, UnitSkipped
 from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords
 
 BINARY_SNIFF = 8192
 MINIFIED_LINE = 5000
 _JS_EXT = (".js", ".mjs", ".cjs")
-
-
-@dataclass
-class DiscoverOutput:
-    evidence: list[Evidence] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    files_seen: int = 0
-    files_parsed: int = 0
-    bytes_read: int = 0
 
 
 def _glob_matchers(globs: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:

@@ -3,18 +3,21 @@
 A detector names the files it wants (globs on the logical path, or a predicate), a cheap keyword prefilter
 run on the raw bytes before any regex or parse, and a parse function that returns Evidence. Detectors are
 registered in one explicit, tagged list (``discover/registry.py``); nothing registers itself at import.
+
+The stage: ``tierguard.discover.engine.run_detectors`` is a ``DiscoverStage``: (resolver, detectors,
+catalog) -> ``DiscoverOutput`` (evidence, skipped with reasons, counts), reading each file once, bounded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from tierguard.catalog.loader import Catalog
 from tierguard.errors import DiscoverError
-from tierguard.model import Evidence
-from tierguard.targets.interface import FileRef
+from tierguard.model import Evidence, Skipped
+from tierguard.targets.interface import FileRef, Resolver
 
 if TYPE_CHECKING:
     from .keywords import Prefilter, UnitHits
@@ -60,3 +63,27 @@ class UnitSkipped(DiscoverError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+@dataclass
+class DiscoverOutput:
+    evidence: list[Evidence] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # the resolver's own skips first
+    files_seen: int = 0
+    files_parsed: int = 0
+    bytes_read: int = 0
+
+
+class DiscoverStage(Protocol):
+    """Run ``detectors`` over every file ``resolver`` yields. Per-file failures are Skipped entries
+    (``detector-error: <name>``); ``strict`` re-raises them as DiscoverError. ``on_file`` sees every file."""
+
+    def __call__(
+        self,
+        resolver: Resolver,
+        detectors: Sequence[Detector],
+        catalog: Catalog,
+        *,
+        on_file: Callable[[FileRef], None] | None = None,
+        strict: bool = False,
+    ) -> DiscoverOutput: ...

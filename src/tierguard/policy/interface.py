@@ -17,3 +17,35 @@ Entry points:
   context) -> WaiverReport(applied, expired, unused)``.
 - ``tierguard.policy.selftest.run_examples(pack, support_packs) -> list[ExampleResult]``.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Protocol
+
+from tierguard.model import Asset, Context, Decision, Finding, Inspection, Waiver
+from tierguard.policy.schema import Pack
+
+
+class Evaluator(Protocol):
+    """``evaluate``: one Decision per asset, a pure function of its arguments (``today`` defaults to the
+    context's date, else the current date)."""
+
+    def __call__(
+        self,
+        assets: Sequence[Asset],
+        findings: Sequence[Finding],
+        inspections: Sequence[Inspection],
+        context: Context,
+        packs: Sequence[Pack],
+        waivers: Sequence[Waiver] = (),
+        *,
+        today: dt.date | None = None,
+    ) -> list[Decision]: ...
+
+
+class PackLoader(Protocol):
+    """``load_packs``: shipped packs by id or user pack files by path (None: every shipped pack)."""
+
+    def __call__(self, selectors: Sequence[str] | None = None) -> list[Pack]: ...
