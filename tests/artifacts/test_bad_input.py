@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tierguard.catalog import Catalog
+from tierguard.formats.source import DEFAULT_BUDGET
 from tierguard.identify.artifacts import identify_artifacts
-from tierguard.identify.formats.bounded import DEFAULT_BUDGET
 from tierguard.targets.directory import DirectoryResolver
 from tierguard.targets.interface import FileRef
 from tierguard.targets.memory import MemoryResolver
@@ -44,8 +44,8 @@ class DenyingResolver(MemoryResolver):
 
 
 def _one(out, path: str):  # type: ignore[no-untyped-def]
-    got = [a for a in out.assets if a.attributes["path"].startswith(path)]
-    assert len(got) == 1, [a.attributes["path"] for a in out.assets]
+    got = [a for a in out.assets if a.details.path.startswith(path)]
+    assert len(got) == 1, [a.details.path for a in out.assets]
     return got[0]
 
 
@@ -83,8 +83,8 @@ def test_bad_headers_are_incomplete_not_crashes(name: str, catalog: Catalog) -> 
     res = CountingResolver({name: content, "ok/notes.txt": b"hello"})
     out = identify_artifacts(res, catalog)
     a = _one(out, name.split("/")[0])
-    assert a.attributes["status"] == "incomplete"
-    assert a.attributes["reason"].split(": ", 1)[1].startswith(reason), a.attributes["reason"]
+    assert a.details.status == "incomplete"
+    assert a.details.reason.split(": ", 1)[1].startswith(reason), a.details.reason
     assert any(s.path == name and s.reason == "incomplete" for s in out.skipped)
     assert res.total[name] <= len(content) + 64  # sniff head + header reads, each bounded by the size
 
@@ -93,7 +93,7 @@ def test_header_length_larger_than_file(catalog: Catalog) -> None:
     res = CountingResolver({"m/x.safetensors": _st_with_len(50 * 1024 * 1024, b'{"a": 1}')})
     out = identify_artifacts(res, catalog)
     a = _one(out, "m")
-    assert a.attributes["status"] == "incomplete" and "exceeds file size" in a.attributes["reason"]
+    assert a.details.status == "incomplete" and "exceeds file size" in a.details.reason
     assert res.total["m/x.safetensors"] <= 64 + 8
 
 
@@ -109,11 +109,11 @@ def test_header_over_budget_is_incomplete_without_reading_it(tmp_path: Path, cat
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
     a = _one(out, "big")
     assert (
-        a.attributes["status"] == "incomplete"
-        and a.attributes["reason"].startswith("model.safetensors") is False
+        a.details.status == "incomplete"
+        and a.details.reason.startswith("model.safetensors") is False
     )
-    assert "budget" in a.attributes["reason"]
-    assert int(a.attributes["bytes_read"]) <= 64 + 8
+    assert "budget" in a.details.reason
+    assert a.details.bytes_read <= 64 + 8
 
 
 def test_huge_sparse_file_reads_only_the_header(tmp_path: Path, catalog: Catalog) -> None:
@@ -125,8 +125,8 @@ def test_huge_sparse_file_reads_only_the_header(tmp_path: Path, catalog: Catalog
         fh.truncate(20 * 1024**3)  # 20 GiB apparent size, sparse
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
     a = _one(out, "huge")
-    assert a.attributes["structure"] == "qwen2" and a.attributes["status"] == "complete"
-    assert int(a.attributes["bytes_read"]) < 2 * len(head) + 64
+    assert a.details.structure == "qwen2" and a.details.status == "complete"
+    assert a.details.bytes_read < 2 * len(head) + 64
 
 
 def test_zip_bomb_member_is_never_expanded(tmp_path: Path, catalog: Catalog) -> None:
@@ -137,8 +137,8 @@ def test_zip_bomb_member_is_never_expanded(tmp_path: Path, catalog: Catalog) -> 
     res = DirectoryResolver(tmp_path)
     out = identify_artifacts(res, catalog)
     a = _one(out, "bomb.pt")
-    assert a.attributes["format"] == "pytorch-zip"
-    assert int(a.attributes["bytes_read"]) < DEFAULT_BUDGET
+    assert a.details.format == "pytorch-zip"
+    assert a.details.bytes_read < DEFAULT_BUDGET
 
 
 def test_zip_with_lying_central_directory(catalog: Catalog) -> None:
@@ -153,9 +153,9 @@ def test_permission_errors_are_recorded(catalog: Catalog) -> None:
     res = DenyingResolver({"m/locked.safetensors": head, "n/denied.gguf": b"GGUF" + b"\x00" * 40})
     out = identify_artifacts(res, catalog)
     a = _one(out, "m")
-    assert a.attributes["status"] == "incomplete" and "permission-denied" in a.attributes["reason"]
+    assert a.details.status == "incomplete" and "permission-denied" in a.details.reason
     b = _one(out, "n")
-    assert b.attributes["status"] == "incomplete" and b.attributes["format"] == "unknown"
+    assert b.details.status == "incomplete" and b.details.format == "unknown"
     assert any(s.path == "n/denied.gguf" and s.reason == "permission-denied" for s in out.skipped)
 
 
@@ -175,9 +175,9 @@ def test_invalid_descriptors_do_not_crash(catalog: Catalog) -> None:
         catalog,
     )
     a = _one(out, "m")
-    assert a.attributes["structure"] == "qwen2"
-    assert a.attributes["status"] == "incomplete"
-    assert "config.json" in a.attributes["reason"] and "README.md" in a.attributes["reason"]
+    assert a.details.structure == "qwen2"
+    assert a.details.status == "incomplete"
+    assert "config.json" in a.details.reason and "README.md" in a.details.reason
 
 
 def test_gguf_with_huge_token_array_stops_at_the_budget(tmp_path: Path, catalog: Catalog) -> None:
@@ -199,6 +199,6 @@ def test_gguf_with_huge_token_array_stops_at_the_budget(tmp_path: Path, catalog:
     assert p.stat().st_size == 40 * 1024**3
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
     a = _one(out, "big.gguf")
-    assert a.name == "Qwen/Qwen2.5" and a.attributes["status"] == "complete"
-    assert "read up to the budget" in a.attributes["notes"]
-    assert int(a.attributes["bytes_read"]) <= DEFAULT_BUDGET
+    assert a.name == "Qwen/Qwen2.5" and a.details.status == "complete"
+    assert "read up to the budget" in a.details.notes
+    assert a.details.bytes_read <= DEFAULT_BUDGET

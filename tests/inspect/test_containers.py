@@ -46,7 +46,7 @@ def test_nested_zip() -> None:
     inner = make_zip({"data.pkl": stack_global("pty", "spawn")})
     outer = make_zip({"inner.zip": inner}, deflate=True)
     out = run({"outer.zip": outer})
-    f = next(f for f in out.findings if f.attributes.get("subject") == "pty.spawn")
+    f = next(f for f in out.findings if f.subject == "pty.spawn")
     assert f.location.member == "inner.zip!data.pkl"
 
 
@@ -232,9 +232,10 @@ def test_archive_target_members_fail_closed(tmp_path) -> None:  # type: ignore[n
     z[z.rfind(b"PK\x01\x02") + 8] |= 1
     p = tmp_path / "enc.zip"
     p.write_bytes(bytes(z))
-    # tierguard scan: the archive resolver yields members; an unreadable member is never clean
-    out = inspect_target(open_target(p))
-    assert [i.status for i in out.inspections] == ["not-inspected"]
-    # tierguard inspect: the file itself, read by this stage's own zip reader
-    out = inspect_target(target_resolver(p))
-    assert out.inspections[0].status == "not-inspected" and out.inspections[0].location.member is None
+    # tierguard scan and tierguard inspect: the same resolver lists the archive and its member; neither
+    # is clean (the archive: TG-ZIP-001 on its encrypted member; the member: ciphertext is no pickle)
+    for resolver in (open_target(p), target_resolver(p)):
+        out = inspect_target(resolver)
+        got = [(i.location.member, i.status) for i in out.inspections]
+        assert got == [(None, "not-inspected"), ("secret.pkl", "not-inspected")]
+        assert any(f.rule_id == "TG-ZIP-001" and f.location.member == "secret.pkl" for f in out.findings)

@@ -18,9 +18,9 @@ from tests.inspect.inspect_builders import (
     text_global,
     torch_data_pkl,
 )
+from tierguard.formats.pickle import walk_stream
+from tierguard.formats.source import BytesSource, RangeStream
 from tierguard.inspect.imports import judge
-from tierguard.inspect.pickle_walk import walk_stream
-from tierguard.inspect.streams import BytesSource, RangeStream
 
 
 def test_plain_stack_global_is_critical() -> None:
@@ -75,7 +75,7 @@ def test_protocol0_inst_and_text_global() -> None:
 def test_second_stream_payload_is_found() -> None:
     data = pickle.dumps([1, 2, 3], protocol=2) + stack_global("runpy", "_run_code", "print(1)")
     out = run({"two.pkl": data})
-    f = next(f for f in out.findings if f.attributes.get("subject") == "runpy._run_code")
+    f = next(f for f in out.findings if f.subject == "runpy._run_code")
     assert f.attributes["stream"] == "two.pkl#pickle-2"
     assert status(out, "two.pkl") == "findings"
 

@@ -18,9 +18,9 @@ from collections import Counter, OrderedDict, deque
 import pytest
 
 from tests.inspect.inspect_builders import torch_data_pkl
-from tierguard.inspect import pickle_walk
-from tierguard.inspect.pickle_walk import walk_stream
-from tierguard.inspect.streams import BytesSource, RangeStream
+from tierguard.formats import pickle as pickle_walk
+from tierguard.formats.pickle import walk_stream
+from tierguard.formats.source import BytesSource, RangeStream
 
 _MARK = object()
 

@@ -5,8 +5,9 @@
 1. Discovery: every file's first bytes are sniffed (:func:`tierguard.targets.sniff.sniff`); weights
    (safetensors, GGUF, PyTorch zip/legacy, ONNX, Keras, NumPy, joblib/pickle, TF SavedModel) and the files
    that describe them (config.json, generation_config.json, adapter_config.json, README.md front matter,
-   tokenizer files, safetensors index, Ollama manifests) are kept. Wheels and sdists found inside the target
-   are opened and scanned too.
+   tokenizer files, safetensors index, Ollama manifests) are kept. Archives (wheels, sdists, zip, tar, 7z,
+   nested) are not opened here: the resolver lists their members (``targets.archive``) like other files;
+   model-format zips (PyTorch, Keras, npz) are one artifact.
 2. Grouping into model units: a directory of HF-layout files (incl. sharded sets), one GGUF file, one Ollama
    model blob (named by its manifest), an HF cache snapshot (``models--ORG--NAME``).
 3. Identification, each signal recorded as an :class:`IdentMethod` with confidence: self-reported metadata
@@ -29,19 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierguard.catalog.loader import Catalog, ModelMatch
+from tierguard.formats import tokenizer as tok
+from tierguard.formats.descriptors import is_torch_legacy, pickle_tensor_names, read_front_matter, read_json
+from tierguard.formats.gguf import GGUFArray, read_gguf
+from tierguard.formats.protobuf import read_onnx
+from tierguard.formats.safetensors import read_safetensors
+from tierguard.formats.source import DEFAULT_BUDGET, BoundedReader, Incomplete
+from tierguard.formats.zip import ZipMember, read_member, read_members, zip_kind
 from tierguard.identify.data import ArchFamily, IdentData, load_ident_data
-from tierguard.identify.formats import tokenizer as tok
-from tierguard.identify.formats.bounded import DEFAULT_BUDGET, BoundedReader, Incomplete
-from tierguard.identify.formats.gguf import GGUFArray, read_gguf
-from tierguard.identify.formats.misc import (
-    is_torch_legacy,
-    pickle_tensor_names,
-    read_front_matter,
-    read_json,
-    read_onnx,
-)
-from tierguard.identify.formats.safetensors import read_safetensors
-from tierguard.identify.formats.zipdir import read_central_directory, read_member
 from tierguard.identify.interface import ArtifactOutput
 from tierguard.identify.rules import RULE_CONTRADICTION
 from tierguard.model import (
@@ -52,6 +48,7 @@ from tierguard.model import (
     LineageEdge,
     LineageRelation,
     Location,
+    ModelDetails,
     ProducerRef,
     Provenance,
     Skipped,
@@ -189,12 +186,12 @@ def _parse(reader: BoundedReader, info: FileInfo) -> None:
                 model_type=str(gg.metadata.get("tokenizer.ggml.model", "")),
             )
     elif fmt in ("pytorch-zip", "keras", "npz"):
-        entries = read_central_directory(reader)
+        entries = _zip_entries(reader)
         info.metadata["members"] = len(entries)
         if fmt == "pytorch-zip":
             pkl = next((e for e in entries if e.name.endswith("data.pkl")), None)
             if pkl is not None:
-                raw = read_member(reader, pkl, min(pkl.size, 1024 * 1024))
+                raw = read_member(reader, pkl, min(pkl.usize, 1024 * 1024))
                 info.tensors = {n: () for n in pickle_tensor_names(raw)}
     elif fmt == "pytorch-legacy":
         raw = reader.read(0, min(reader.size, 1024 * 1024))
@@ -244,8 +241,8 @@ def _classify(resolver: Resolver, ref: FileRef) -> tuple[str, str, dict[str, Any
         return ("keras-h5", "weights", {})
     if kind == "numpy":
         return ("numpy", "weights", {})
-    if kind == "gzip" and (name.endswith(".tar.gz") or name.endswith(".tgz")):
-        return ("targz", "container", {})
+    if kind == "pickle-text":
+        return ("pickle", "weights", {})  # protocol 0/1: found by content, its imports are inspect's
     if kind == "pickle":
         if is_torch_legacy(head):
             return ("pytorch-legacy", "weights", {})
@@ -266,18 +263,16 @@ def _looks_like_onnx(head: bytes) -> bool:
     return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 20 and head[2] in b"\x12\x1a\x22\x2a\x3a"
 
 
+def _zip_entries(reader: BoundedReader) -> list[ZipMember]:
+    members, problems = read_members(reader, local_headers=False)
+    if problems:  # no usable central directory: what the members are is not known for sure
+        raise Incomplete("malformed", "; ".join(problems)[:300])
+    return [m for m in members if not m.is_dir]
+
+
 def _zip_kind(resolver: Resolver, ref: FileRef) -> tuple[str, list[str]]:
-    reader = BoundedReader(resolver, ref, DEFAULT_BUDGET)
-    names = [e.name for e in read_central_directory(reader)]
-    if any(n.endswith(".dist-info/RECORD") for n in names):
-        return "wheel", names
-    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-        return "pytorch-zip", names
-    if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
-        return "keras", names
-    if names and all(n.endswith(".npy") for n in names):
-        return "npz", names
-    return "zip", names
+    names = [e.name for e in _zip_entries(BoundedReader(resolver, ref, DEFAULT_BUDGET))]
+    return zip_kind(names), names
 
 
 # -- units -----------------------------------------------------------------------------------------------
@@ -301,7 +296,9 @@ class Unit:
 
 def _dirname(ref: FileRef) -> tuple[str, str | None]:
     if ref.member is not None:
-        return ref.path, posixpath.dirname(ref.member)
+        head, sep, inner = ref.member.rpartition("!")
+        d = posixpath.dirname(inner)
+        return ref.path, ((f"{head}!{d}" if d else head) if sep else d)
     return posixpath.dirname(ref.path), None
 
 
@@ -311,7 +308,7 @@ def identify_artifacts(
     """Find and identify every model artifact the resolver holds (see module docstring)."""
     data = load_ident_data()
     out = ArtifactOutput()
-    _scan(resolver, catalog, data, out, on_file, parent_override=None, depth=0)
+    _scan(resolver, catalog, data, out, on_file)
     return out
 
 
@@ -321,8 +318,6 @@ def _scan(
     data: IdentData,
     out: ArtifactOutput,
     on_file: OnFile | None,
-    parent_override: str | None,
-    depth: int,
 ) -> None:
     refs = list(resolver.files())
     dist = build_index(resolver, refs)
@@ -361,15 +356,9 @@ def _scan(
             except OSError as exc:
                 out.skipped.append(_skip(ref, exc))
                 continue
-            if fmt == "wheel":
-                _scan_archive(resolver, ref, catalog, data, out, on_file, depth)
-                continue
-            if fmt == "zip":
-                continue
+            if fmt in ("wheel", "zip"):
+                continue  # an archive: the resolver lists its members
             role = "weights"
-        if fmt == "targz":
-            _scan_archive(resolver, ref, catalog, data, out, on_file, depth)
-            continue
         info = (
             _read_tokenizer(resolver, ref, extra)
             if fmt == "tokenizer"
@@ -397,7 +386,7 @@ def _scan(
                 hf_blob_of[ref.logical_path] = blob
 
     out.skipped.extend(hf_cache.warnings)
-    units = _group(infos, manifests, hf_blob_of, dist, parent_override)
+    units = _group(infos, manifests, hf_blob_of, dist)
     for unit in units:
         _emit(unit, catalog, data, out)
 
@@ -413,32 +402,6 @@ def _read_tokenizer(resolver: Resolver, ref: FileRef, extra: dict[str, Any]) -> 
         info.status, info.reason = "incomplete", f"unreadable: {exc}"
     info.bytes_read = reader.bytes_read
     return info
-
-
-def _scan_archive(
-    resolver: Resolver,
-    ref: FileRef,
-    catalog: Catalog,
-    data: IdentData,
-    out: ArtifactOutput,
-    on_file: OnFile | None,
-    depth: int,
-) -> None:
-    from tierguard.errors import TargetError
-    from tierguard.targets.archive import ArchiveResolver
-
-    if depth >= 1 or ref.member is not None:
-        out.skipped.append(
-            Skipped(path=_disp(ref), reason="nested-archive", detail="archives nest at most once")
-        )
-        return
-    try:
-        inner = ArchiveResolver(resolver, ref)
-    except (TargetError, OSError) as exc:
-        out.skipped.append(Skipped(path=_disp(ref), reason="unreadable", detail=str(exc)[:300]))
-        return
-    _scan(inner, catalog, data, out, on_file, parent_override=None, depth=depth + 1)
-    out.skipped.extend(inner.skipped())
 
 
 class _HFCache:
@@ -498,7 +461,6 @@ def _group(
     manifests: dict[str, str],
     hf_blob_of: dict[str, str],
     dist: DistIndex,
-    parent_override: str | None,
 ) -> list[Unit]:
     units: dict[str, Unit] = {}
     snapshot_blobs = set(hf_blob_of.values())
@@ -552,7 +514,7 @@ def _group(
         elif info.role == "weights" and lp in hf_blob_of:
             unit.sha256 = hf_blob_of[lp] if unit.sha256 is None else unit.sha256
         if unit.parent is None:
-            unit.parent = parent_override or dist.owner(lp)
+            unit.parent = dist.owner(lp, ref.container)
     # a unit made only of descriptors counts when it is recognisably a model's: an adapter config, a
     # tokenizer.json / SentencePiece model / tiktoken file, a vocab or merges file beside a tokenizer or model
     # config, or a config naming an architecture. README-only folders and lone word lists do not.
@@ -967,31 +929,26 @@ def _emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) ->
     if not statuses and unit.weights() and all(f.format in _FORMAT_ONLY for f in unit.weights()):
         status = "format-only"  # no header reader for the format: recognised, not identified
     fmt = _unit_format(unit)
-    attrs: dict[str, str] = {
-        "path": unit.location.display(),
-        "format": fmt,
-        "status": status,
-        "bytes_read": str(sum(f.bytes_read for f in unit.files)),
-        "files": str(len(unit.files)),
-    }
-    if unit.sha256:
-        attrs["sha256"] = unit.sha256
-    if unit.hf_repo:
-        attrs["hf_repo"] = unit.hf_repo
-    if unit.hf_revision:
-        attrs["hf_revision"] = unit.hf_revision
-    if best_fam is not None:
-        attrs["architecture"] = best_fam.id
-    if sig.structure_family:
-        attrs["structure"] = sig.structure_family
-    if sig.tokenizer_family:
-        attrs["tokenizer_family"] = sig.tokenizer_family
+    reason = ""
     if statuses:
-        attrs["reason"] = "; ".join(f"{_disp(f.ref)}: {f.reason}" for f in statuses)[:1000]
+        reason = "; ".join(f"{_disp(f.ref)}: {f.reason}" for f in statuses)[:1000]
         for f in statuses:
             out.skipped.append(Skipped(path=_disp(f.ref), reason="incomplete", detail=f.reason[:500]))
-    if sig.notes:
-        attrs["notes"] = "; ".join(sig.notes)
+    details = ModelDetails(
+        path=unit.location.display(),
+        format=fmt,
+        status=status,  # type: ignore[arg-type]
+        reason=reason,
+        bytes_read=sum(f.bytes_read for f in unit.files),
+        files=len(unit.files),
+        sha256=unit.sha256 or None,
+        hf_repo=unit.hf_repo or None,
+        hf_revision=unit.hf_revision or None,
+        architecture=best_fam.id if best_fam is not None else None,
+        structure=sig.structure_family or None,
+        tokenizer_family=sig.tokenizer_family or None,
+        notes="; ".join(sig.notes),
+    )
     evidence: list[Evidence] = []
     for f in unit.files:
         kind = "tokenizer" if f.role == "tokenizer" else "model-artifact"
@@ -1020,7 +977,7 @@ def _emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) ->
         ),
         evidence=tuple(evidence),
         parent=unit.parent,
-        attributes=attrs,
+        details=details,
     )
     for fnd in findings:
         out.findings.append(fnd.model_copy(update={"asset_id": asset.id}))
@@ -1042,18 +999,19 @@ def _dedupe(edges: list[LineageEdge]) -> list[LineageEdge]:
 def _merge(out: ArtifactOutput, asset: Asset) -> None:
     for i, a in enumerate(out.assets):
         if a.id == asset.id:
-            # the same identification in several places: one asset, every place in evidence and attributes
-            attrs = dict(a.attributes)
-            attrs["locations"] = str(int(attrs.get("locations", "1")) + 1)
-            attrs["bytes_read"] = str(int(attrs["bytes_read"]) + int(asset.attributes["bytes_read"]))
-            attrs["files"] = str(int(attrs["files"]) + int(asset.attributes["files"]))
-            if asset.attributes["status"] != "complete":
-                attrs["status"] = asset.attributes["status"]
-                attrs["reason"] = (attrs.get("reason", "") + "; " + asset.attributes.get("reason", "")).strip(
-                    "; "
-                )
+            # the same identification in several places: one asset, every place in evidence and details
+            old, new = a.details, asset.details
+            assert isinstance(old, ModelDetails) and isinstance(new, ModelDetails)
+            upd: dict[str, object] = {
+                "locations": old.locations + 1,
+                "bytes_read": old.bytes_read + new.bytes_read,
+                "files": old.files + new.files,
+            }
+            if new.status != "complete":
+                upd["status"] = new.status
+                upd["reason"] = (old.reason + "; " + new.reason).strip("; ")
             out.assets[i] = a.model_copy(
-                update={"evidence": a.evidence + asset.evidence, "attributes": attrs}
+                update={"evidence": a.evidence + asset.evidence, "details": old.model_copy(update=upd)}
             )
             return
     out.assets.append(asset)
@@ -1113,8 +1071,8 @@ def _contradictions(
                 severity="medium",
                 message=f"{claim} contradicts what the headers show: {', '.join(what)}",
                 location=unit.location,
+                subject=f"{claim} vs {sorted(observed)}",
                 attributes={
-                    "subject": f"{claim} vs {sorted(observed)}",
                     "claimed": ",".join(sorted(ok)),
                     "observed": ",".join(sorted(observed)),
                 },

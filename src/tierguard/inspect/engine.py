@@ -1,34 +1,38 @@
-"""Inspect stage engine: format by content, stream pickles (raw, PyTorch zip/legacy, joblib, object .npy,
-inside zip/7z/tar, nested), judge imports with a default-deny allowlist, fail closed.
+"""Inspect stage engine: format by content, stream pickles (raw, PyTorch zip/legacy, joblib, object .npy),
+judge imports with a default-deny allowlist, fail closed.
 
-``inspect_target(resolver, *, on_file=None) -> InspectOutput`` is the stage API.
+Archives (wheels, zip, tar, tar.gz, 7z, nested) are expanded by the resolver (``targets.archive``): their
+members are inspected as files of the listing, and the archive itself gets a structure check (zip local vs
+central names, flags, encryption, CRC) plus whatever the expansion could not read. Model-format zips
+(PyTorch, Keras, npz) are one artifact, walked here. An archive the resolver did not expand is never clean.
+
+``inspect_target(resolver, *, on_file=None, kinds=None, containers=None) -> InspectOutput`` is the stage API.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from tierguard.inspect.imports import judge
-from tierguard.inspect.interface import InspectOutput
-from tierguard.inspect.pickle_walk import looks_like_pickle_start, walk_stream
-from tierguard.inspect.rules import RULES
-from tierguard.inspect.streams import (
+from tierguard.formats.pickle import looks_like_pickle_start, walk_stream
+from tierguard.formats.source import (
     BytesSource,
     CrcRangeStream,
+    FileSource,
     InflateStream,
     RandomSource,
     RangeStream,
-    ResolverSource,
     SliceSource,
     Stream,
 )
-from tierguard.inspect.zipread import ZipMember, read_members
+from tierguard.formats.zip import ZipMember, read_members, zip_kind
+from tierguard.inspect.imports import judge
+from tierguard.inspect.interface import InspectOutput
+from tierguard.inspect.rules import RULES
 from tierguard.model import Finding, Inspection, Location, Skipped
+from tierguard.targets.archive import MODEL_CONTAINERS, ContainerInfo, ExpandedResolver
 from tierguard.targets.interface import FileRef, Resolver
 from tierguard.targets.sniff import SNIFF_BYTES, sniff
 
@@ -70,7 +74,8 @@ class _Artifact:
                 severity=info.severity,
                 message=message,
                 location=Location(path=self.path, member=member),
-                attributes={"subject": subject, **attrs},
+                subject=subject,
+                attributes=attrs,
             )
         )
 
@@ -173,8 +178,16 @@ def _is_pickle_fmt(fmt: str) -> bool:
     return fmt in ("pickle", "pickle-text")
 
 
-def inspect_source(art: _Artifact, src: RandomSource, name: str, member: str | None, depth: int) -> str:
-    """Inspect one byte source (a file or a container member). Returns the sniffed format."""
+def inspect_source(
+    art: _Artifact,
+    src: RandomSource,
+    name: str,
+    member: str | None,
+    depth: int,
+    container: ContainerInfo | None = None,
+) -> str:
+    """Inspect one byte source: a listed file (``depth`` 0; ``container`` is the resolver's expansion of it
+    when it is an archive) or a member of a model-format zip (``depth`` > 0). Returns the sniffed format."""
     head = src.read(0, 4096)
     fmt = sniff(head, name)
     low = name.lower()
@@ -185,18 +198,11 @@ def inspect_source(art: _Artifact, src: RandomSource, name: str, member: str | N
     ):
         scan_pickles(art, RangeStream(src), src.size, member)
         return "pickle" if fmt == "unknown" else fmt
-    if fmt == "zip":
-        if depth >= MAX_DEPTH:
-            art.not_inspected.append(f"{member or art.path}: nested archive deeper than {MAX_DEPTH}")
-            art.add("TG-ZIP-005", "nested archive too deep", member, f"depth@{member}")
-            return fmt
-        scan_zip(art, src, member, depth)
+    if fmt == "zip" and depth == 0:
+        scan_zip(art, src, member, container)
         return fmt
-    if fmt == "7z":
-        scan_7z(art, src, member, depth)
-        return fmt
-    if fmt == "tar":
-        scan_tar(art, src, member, depth)
+    if fmt in ("zip", "7z", "tar") or (fmt == "gzip" and container is not None):
+        _archive(art, fmt, member, depth, container)
         return fmt
     if fmt == "numpy":
         scan_npy(art, src, member)
@@ -237,198 +243,162 @@ def inspect_source(art: _Artifact, src: RandomSource, name: str, member: str | N
     return fmt
 
 
+def _archive(
+    art: _Artifact, fmt: str, member: str | None, depth: int, container: ContainerInfo | None
+) -> None:
+    """A tar / tar.gz / 7z (or a zip inside a model container): its members are the resolver's to list.
+    Clean only when the resolver expanded it completely; never recursed into here."""
+    label = member or art.path
+    if depth > 0:
+        art.not_inspected.append(f"{label}: archive inside a model container is not expanded")
+        msg = f"{fmt} archive inside a model container was not inspected"
+        art.add("TG-ZIP-005", msg, member, f"{fmt}@{label}")
+        return
+    if container is None or not container.expanded:
+        why = "; ".join(container.problems) if container is not None else "not expanded by the resolver"
+        art.not_inspected.append(f"{label}: {fmt} archive: {why}")
+        if container is not None and any("encrypted" in p for p in container.problems):
+            art.add("TG-ZIP-001", f"encrypted {fmt} archive was not inspected", member, f"encrypted@{label}")
+        else:
+            art.add("TG-ZIP-005", f"{fmt} archive unreadable: {why}"[:300], member, f"{fmt}@{label}")
+        return
+    art.inspected_units += 1  # the members are inspected as files of the listing
+    for p in container.problems:
+        art.incomplete.append(f"{label}: {p}")
+        art.add("TG-ZIP-005", f"{fmt} archive only partly read: {p}"[:300], member, f"{fmt}:{p}"[:200])
+
+
 def _member_source(art: _Artifact, src: RandomSource, m: ZipMember, label: str) -> RandomSource | None:
     if m.method == 0:
         return SliceSource(src, m.data_offset, m.csize)
     if m.method == 8 and m.usize <= MAX_NESTED_INMEM:
-        st = InflateStream(src, m.data_offset, m.csize)
+        st = InflateStream(src, m.data_offset, m.csize, limit=MAX_NESTED_INMEM)
         data = st.read(m.usize)
         if st.truncated:
-            art.incomplete.append(f"{label}: deflate stream truncated")
+            art.incomplete.append(f"{label}: deflate stream truncated ({st.stopped or 'input ends early'})")
         return BytesSource(data)
     art.not_inspected.append(f"{label}: compression method {m.method} not supported for nested content")
     art.add("TG-ZIP-005", f"member {label} uses compression method {m.method}", label, f"method@{label}")
     return None
 
 
-def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, depth: int) -> None:
+def _member_label(parent: str | None, name: str) -> str:
+    return f"{parent}!{name}" if parent else name
+
+
+def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, container: ContainerInfo | None) -> None:
+    """A listed zip. Structure (names, flags, encryption, methods, CRC) is checked for every zip; a model
+    container (PyTorch, Keras, npz) is one artifact whose pickles and configs are walked here; any other
+    zip's members are files of the listing, inspected on their own (when the resolver expanded it)."""
     members, problems = read_members(src)
     for p in problems:
         art.incomplete.append(f"{parent or art.path}: {p}")
         art.add("TG-ZIP-005", p, parent, f"zip:{p}")
-    names = {m.name for m in members}
+    names = [m.name for m in members]
+    model = zip_kind(names) in MODEL_CONTAINERS
+    if not model:
+        if container is None or not container.expanded:
+            why = "; ".join(container.problems) if container is not None else "not expanded by the resolver"
+            art.incomplete.append(f"{parent or art.path}: members not inspected ({why})")
+        else:
+            where = parent or art.path
+            art.incomplete.extend(f"{where}: {p}" for p in container.problems if p not in problems)
     is_torch = any(n.endswith("data.pkl") for n in names)
     for m in members:
-        label = f"{parent}!{m.name}" if parent else m.name
         if m.name.endswith("/"):
             continue
-        if m.local_name is not None and m.local_name != m.name:
-            art.add(
-                "TG-ZIP-002",
-                f"local header names {m.local_name!r}, central directory names {m.name!r}",
-                label,
-                f"{m.local_name}|{m.name}",
-            )
-        if m.problem:
-            art.incomplete.append(f"{label}: {m.problem}")
-            if m.data_offset < 0:
-                continue
-        if m.flags & 0x60:
-            art.add(
-                "TG-ZIP-004", f"member {label} has flag bits 0x{m.flags & 0x60:x}", label, f"flags@{label}"
-            )
-        if is_torch and _TENSOR_MEMBER.search(m.name):
-            continue  # raw tensor storage bytes: never unpickled by loaders, not read
-        encrypted = bool(m.flags & 0x1)
-        if m.method == 0:
-            head = src.read(m.data_offset, min(64, m.csize))
-        elif m.method == 8:
-            head = InflateStream(src, m.data_offset, m.csize).read(64)
-        else:
-            art.not_inspected.append(f"{label}: compression method {m.method} not supported")
-            art.add(
-                "TG-ZIP-005", f"member {label} uses compression method {m.method}", label, f"method@{label}"
-            )
-            continue
-        inner = sniff(head, m.name)
-        lowname = m.name.lower()
-        wants = (
-            _is_pickle_fmt(inner)
-            or inner in ("zip", "7z", "tar", "numpy", "gguf", "hdf5")
-            or lowname.endswith(_PICKLE_NAMES)
-            or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES
-            or lowname.endswith(".py")
-        )
-        if encrypted and not (_is_pickle_fmt(inner) or inner in ("zip", "numpy")):
-            art.not_inspected.append(f"{label}: encrypted member")
-            art.add("TG-ZIP-001", f"encrypted member {label} was not inspected", label, f"encrypted@{label}")
-            continue
-        if encrypted:
-            art.add(
-                "TG-ZIP-004",
-                f"member {label} has the encryption flag but plaintext content (scanner evasion)",
-                label,
-                f"flags@{label}",
-            )
-        if not wants:
-            continue
-        if _is_pickle_fmt(inner) or (lowname.endswith(_PICKLE_NAMES) and inner in ("unknown", "text")):
-            if m.method == 0:
-                stream: Stream = CrcRangeStream(src, m.data_offset, m.data_offset + m.csize)
-            else:
-                stream = InflateStream(src, m.data_offset, m.csize)
-            scan_pickles(art, stream, max(m.usize, m.csize), label)
-            crc_ok = True
-            if isinstance(stream, CrcRangeStream) and stream.crc_valid:
-                while stream.read(1 << 20):
-                    pass
-                crc_ok = not stream.crc_valid or stream.crc == m.crc
-            elif isinstance(stream, InflateStream):
-                while stream.read(1 << 20):
-                    pass
-                crc_ok = stream.truncated or stream.crc == m.crc
-            if not crc_ok:
-                art.add("TG-ZIP-003", f"CRC mismatch for member {label}", label, f"crc@{label}")
-            continue
-        sub = _member_source(art, src, m, label)
-        if sub is None:
-            continue
-        if lowname.endswith(".py") or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES:
-            from tierguard.inspect.formats import scan_keras_config
-
-            if lowname.endswith("config.json"):
-                scan_keras_config(art, sub.read(0, min(sub.size, MAX_CONFIG)), label)
-            continue
-        inspect_source(art, sub, m.name, label, depth + 1)
+        _zip_member(art, src, m, _member_label(parent, m.name), model, is_torch)
     if not members and not problems:
         art.inspected_units += 1
 
 
-class _SourceFile(io.RawIOBase):
-    def __init__(self, src: RandomSource) -> None:
-        self._src = src
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, off: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self._pos, 2: self._src.size}[whence]
-        self._pos = max(0, base + off)
-        return self._pos
-
-    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._src.read(self._pos, len(b))
-        n = len(data)
-        b[:n] = data
-        self._pos += n
-        return n
-
-
-def scan_tar(art: _Artifact, src: RandomSource, parent: str | None, depth: int) -> None:
-    import tarfile  # only tar archives need it
-
-    try:
-        with tarfile.open(fileobj=io.BufferedReader(_SourceFile(src)), mode="r:") as tf:
-            for ti in tf:
-                if not ti.isfile():
-                    continue
-                label = f"{parent}!{ti.name}" if parent else ti.name
-                sub = SliceSource(src, ti.offset_data, ti.size)
-                inspect_source(art, sub, ti.name, label, depth + 1)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        art.incomplete.append(f"{parent or art.path}: tar error: {exc}")
-        art.add("TG-ZIP-005", f"tar archive unreadable: {exc}", parent, f"tar@{parent}")
-
-
-def scan_7z(art: _Artifact, src: RandomSource, parent: str | None, depth: int) -> None:
-    label = parent or art.path
-    try:
-        import py7zr
-    except ImportError:
-        art.not_inspected.append(f"{label}: 7z archive (py7zr not installed)")
-        art.add("TG-ZIP-005", "7z archive not inspected: py7zr is not installed", parent, f"7z@{label}")
+def _zip_member(
+    art: _Artifact, src: RandomSource, m: ZipMember, label: str, model: bool, is_torch: bool
+) -> None:
+    if m.local_name is not None and m.local_name != m.name:
+        art.add(
+            "TG-ZIP-002",
+            f"local header names {m.local_name!r}, central directory names {m.name!r}",
+            label,
+            f"{m.local_name}|{m.name}",
+        )
+    if m.problem:
+        art.incomplete.append(f"{label}: {m.problem}")
+        if m.data_offset < 0:
+            return
+    if m.flags & 0x60:
+        art.add("TG-ZIP-004", f"member {label} has flag bits 0x{m.flags & 0x60:x}", label, f"flags@{label}")
+    if is_torch and _TENSOR_MEMBER.search(m.name):
+        return  # raw tensor storage bytes: never unpickled by loaders, not read
+    encrypted = bool(m.flags & 0x1)
+    if m.method == 0:
+        head = src.read(m.data_offset, min(64, m.csize))
+    elif m.method == 8:
+        head = InflateStream(src, m.data_offset, m.csize, limit=64).read(64)
+    else:
+        art.not_inspected.append(f"{label}: compression method {m.method} not supported")
+        art.add("TG-ZIP-005", f"member {label} uses compression method {m.method}", label, f"method@{label}")
         return
-    try:
-        with py7zr.SevenZipFile(io.BufferedReader(_SourceFile(src)), mode="r") as z:
-            if z.needs_password():
-                art.not_inspected.append(f"{label}: encrypted 7z archive")
-                art.add("TG-ZIP-001", "encrypted 7z archive was not inspected", parent, f"encrypted@{label}")
-                return
-            infos = [i for i in z.list() if not i.is_directory]
-            if sum(i.uncompressed for i in infos) > MAX_NESTED_INMEM:
-                art.not_inspected.append(f"{label}: 7z content larger than {MAX_NESTED_INMEM} bytes")
-                art.add("TG-ZIP-005", "7z archive too large to inspect in memory", parent, f"7zsize@{label}")
-                return
-            out = _collect_7z(z)
-    except Exception as exc:  # py7zr raises many types on corrupt input  # noqa: BLE001
-        art.incomplete.append(f"{label}: 7z error: {exc}")
-        art.add("TG-ZIP-005", f"7z archive unreadable: {exc}", parent, f"7z@{label}")
+    inner = sniff(head, m.name)
+    lowname = m.name.lower()
+    wants = (
+        _is_pickle_fmt(inner)
+        or inner in ("zip", "7z", "tar", "numpy", "gguf", "hdf5")
+        or lowname.endswith(_PICKLE_NAMES)
+        or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES
+        or lowname.endswith(".py")
+    )
+    if encrypted and not (_is_pickle_fmt(inner) or inner in ("zip", "numpy")):
+        art.not_inspected.append(f"{label}: encrypted member")
+        art.add("TG-ZIP-001", f"encrypted member {label} was not inspected", label, f"encrypted@{label}")
         return
-    for name, data in out.items():
-        inspect_source(art, BytesSource(data), name, f"{parent}!{name}" if parent else name, depth + 1)
+    if encrypted:
+        art.add(
+            "TG-ZIP-004",
+            f"member {label} has the encryption flag but plaintext content (scanner evasion)",
+            label,
+            f"flags@{label}",
+        )
+    if not wants:
+        return
+    pickle_like = _is_pickle_fmt(inner) or (lowname.endswith(_PICKLE_NAMES) and inner in ("unknown", "text"))
+    if pickle_like or not model:
+        # a model container's pickles are walked here; any other zip's members are only CRC-checked (the
+        # resolver lists them and they are inspected as files)
+        _walk_and_crc(art, src, m, label, walk=model)
+        return
+    sub = _member_source(art, src, m, label)
+    if sub is None:
+        return
+    if lowname.endswith(".py") or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES:
+        from tierguard.inspect.formats import scan_keras_config
+
+        if lowname.endswith("config.json"):
+            scan_keras_config(art, sub.read(0, min(sub.size, MAX_CONFIG)), label)
+        return
+    inspect_source(art, sub, m.name, label, 1)
 
 
-def _collect_7z(z: Any) -> dict[str, bytes]:
-    """Extract a (size-checked) 7z archive into memory through py7zr's writer factory."""
-    import py7zr.io
-
-    fac = py7zr.io.BytesIOFactory(MAX_NESTED_INMEM)
-    names = [i.filename for i in z.list() if not i.is_directory]
-    z.extract(targets=names, factory=fac)
-    out: dict[str, bytes] = {}
-    for k in names:
-        f = fac.products.get(k)
-        if f is not None:
-            f.seek(0)
-            out[k] = f.read()
-    return out
+def _walk_and_crc(art: _Artifact, src: RandomSource, m: ZipMember, label: str, *, walk: bool) -> None:
+    if m.method == 0:
+        stream: Stream = CrcRangeStream(src, m.data_offset, m.data_offset + m.csize)
+    else:
+        stream = InflateStream(src, m.data_offset, m.csize, limit=max(m.usize, 1))
+    if walk:
+        scan_pickles(art, stream, max(m.usize, m.csize), label)
+    crc_ok = True
+    if isinstance(stream, CrcRangeStream) and stream.crc_valid:
+        while stream.read(1 << 20):
+            pass
+        crc_ok = not stream.crc_valid or stream.crc == m.crc
+    elif isinstance(stream, InflateStream):
+        while stream.read(1 << 20):
+            pass
+        crc_ok = stream.truncated or stream.crc == m.crc
+        if stream.truncated and stream.stopped:
+            art.incomplete.append(f"{label}: {stream.stopped}")
+    if not crc_ok:
+        art.add("TG-ZIP-003", f"CRC mismatch for member {label}", label, f"crc@{label}")
 
 
 def scan_npy(art: _Artifact, src: RandomSource, member: str | None) -> None:
@@ -469,13 +439,19 @@ def _artifact_candidate(ref: FileRef, fmt: str) -> bool:
 
 
 def inspect_file(
-    resolver: Resolver, ref: FileRef, index: dict[str, FileRef] | None = None, kind: str | None = None
+    resolver: Resolver,
+    ref: FileRef,
+    index: dict[str, FileRef] | None = None,
+    kind: str | None = None,
+    container: ContainerInfo | None = None,
 ) -> tuple[Inspection, list[Finding]] | None:
     """Inspect one file of a target; None when it is not a model artifact or config. ``index`` (path ->
     FileRef of the target) lets config checks find the remote-code modules they reference. ``kind``:
     ``sniff`` of the file's first SNIFF_BYTES bytes when an earlier stage already computed it (a file that
-    is no candidate is then not read again)."""
-    if kind is not None and not _artifact_candidate(ref, kind):
+    is no candidate is then not read again). ``container``: the resolver's expansion of this file when it
+    is an archive (an archive it could not read completely is always inspected, so never absent)."""
+    forced = container is not None and bool(container.problems)
+    if kind is not None and not forced and not _artifact_candidate(ref, kind):
         return None
     try:
         head = resolver.read_bytes(ref, SNIFF_BYTES)
@@ -486,10 +462,10 @@ def inspect_file(
             [],
         )  # fmt: skip
     fmt = sniff(head, ref.name)
-    if not _artifact_candidate(ref, fmt):
+    if not forced and not _artifact_candidate(ref, fmt):
         return None
     art = _Artifact(ref.path)
-    src = ResolverSource(resolver, ref)
+    src = FileSource(resolver, ref)
     base = ref.name.lower()
     try:
         if base in CONFIG_NAMES and fmt == "json":
@@ -500,7 +476,7 @@ def inspect_file(
                 return None  # an ordinary config: nothing to report
             fmt = "hf-config"
         else:
-            fmt = inspect_source(art, src, ref.logical_path, ref.member, 0)
+            fmt = inspect_source(art, src, ref.logical_path, ref.member, 0, container)
     except OSError as exc:
         art.incomplete.append(f"read error: {exc}")
     finally:
@@ -517,16 +493,11 @@ def inspect_file(
 
 
 def target_resolver(path: Path) -> Resolver:
-    """The resolver ``tierguard inspect`` uses: a single file (archives included) is inspected as one
-    artifact with this stage's own container readers; a directory goes through ``open_target``."""
-    p = Path(path)
-    if p.is_file() and not p.is_symlink():
-        from tierguard.targets.directory import DirectoryResolver
+    """The resolver ``tierguard inspect`` uses: the same as ``scan`` (``open_target``): a file, a directory
+    or an archive, with every archive expanded by the resolver (members addressed ``path!member``)."""
+    from tierguard.targets.open import open_target
 
-        return DirectoryResolver(p, include_ignored=True)
-    from tierguard.targets.open import open_target  # directories, archives, environments
-
-    return open_target(p, include_ignored=True)
+    return open_target(Path(path), include_ignored=True)
 
 
 def inspect_target(
@@ -534,20 +505,26 @@ def inspect_target(
     *,
     on_file: Callable[[str], None] | None = None,
     kinds: Mapping[tuple[str, str | None], str] | None = None,
+    containers: Mapping[str, ContainerInfo] | None = None,
 ) -> InspectOutput:
     """Inspect every model artifact (by content) and model config in the target. ``kinds`` maps
-    (path, member) to the sniffed format of files an earlier stage already read (see inspect_file)."""
+    (path, member) to the sniffed format of files an earlier stage already read (see inspect_file);
+    ``containers`` maps an archive's display address to how the resolver expanded it (taken from the
+    resolver when it is an :class:`ExpandedResolver`; without it no archive is reported clean)."""
     out = InspectOutput()
     refs = list(resolver.files())
+    if containers is None and isinstance(resolver, ExpandedResolver):
+        containers = resolver.containers
     index = {r.path: r for r in refs if r.member is None}
     for ref in refs:
         if on_file is not None:
             on_file(ref.logical_path)
         try:
             kind = kinds.get((ref.path, ref.member)) if kinds is not None else None
-            got = inspect_file(resolver, ref, index, kind)
+            container = containers.get(ref.display) if containers else None
+            got = inspect_file(resolver, ref, index, kind, container)
         except Exception as exc:  # one broken file is an outcome, never a crash  # noqa: BLE001
-            out.skipped.append(Skipped(path=ref.path, reason="malformed", detail=f"inspect: {exc!r}"))
+            out.skipped.append(Skipped(path=ref.display, reason="malformed", detail=f"inspect: {exc!r}"))
             out.inspections.append(
                 Inspection(location=Location(path=ref.path, member=ref.member), format="unknown",
                            status="incomplete", reason=f"inspector error: {exc!r}")

@@ -10,8 +10,8 @@ import re
 import struct
 from typing import TYPE_CHECKING, Any
 
-from tierguard.inspect.streams import RandomSource
-from tierguard.targets.binary import read_varint
+from tierguard.formats.protobuf import external_locations, fields
+from tierguard.formats.source import RandomSource
 from tierguard.targets.interface import FileRef, Resolver
 
 if TYPE_CHECKING:
@@ -401,50 +401,6 @@ def _literal_checks(art: _Artifact, text: str, member: str | None) -> None:
 MAX_ONNX_SCAN = 64 * 1024 * 1024
 
 
-def _varint(b: bytes, i: int) -> tuple[int, int]:
-    val, i = read_varint(b, i)
-    if val is None:
-        raise ValueError("bad varint")
-    return val, i
-
-
-def _fields(b: bytes) -> list[tuple[int, int, object]]:
-    out: list[tuple[int, int, object]] = []
-    i = 0
-    while i < len(b):
-        key, i = _varint(b, i)
-        fno, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = _varint(b, i)
-            out.append((fno, wt, v))
-        elif wt == 1:
-            i += 8
-        elif wt == 5:
-            i += 4
-        elif wt == 2:
-            ln, i = _varint(b, i)
-            if i + ln > len(b):
-                raise ValueError("length past end")
-            out.append((fno, wt, b[i : i + ln]))
-            i += ln
-        else:
-            raise ValueError(f"wire type {wt}")
-    return out
-
-
-def _external_locations(tensor: bytes) -> list[str]:
-    locs: list[str] = []
-    for fno, wt, v in _fields(tensor):
-        if (
-            fno == 13 and wt == 2 and isinstance(v, bytes)
-        ):  # TensorProto.external_data: StringStringEntryProto
-            kv = {f: x for f, w, x in _fields(v) if w == 2 and isinstance(x, bytes)}
-            loc = kv.get(2)
-            if kv.get(1) == b"location" and isinstance(loc, bytes):
-                locs.append(loc.decode("utf-8", "replace"))
-    return locs
-
-
 def scan_onnx(art: _Artifact, src: RandomSource, member: str | None) -> None:
     if src.size > MAX_ONNX_SCAN:
         art.not_inspected.append(f"ONNX file larger than {MAX_ONNX_SCAN} bytes: external_data not checked")
@@ -452,11 +408,11 @@ def scan_onnx(art: _Artifact, src: RandomSource, member: str | None) -> None:
     data = src.read(0, src.size)
     try:
         locs: list[str] = []
-        for fno, wt, v in _fields(data):
+        for fno, wt, v in fields(data):
             if fno == 7 and wt == 2 and isinstance(v, bytes):  # ModelProto.graph
-                for gf, gw, gv in _fields(v):
+                for gf, gw, gv in fields(v):
                     if gf == 5 and gw == 2 and isinstance(gv, bytes):  # GraphProto.initializer
-                        locs.extend(_external_locations(gv))
+                        locs.extend(external_locations(gv))
     except ValueError as exc:
         art.incomplete.append(f"ONNX protobuf unreadable: {exc}")
         return

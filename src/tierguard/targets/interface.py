@@ -17,7 +17,9 @@ from tierguard.model import Skipped
 @dataclass(frozen=True, slots=True)
 class FileRef:
     """A file inside a target. ``path`` is relative to the target root (POSIX); ``member`` is set for files
-    inside a container (wheel/zip/tar), where ``path`` names the container."""
+    inside a container (wheel/zip/tar/7z), where ``path`` names the outermost container. Members of nested
+    containers are addressed with ``!``: ``FileRef(path="a.zip", member="b.tar!c.pkl")`` (shown
+    ``a.zip!b.tar!c.pkl``)."""
 
     path: str
     size: int
@@ -26,12 +28,24 @@ class FileRef:
     @property
     def name(self) -> str:
         p = self.member if self.member is not None else self.path
-        return p.rsplit("/", 1)[-1]
+        return p.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
 
     @property
     def logical_path(self) -> str:
-        """The path detectors match globs against: the member path for container members."""
-        return self.member if self.member is not None else self.path
+        """The path detectors match globs against: the member path inside its innermost container."""
+        return self.member.rsplit("!", 1)[-1] if self.member is not None else self.path
+
+    @property
+    def container(self) -> str | None:
+        """The display address of the innermost container holding this member (None for plain files)."""
+        if self.member is None:
+            return None
+        head, sep, _ = self.member.rpartition("!")
+        return f"{self.path}!{head}" if sep else self.path
+
+    @property
+    def display(self) -> str:
+        return self.path if self.member is None else f"{self.path}!{self.member}"
 
 
 class Resolver(Protocol):

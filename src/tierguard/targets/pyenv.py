@@ -1,8 +1,9 @@
 """Python environments: map a file to the distribution that installed or ships it.
 
-Works on any Resolver: a virtualenv or ``site-packages`` folder on disk (``*.dist-info/RECORD`` lists the
-files each installed distribution owns, relative to the folder holding the ``.dist-info`` directory) and a
-wheel opened with :func:`tierguard.targets.archive.open_archive` (its ``.dist-info`` sits at the root).
+Works on any listing: a virtualenv or ``site-packages`` folder on disk (``*.dist-info/RECORD`` lists the
+files each installed distribution owns, relative to the folder holding the ``.dist-info`` directory), and
+the members of every wheel or sdist the resolver expanded (:mod:`tierguard.targets.archive`), at any depth:
+a file is owned only by a distribution in the same container (``FileRef.container``).
 RECORD and METADATA reads are bounded; a broken RECORD is a Skipped entry, never a crash.
 """
 
@@ -34,17 +35,19 @@ def normalize_dist(name: str) -> str:
 class DistIndex:
     """Owner lookup: logical path (POSIX, relative to the target or archive root) -> ``pypi:name==ver``."""
 
-    owners: dict[str, str] = field(default_factory=dict)
-    dists: dict[str, str] = field(default_factory=dict)  # dist-info directory path -> pypi:name==version
-    roots: dict[str, str] = field(default_factory=dict)  # package top-level dir -> owner (for sdists)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (container, path) -> owner
+    dists: dict[str, str] = field(default_factory=dict)  # dist-info directory address -> pypi:name==version
+    roots: dict[tuple[str, str], str] = field(default_factory=dict)  # (container, sdist top dir) -> owner
     skipped: list[Skipped] = field(default_factory=list)
 
-    def owner(self, logical_path: str) -> str | None:
-        got = self.owners.get(logical_path)
+    def owner(self, logical_path: str, container: str | None = None) -> str | None:
+        """The distribution owning ``logical_path`` inside ``container`` (None: the target's own files)."""
+        c = container or ""
+        got = self.owners.get((c, logical_path))
         if got is not None:
             return got
-        for root, dist in self.roots.items():
-            if logical_path.startswith(root + "/"):
+        for (rc, root), dist in self.roots.items():
+            if rc == c and logical_path.startswith(root + "/"):
                 return dist
         return None
 
@@ -81,40 +84,40 @@ def build_index(resolver: Resolver, refs: list[FileRef] | None = None) -> DistIn
             # sdist: "<name>-<version>/PKG-INFO"; everything under that directory belongs to it
             name, version = _metadata(resolver, ref)
             if name:
-                idx.roots[top.group("top")] = f"pypi:{normalize_dist(name)}=={version}"
+                idx.roots[(ref.container or "", top.group("top"))] = f"pypi:{normalize_dist(name)}=={version}"
             continue
         m = _DIST_INFO.match(ref.logical_path)
         if m is None:
             continue
-        key = (ref.path if ref.member is not None else "", m.group("base") or "", m.group("dir"))
+        key = (ref.container or "", m.group("base") or "", m.group("dir"))
         groups.setdefault(key, {})[m.group("file")] = ref
-    for (_container, base, dirname), files in sorted(groups.items()):
+    for (container, base, dirname), files in sorted(groups.items()):
         meta = files.get("METADATA") or files.get("PKG-INFO")
         name, version = _metadata(resolver, meta) if meta is not None else ("", "")
         if not name:
             name, version = _split_name_version(dirname)
         owner = f"pypi:{normalize_dist(name)}=={version}" if version else f"pypi:{normalize_dist(name)}"
         info_dir = posixpath.join(base, dirname) if base else dirname
-        idx.dists[info_dir] = owner
+        idx.dists[f"{container}!{info_dir}" if container else info_dir] = owner
         rec = files.get("RECORD")
         if rec is None:
             continue
         if rec.size > MAX_RECORD:
-            idx.skipped.append(Skipped(path=rec.logical_path, reason="too-large", detail="RECORD over 4 MiB"))
+            idx.skipped.append(Skipped(path=rec.display, reason="too-large", detail="RECORD over 4 MiB"))
             continue
         try:
             text = resolver.read_bytes(rec, rec.size).decode("utf-8", "replace")
         except OSError as exc:
-            idx.skipped.append(Skipped(path=rec.logical_path, reason="unreadable", detail=str(exc)[:200]))
+            idx.skipped.append(Skipped(path=rec.display, reason="unreadable", detail=str(exc)[:200]))
             continue
         try:
             rows = list(csv.reader(io.StringIO(text)))
         except csv.Error as exc:
-            idx.skipped.append(Skipped(path=rec.logical_path, reason="malformed", detail=str(exc)[:200]))
+            idx.skipped.append(Skipped(path=rec.display, reason="malformed", detail=str(exc)[:200]))
             continue
         for row in rows:
             if not row or not row[0]:
                 continue
             p = posixpath.normpath(posixpath.join(base, row[0])) if base else posixpath.normpath(row[0])
-            idx.owners[p] = owner
+            idx.owners[(container, p)] = owner
     return idx

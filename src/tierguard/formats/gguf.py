@@ -11,7 +11,7 @@ import hashlib
 import struct
 from dataclasses import dataclass, field
 
-from tierguard.identify.formats.bounded import BoundedReader, Cursor, Incomplete
+from tierguard.formats.source import BoundedReader, Cursor, Incomplete
 
 # GGUF value types
 _SCALAR = {

@@ -1,12 +1,15 @@
-"""Minimal, bounded zip reader for inspection: central directory AND local headers (both are read, so name
-mismatches are visible), zip64, flag bits. Never trusts a length beyond the source size."""
+"""The zip reader (wheels, generic zips, PyTorch/Keras/NumPy zip containers): central directory AND local
+headers (both are read, so name mismatches are visible), zip64, flag bits, a local-header scan when there is
+no usable central directory, bounded member reads (stored in place; deflate through the bounded inflater).
+Never trusts a length beyond the source size."""
 
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
 
-from tierguard.inspect.streams import RandomSource
+from tierguard.formats.inflate import Inflater
+from tierguard.formats.source import Incomplete, RandomSource
 
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOC = b"PK\x06\x07"
@@ -27,6 +30,14 @@ class ZipMember:
     header_offset: int
     data_offset: int = -1  # -1: local header unreadable
     problem: str = ""
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.flags & 0x1)
+
+    @property
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
 
 
 class ZipError(Exception):
@@ -64,8 +75,10 @@ _CD_ENTRY = struct.Struct("<4s4xHH4xIIIHHH8xI")
 _LOCAL_HEAD = struct.Struct("<4s2xH18xHH")
 
 
-def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
-    """Members from the central directory (falls back to a local-header scan). Returns (members, problems)."""
+def read_members(src: RandomSource, *, local_headers: bool = True) -> tuple[list[ZipMember], list[str]]:
+    """Members from the central directory (falls back to a local-header scan). Returns (members, problems).
+    With ``local_headers`` every member's local header is read too (its name and data offset); without,
+    ``local_name`` stays None and ``data_offset`` -1 until :func:`locate` is called."""
     problems: list[str] = []
     size = src.size
     tail_len = min(size, 65536 + 22)
@@ -83,7 +96,7 @@ def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
             e64 = src.read(e64_off, 56)
             if len(e64) == 56 and e64[:4] == b"PK\x06\x06":
                 count, cd_size, cd_off = struct.unpack_from("<QQQ", e64, 32)
-    if cd_off + cd_size > size or count > MAX_ENTRIES:
+    if cd_off + cd_size > eocd_abs or count > MAX_ENTRIES or count * 46 > cd_size + 46:
         problems.append("central directory out of bounds")
         return _scan_local(src, problems), problems
     cd = src.read(cd_off, cd_size)
@@ -100,7 +113,8 @@ def read_members(src: RandomSource) -> tuple[list[ZipMember], list[str]]:
         if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or hoff == 0xFFFFFFFF:  # zip64 extra field
             usize, csize, hoff = _zip64(cd[i + 46 + nlen : i + 46 + nlen + elen], usize, csize, hoff)
         m = ZipMember(_name(name_raw, flags), None, flags, method, crc, csize, usize, hoff)
-        _read_local(src, m, name_raw, flags)
+        if local_headers:
+            _read_local(src, m, name_raw, flags)
         members.append(m)
         i += 46 + nlen + elen + clen
     return members, problems
@@ -145,3 +159,57 @@ def _scan_local(src: RandomSource, problems: list[str]) -> list[ZipMember]:
     if not out:
         problems.append("no readable local headers")
     return out
+
+
+def locate(src: RandomSource, m: ZipMember) -> int:
+    """The member's data offset (its local header is read when :func:`read_members` did not)."""
+    if m.data_offset < 0 and not m.problem:
+        _read_local(src, m, m.name.encode("utf-8"), m.flags)
+    return m.data_offset
+
+
+def read_member(src: RandomSource, m: ZipMember, limit: int, offset: int = 0) -> bytes:
+    """Up to ``limit`` bytes of a member's content from ``offset``: stored members are read in place; deflated
+    ones are inflated with a hard output limit (never more than ``offset + limit`` bytes). Raises
+    :class:`Incomplete` for encrypted, unsupported or unreadable members and corrupt or bomb-like data."""
+    if m.encrypted:
+        raise Incomplete("encrypted", f"member {m.name[:120]!r} is encrypted")
+    start = locate(src, m)
+    if start < 0 or m.problem:
+        raise Incomplete("malformed", f"member {m.name[:120]!r}: {m.problem or 'no local header'}")
+    if m.method == 0:
+        if offset >= m.csize:
+            return b""
+        return src.read(start + offset, min(limit, m.csize - offset))
+    if m.method != 8:
+        raise Incomplete("unsupported", f"compression method {m.method} for {m.name[:120]!r}")
+    want = offset + limit
+    inf = Inflater(want)
+    out = bytearray()
+    pos = 0
+    while len(out) < want and pos < m.csize and not inf.eof:
+        n = min(64 * 1024, m.csize - pos)
+        chunk = src.read(start + pos, n)
+        if not chunk:
+            break
+        pos += len(chunk)
+        out += inf.feed(chunk)
+        if inf.stopped and len(out) < want:
+            raise Incomplete("malformed", f"{m.name[:120]!r}: {inf.stopped}")
+    if len(out) < want and not inf.eof and len(out) < m.usize:
+        raise Incomplete("truncated", f"deflate data of {m.name[:120]!r} ends early")
+    return bytes(out[offset:want])
+
+
+def zip_kind(names: list[str]) -> str:
+    """What a zip is, from its member names: wheel, pytorch-zip, keras, npz, or zip (a generic archive).
+    Model-format containers are one artifact; wheels and generic zips are expanded by the resolver."""
+    if any(n.endswith(".dist-info/RECORD") for n in names):
+        return "wheel"
+    if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        return "pytorch-zip"
+    if "config.json" in names and any(n.endswith(".weights.h5") for n in names):
+        return "keras"
+    if names and all(n.endswith(".npy") or n.endswith("/") for n in names):
+        return "npz"
+    return "zip"

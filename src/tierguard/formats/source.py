@@ -1,33 +1,67 @@
-"""Byte sources for inspection: random-access ranges and sequential streams with bounded buffers.
+"""Byte sources: random-access ranges bounded by the file size and a byte budget, and sequential streams
+with bounded buffers. Nothing here reads a whole file.
 
-Nothing here reads a whole file: a :class:`RandomSource` answers ``read(offset, n)``; a :class:`Stream`
-reads forward through a buffer of at most ``BUF`` bytes and can ``skip`` without materialising data.
+* :class:`RandomSource` answers ``read(offset, n)`` (``size`` is the number of bytes available);
+  :class:`FileSource` is a target's file (``os.pread`` on a kept descriptor when the file is on disk, else
+  reads through the resolver); :class:`BytesSource`, :class:`SliceSource` are in-memory and sub-ranges.
+* :class:`BoundedReader` is a RandomSource with a byte budget that raises :class:`Incomplete` instead of
+  returning short data (header readers use it); :class:`Cursor` reads sequentially through one.
+* :class:`Stream` reads forward through a buffer of at most ``BUF`` bytes and can ``skip`` without
+  materialising data: :class:`RangeStream` (a range of a source), :class:`CrcRangeStream` (with a CRC-32),
+  :class:`InflateStream` (raw deflate, bounded by :mod:`tierguard.formats.inflate`'s limits).
 """
 
 from __future__ import annotations
 
+import io
 import os
 import zlib
-from collections.abc import Callable
-from typing import Protocol
-
-from tierguard.targets.interface import FileRef, Resolver
+from pathlib import Path
+from typing import Any, Protocol
 
 BUF = 1 << 20
+DEFAULT_BUDGET = 2 * 1024 * 1024  # bytes per file for header readers, every format reader included
+
+
+class Incomplete(Exception):
+    """The header could not be read completely; ``reason`` is a short machine-readable code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class FileLike(Protocol):
+    """What a source needs of a target file reference (a ``targets.interface.FileRef``)."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def member(self) -> str | None: ...
+
+
+class FileReader(Protocol):
+    """What a source needs of a target (a ``targets.interface.Resolver``)."""
+
+    def read_bytes(self, ref: Any, limit: int, offset: int = 0) -> bytes: ...
+
+    def local_path(self, ref: Any) -> Path | None: ...
 
 
 class RandomSource(Protocol):
     @property
     def size(self) -> int: ...
 
-    def read(self, offset: int, n: int) -> bytes: ...
+    def read(self, offset: int, n: int, /) -> bytes: ...
 
 
-class ResolverSource:
+class FileSource:
     """A file of a target. When the resolver has the file on disk (and it is still the same size), one
     descriptor is kept open and read with ``os.pread``; otherwise every read goes through the resolver."""
 
-    def __init__(self, resolver: Resolver, ref: FileRef) -> None:
+    def __init__(self, resolver: FileReader, ref: FileLike) -> None:
         self._r = resolver
         self._ref = ref
         self.size = ref.size
@@ -81,6 +115,75 @@ class SliceSource:
         if offset >= self.size:
             return b""
         return self._p.read(self._start + offset, min(n, self.size - offset))
+
+
+class BoundedReader:
+    """Reads ``ref`` through ``resolver`` within ``budget`` bytes in total; counts what it read."""
+
+    def __init__(self, resolver: FileReader, ref: FileLike, budget: int = DEFAULT_BUDGET) -> None:
+        self.resolver = resolver
+        self.ref = ref
+        self.size = ref.size
+        self.budget = budget
+        self.bytes_read = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.bytes_read)
+
+    def read(self, offset: int, length: int, *, exact: bool = True) -> bytes:
+        """``length`` bytes at ``offset``. Raises :class:`Incomplete` when the range lies beyond the file, the
+        budget would be exceeded, or (``exact``) fewer bytes came back. OSError propagates."""
+        if offset < 0 or length < 0:
+            raise Incomplete("malformed", f"negative range {offset}+{length}")
+        if offset > self.size:
+            raise Incomplete("truncated", f"offset {offset} beyond file size {self.size}")
+        if exact and offset + length > self.size:
+            raise Incomplete("truncated", f"{length} bytes at {offset} exceed file size {self.size}")
+        length = min(length, self.size - offset)
+        if length > self.remaining:
+            raise Incomplete("budget", f"{length} bytes needed, {self.remaining} of the read budget left")
+        data = self.resolver.read_bytes(self.ref, length, offset)
+        self.bytes_read += len(data)
+        if exact and len(data) != length:
+            raise Incomplete("truncated", f"short read at {offset}: {len(data)} of {length} bytes")
+        return data
+
+
+class Cursor:
+    """Sequential reads through a :class:`BoundedReader` with a small read-ahead buffer (for GGUF)."""
+
+    def __init__(self, reader: BoundedReader, offset: int = 0, chunk: int = 64 * 1024) -> None:
+        self.reader = reader
+        self.pos = offset
+        self._buf = b""
+        self._buf_at = offset
+        self._chunk = chunk
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > self.reader.size:
+            raise Incomplete("truncated", f"{n} bytes at {self.pos} exceed file size {self.reader.size}")
+        start = self.pos - self._buf_at
+        if start + n > len(self._buf):
+            keep = self._buf[start:]
+            want = max(
+                n - len(keep),
+                min(self._chunk, self.reader.size - self.pos - len(keep), self.reader.remaining),
+            )
+            more = self.reader.read(self.pos + len(keep), want, exact=True) if want > 0 else b""
+            self._buf = keep + more
+            self._buf_at = self.pos
+            start = 0
+        out = self._buf[start : start + n]
+        if len(out) != n:
+            raise Incomplete("truncated", f"short read at {self.pos}")
+        self.pos += n
+        return out
+
+    def skip(self, n: int) -> None:
+        if n < 0 or self.pos + n > self.reader.size:
+            raise Incomplete("truncated", f"skip of {n} at {self.pos} beyond file size")
+        self.pos += n
 
 
 class Stream(Protocol):
@@ -210,33 +313,48 @@ class RangeStream(_Buffered):
 
 
 class InflateStream(_Buffered):
-    """Raw-deflate (zip method 8) or other decompressor over a compressed byte range, with a CRC."""
+    """Raw deflate (zip method 8) over a compressed byte range, with a CRC-32 of what it delivered. Output is
+    bounded by ``limit`` bytes and the ratio limit of :class:`~tierguard.formats.inflate.Inflater`:
+    ``truncated`` is set when the stream ended early (input cut, corrupt data, or a limit: ``stopped``)."""
 
-    def __init__(
-        self, src: RandomSource, start: int, csize: int, make: Callable[[], object] | None = None
-    ) -> None:
+    def __init__(self, src: RandomSource, start: int, csize: int, limit: int = 1 << 40) -> None:
+        from tierguard.formats.inflate import Inflater
+
         super().__init__()
         self._src = src
         self._off = start
         self._end = min(src.size, start + csize)
-        self._d = make() if make is not None else zlib.decompressobj(-15)
+        self._inf = Inflater(limit)
         self.crc = 0
         self.eof = False
         self.truncated = False
 
+    @property
+    def stopped(self) -> str:
+        return self._inf.stopped
+
     def _fill(self, n: int) -> bytes:
         while not self.eof:
+            if self._inf.eof:
+                self.eof = True
+                break
+            if self._inf.stopped:
+                self.truncated = self.eof = True
+                break
             if self._off >= self._end:
-                self.truncated = not bool(getattr(self._d, "eof", True))
+                tail = self._inf.feed(b"")
+                if tail:
+                    self.crc = zlib.crc32(tail, self.crc)
+                    return tail
+                self.truncated = not self._inf.eof
                 self.eof = True
                 break
             raw = self._src.read(self._off, min(256 * 1024, self._end - self._off))
             if not raw:
-                self.truncated = True
-                self.eof = True
+                self.truncated = self.eof = True
                 break
             self._off += len(raw)
-            out: bytes = self._d.decompress(raw)  # type: ignore[attr-defined]
+            out = self._inf.feed(raw)
             if out:
                 self.crc = zlib.crc32(out, self.crc)
                 return out
@@ -259,3 +377,33 @@ class CrcRangeStream(RangeStream):
     def _skip_raw(self, n: int) -> int:
         self.crc_valid = False
         return super()._skip_raw(n)
+
+
+class SourceFile(io.RawIOBase):
+    """A read-only, seekable file object over a RandomSource (for libraries that want a file: tarfile,
+    py7zr). Reads never go past the source's size."""
+
+    def __init__(self, src: RandomSource) -> None:
+        self._src = src
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, off: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: self._src.size}[whence]
+        self._pos = max(0, base + off)
+        return self._pos
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._src.read(self._pos, len(b))
+        n = len(data)
+        b[:n] = data
+        self._pos += n
+        return n

@@ -7,7 +7,7 @@ import json
 import struct
 from dataclasses import dataclass, field
 
-from tierguard.identify.formats.bounded import BoundedReader, Incomplete
+from tierguard.formats.source import BoundedReader, Incomplete
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from tierguard.targets.binary import read_varint
+from tierguard.formats.protobuf import read_varint
 
 HEAD_ITEMS = 4096
 

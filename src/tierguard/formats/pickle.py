@@ -1,6 +1,6 @@
 """A streaming pickle opcode walker: resolves every import without ever loading the pickle.
 
-The walker reads opcodes from a :class:`~tierguard.inspect.streams.Stream`, simulates only what is needed to
+The walker reads opcodes from a :class:`~tierguard.formats.source.Stream`, simulates only what is needed to
 resolve imports (a stack of short strings and opaque markers, the memo), skips large arguments without
 materialising them, and reports every GLOBAL / INST / STACK_GLOBAL with its byte offset.
 """
@@ -11,7 +11,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 
-from tierguard.inspect.streams import Stream
+from tierguard.formats.source import Stream
 
 MAX_STR = 512  # strings longer than this are kept as opaque values
 MAX_LINE = 64 * 1024
