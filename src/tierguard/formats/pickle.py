@@ -3,6 +3,9 @@
 The walker reads opcodes from a :class:`~tierguard.formats.source.Stream`, simulates only what is needed to
 resolve imports (a stack of short strings and opaque markers, the memo), skips large arguments without
 materialising them, and reports every GLOBAL / INST / STACK_GLOBAL with its byte offset.
+
+size: one opcode table and the walker's hot loop (a buffer-local fast loop for the frequent opcodes plus the
+general path) are kept together so that every opcode's handling can be read in one place.
 """
 
 from __future__ import annotations
@@ -312,7 +315,10 @@ def _name_arg(raw: bytes, opname: str) -> str:
 
 
 def walk_stream(s: Stream, total_size: int) -> StreamResult:
-    """Walk one pickle (until STOP) from the stream's current position. Never raises on bad input."""
+    """Walk one pickle (until STOP) from the stream's current position. Never raises on bad input.
+
+    size: the hot loop (fast path on the buffer with local state, general path for refills and rare opcodes)
+    is one function on purpose: splitting it costs a call per opcode."""
     res = StreamResult(start=s.pos, end=s.pos)
     stack: list[object] = []
     memo: dict[int, object] = {}
