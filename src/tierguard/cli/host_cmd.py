@@ -16,7 +16,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tierguard.cli.scan_cmd import write_output
 from tierguard.equipment import (
     EquipmentOptions,
     EquipmentOutput,
@@ -31,6 +30,7 @@ from tierguard.policy.context import build_context
 from tierguard.policy.engine import evaluate, rules_info
 from tierguard.policy.packs import load_packs
 from tierguard.report import FORMATS
+from tierguard.report.output import write_report
 
 HOST_FORMATS = ("table", "json", "scan-json", "sarif", "cyclonedx", "html")
 
@@ -236,7 +236,7 @@ def register(app: typer.Typer) -> None:
         if text is not None:
             if output is not None:
                 try:
-                    write_output(text, output)
+                    write_report(text, output)
                 except TierguardError as exc:
                     err.print(f"error: {exc}", highlight=False)
                     raise typer.Exit(2) from exc

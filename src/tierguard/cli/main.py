@@ -27,8 +27,20 @@ class TierguardGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except TierguardError as exc:
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            print_error(exc)
             raise typer.Exit(2) from None
+
+
+def print_error(exc: Exception) -> None:
+    """One line on stderr: a message may quote file names, so control characters are made visible and
+    rich markup in it is escaped (never interpreted)."""
+    from rich.markup import escape
+
+    from tierguard.report._common import safe_text
+
+    Console(stderr=True).print(
+        f"[bold red]error:[/] {escape(safe_text(str(exc)))}", highlight=False, soft_wrap=True
+    )
 
 
 def _version(value: bool) -> None:
@@ -95,5 +107,5 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except TierguardError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        print_error(exc)
         sys.exit(2)

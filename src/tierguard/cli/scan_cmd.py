@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -26,35 +24,23 @@ from tierguard.policy.context import resolve_context
 from tierguard.policy.packs import load_packs
 from tierguard.policy.waivers import load_waivers
 from tierguard.report import FORMATS
+from tierguard.report._common import display_path
+from tierguard.report.coverage import coverage
+from tierguard.report.output import check_output, write_report
 from tierguard.scanner import Inventory, Scanner, ScanOptions
 
 FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html")
 FAIL_ON = ("allow", "review", "deny", "never")
 
 
-def exit_code(result: ScanResult, fail_on: str) -> int:
-    """0 when no decision is at or above ``fail_on``, else 1. ``never`` always gives 0."""
-    if fail_on == "never":
-        return 0
-    threshold = VERDICT_ORDER[fail_on]
-    return 1 if any(VERDICT_ORDER[d.effective_verdict] >= threshold for d in result.decisions) else 0
-
-
-def write_output(text: str, output: Path) -> None:
-    """Write atomically: a failed write never leaves a partial report behind."""
-    output = output.resolve()
-    if output.is_dir():
-        raise TierguardError(f"--output {output} is a directory")
-    if not output.parent.is_dir():
-        raise TierguardError(f"--output: directory {output.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".tierguard-", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def exit_code(result: ScanResult, fail_on: str, *, fail_on_incomplete: bool = False) -> int:
+    """1 when a decision is at or above ``fail_on`` (``never``: none is), or when ``fail_on_incomplete``
+    and a unit that may be a model artifact or container was not fully read (report/coverage.py); else 0."""
+    if fail_on != "never":
+        threshold = VERDICT_ORDER[fail_on]
+        if any(VERDICT_ORDER[d.effective_verdict] >= threshold for d in result.decisions):
+            return 1
+    return 1 if fail_on_incomplete and coverage(result).gating else 0
 
 
 def _read_equipment(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -> Inventory | None:
@@ -124,6 +110,10 @@ def register(app: typer.Typer) -> None:
         strict: Annotated[
             bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")
         ] = False,
+        fail_on_incomplete: Annotated[
+            bool,
+            typer.Option(help="Exit 1 when a possible model artifact or archive could not be fully read."),
+        ] = True,
         progress: Annotated[bool, typer.Option(help="Show a progress display on stderr.")] = True,
         osquery: Annotated[
             list[Path] | None, typer.Option("--osquery", help="Equipment: osquery results file (repeatable).")
@@ -141,6 +131,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(f"must be one of {', '.join(FORMAT_NAMES)}", param_hint="--format")
         if fail_on is not None and fail_on not in FAIL_ON:
             raise typer.BadParameter(f"must be one of {', '.join(FAIL_ON)}", param_hint="--fail-on")
+        destination = check_output(output) if output is not None else None  # before any work
         if not path.exists():
             raise TierguardError(f"target does not exist: {path}")
         root = path if path.is_dir() else None
@@ -207,9 +198,19 @@ def register(app: typer.Typer) -> None:
             print_result(result, Console())
         else:
             text = FORMATS[fmt](result)
-            if output is not None:
-                write_output(text, output)
-                err.print(f"wrote {fmt} report to {output}", highlight=False)
+            if destination is not None:
+                write_report(text, destination)
+                err.print(f"wrote {fmt} report to {display_path(str(output))}", highlight=False, markup=False)
             else:
                 sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        raise typer.Exit(exit_code(result, effective_fail_on))
+        code = exit_code(result, effective_fail_on, fail_on_incomplete=fail_on_incomplete)
+        if code and not exit_code(result, effective_fail_on):
+            gaps = coverage(result).gating
+            err.print(
+                f"exit 1: {len(gaps)} unit(s) that may be model artifacts or archives could not be fully "
+                "read (see Not inspected; --no-fail-on-incomplete to not fail on them)",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        raise typer.Exit(code)

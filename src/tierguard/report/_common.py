@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from tierguard.model import (
     VERDICT_ORDER,
@@ -19,6 +22,130 @@ from tierguard.model import (
 )
 
 UNKNOWN_JURISDICTION = "XX"
+
+
+# ---- file names and other untrusted text -------------------------------------------------------------
+# Paths are ``str`` as ``os.fsdecode`` gives them: a byte that is not valid UTF-8 is a lone surrogate
+# U+DC80..U+DCFF ("surrogateescape"). Such a str cannot be written as UTF-8, and names may hold newlines,
+# terminal escapes or bidi overrides. Every reporter goes through the helpers below (no second copy).
+
+
+def path_bytes(path: str) -> bytes:
+    """The original bytes of a path decoded with ``os.fsdecode`` (invalid UTF-8 bytes restored)."""
+    try:
+        return path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate outside U+DC80..U+DCFF: not from a file name; keep its bytes
+        return path.encode("utf-8", "surrogatepass")
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    if ch == "\n":
+        return "\\n"
+    if ch == "\t":
+        return "\\t"
+    if ch == "\r":
+        return "\\r"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def _unsafe(ch: str) -> bool:
+    # Cc: C0/C1 controls and DEL; Cf: bidi overrides/isolates, zero-width and other invisible format
+    # characters; Cs: surrogates (undecodable bytes); Zl/Zp: line and paragraph separators.
+    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+_PLAIN = re.compile(r"[ -~]*")  # printable ASCII: nothing to escape
+
+
+def safe_text(text: str, *, keep_newlines: bool = False, escape_backslash: bool = False) -> str:
+    """``text`` made safe to show: control characters, invisible format characters (bidi overrides,
+    zero-width), line separators and undecodable bytes become visible escapes (``\\n``, ``\\x1b``,
+    ``\\u202e``, ``\\xff``). ``keep_newlines`` keeps ``\\n`` and ``\\t`` as they are (multi-line
+    excerpts); ``escape_backslash`` doubles a backslash, so that a name cannot forge an escape. The result is
+    always valid Unicode (encodable as UTF-8)."""
+    if _PLAIN.fullmatch(text) and not (escape_backslash and "\\" in text):
+        return text
+    out: list[str] = []
+    for ch in text:
+        if ch == "\\" and escape_backslash:
+            out.append("\\\\")
+        elif keep_newlines and ch in "\n\t":
+            out.append(ch)
+        elif _unsafe(ch):
+            out.append(_escape_char(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def display_path(path: str) -> str:
+    """A path for people (console, HTML, SARIF/CycloneDX text): every character :func:`safe_text` escapes,
+    and a backslash doubled, so ``new\\nline.py`` (a newline) and ``new\\\\nline.py`` (a backslash) differ."""
+    return safe_text(path, escape_backslash=True)
+
+
+def display_location(loc: Location) -> str:
+    """``path!member:line`` with the path and member made safe (:func:`display_path`)."""
+    s = display_path(loc.path)
+    if loc.member is not None:
+        s = f"{s}!{display_path(loc.member)}"
+    return s if loc.line is None else f"{s}:{loc.line}"
+
+
+def uri_path(path: str) -> str:
+    """A relative URI reference for ``path`` (RFC 3986): every byte of the original name except the
+    unreserved characters and ``/`` is percent-encoded (undecodable bytes included, e.g. ``%FF``; a
+    backslash is a name character on POSIX: ``%5C``); a leading ``./`` or ``/`` is dropped; an empty
+    path is ``.``."""
+    p = path
+    while p.startswith("./"):
+        p = p[2:]
+    p = p.lstrip("/") or "."
+    return quote_from_bytes(path_bytes(p), safe="/")
+
+
+def json_path(path: str) -> str:
+    """The lossless, valid-UTF-8 form of a path in tierguard JSON (docs/formats.md, "Paths in JSON"):
+    valid UTF-8 is kept as is, ``%`` becomes ``%25`` and each byte that is not valid UTF-8 becomes
+    ``%XX`` (upper-case hex). :func:`json_path_decode` restores the original exactly."""
+    if "%" not in path and path.isascii():
+        return path
+    out: list[str] = []
+    for ch in path:
+        code = ord(ch)
+        if ch == "%":
+            out.append("%25")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.extend(f"%{b:02X}" for b in path_bytes(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def json_path_decode(value: str) -> str:
+    """The inverse of :func:`json_path`: the path as ``os.fsdecode`` would give it."""
+    if "%" not in value:
+        return value
+    return unquote_to_bytes(value.encode("utf-8")).decode("utf-8", "surrogateescape")
+
+
+def no_surrogates(text: str) -> str:
+    """``text`` with undecodable bytes (lone surrogates) shown as ``\\xff``; everything else unchanged.
+    For free text (messages, details) bound for JSON, where control characters are escaped by JSON."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join(_escape_char(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
 def producer_label(p: ProducerRef) -> str:

@@ -10,20 +10,29 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tierguard.model import Decision, ScanResult
+from tierguard.model import Asset, Decision, ScanResult
 from tierguard.report._common import (
     asset_index,
+    asset_locations,
     counts_by_verdict,
+    display_location,
+    display_path,
     not_inspected,
     operator_text,
     packs_text,
     producers_text,
+    safe_text,
     skipped_reasons,
     summary_by_producer,
     verdict_label,
 )
+from tierguard.report.coverage import Coverage, coverage
 
 _STYLE = {"deny": "bold red", "review": "yellow", "allow": "green"}
+MAX_LOCATIONS = 10  # evidence locations listed per decision (the rest are counted)
+
+# Every string that can come from the target (paths, names, excerpts, messages, reasons) goes through
+# display_path/safe_text and into a rich Text, so control characters are visible and markup is never parsed.
 
 
 def _verdict_text(label: str) -> Text:
@@ -42,7 +51,7 @@ def print_result(result: ScanResult, console: Console) -> None:
     head = Text("tierguard ", style="bold")
     head.append(f"{result.tool_version} | catalog {result.catalog_version} | packs {packs_text(result)}")
     console.print(head)
-    console.print(Text(f"target: {result.target}"))
+    console.print(Text(f"target: {display_path(result.target)}"))
     ctx = ", ".join(f"{k}={v}" for k, v in result.context.model_dump().items() if v is not None)
     console.print(Text(f"context: {ctx or 'default'}"))
     summary = Text("worst verdict: ")
@@ -53,6 +62,8 @@ def print_result(result: ScanResult, console: Console) -> None:
         + f"; {len(result.findings)} findings; {len(result.skipped)} skipped)"
     )
     console.print(summary)
+    cov = coverage(result)
+    console.print(Text(f"coverage: {_coverage_text(cov)}"), overflow="fold")
 
     groups = summary_by_producer(result)
     if groups:
@@ -91,7 +102,7 @@ def print_result(result: ScanResult, console: Console) -> None:
             a = assets.get(d.asset_id)
             line = _verdict_text(verdict_label(d).upper())
             if a is not None:
-                line.append(f"  {a.kind} {a.name} ({a.use_mode})")
+                line.append(f"  {a.kind} {safe_text(a.name)} ({a.use_mode})")
             else:
                 line.append(f"  {d.asset_id}")
             console.print(line, overflow="fold")
@@ -110,6 +121,7 @@ def print_result(result: ScanResult, console: Console) -> None:
                 op = operator_text(a)
                 if op:
                     details.append(f"service operator: {op}")
+                details += _seen_at(a)
             for m in d.matches:
                 details.append(f"rule {m.rule_id} ({m.verdict}) [{m.pack}@{m.pack_version}]: {m.reason}")
                 c = m.citation
@@ -123,7 +135,7 @@ def print_result(result: ScanResult, console: Console) -> None:
                     f"waived by {w.id} (owner {w.owner}, approved {w.approval}, expires {w.expires}): "
                     f"{w.justification}"
                 )
-            details += [f"note: {n}" for n in d.notes]
+            details += [f"note: {safe_text(n)}" for n in d.notes]
             for detail in details:
                 console.print(Text("    " + detail), overflow="fold")
         console.print()
@@ -135,7 +147,7 @@ def print_result(result: ScanResult, console: Console) -> None:
         t.add_column("Location")
         t.add_column("Message")
         for f in result.findings:
-            t.add_row(f.severity, f.rule_id, Text(f.location.display()), Text(f.message))
+            t.add_row(f.severity, f.rule_id, Text(display_location(f.location)), Text(safe_text(f.message)))
         console.print(t)
 
     gaps = [(f"skipped: {r}", n) for r, n in skipped_reasons(result)] + not_inspected(result)
@@ -144,13 +156,33 @@ def print_result(result: ScanResult, console: Console) -> None:
         t.add_column("Reason")
         t.add_column("Count", justify="right")
         for reason, n in gaps:
-            t.add_row(Text(reason), str(n))
+            t.add_row(Text(safe_text(reason)), str(n))
         console.print(t)
 
     if result.notes:
         console.print(Text("Notes", style="bold"))
         for note in result.notes:
-            console.print(Text(f"- {note}"))
+            console.print(Text(f"- {safe_text(note)}"))
+
+
+def _coverage_text(cov: Coverage) -> str:
+    if cov.complete:
+        return "complete (nothing skipped, every artifact fully inspected)"
+    skipped = sum(n for _, n in cov.skipped)
+    parts = [f"{skipped} skipped (" + ", ".join(f"{r} {n}" for r, n in cov.skipped) + ")"] if skipped else []
+    if cov.not_fully_inspected:
+        parts.append(f"{cov.not_fully_inspected} artifact(s) not fully inspected")
+    if cov.gating:
+        parts.append(f"{len(cov.gating)} unit(s) may be unread artifacts (fail --fail-on-incomplete)")
+    return "; ".join(parts)
+
+
+def _seen_at(asset: Asset) -> list[str]:
+    locs = asset_locations(asset)
+    out = [f"seen at: {display_location(loc)}" for loc in locs[:MAX_LOCATIONS]]
+    if len(locs) > MAX_LOCATIONS:
+        out.append(f"seen at: ... and {len(locs) - MAX_LOCATIONS} more")
+    return out
 
 
 def render(result: ScanResult) -> str:

@@ -23,8 +23,20 @@ import re
 import uuid
 from typing import Any
 
-from tierguard.model import Asset, Decision, ProducerRef, ScanResult, stable_id
-from tierguard.report._common import asset_index, citation_text, decision_index, iso_utc, packs_text
+from tierguard.model import Asset, Decision, Location, ProducerRef, ScanResult, stable_id
+from tierguard.report._common import (
+    asset_index,
+    citation_text,
+    decision_index,
+    display_location,
+    display_path,
+    iso_utc,
+    no_surrogates,
+    packs_text,
+    safe_text,
+    uri_path,
+)
+from tierguard.report.coverage import coverage
 
 SPEC_VERSION = "1.6"
 _HASH_ALGS = {
@@ -59,7 +71,18 @@ __all__ = ["render", "bom", "purl_for"]
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(bom(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_valid_unicode(bom(result)), indent=2, ensure_ascii=False) + "\n"
+
+
+def _valid_unicode(value: Any) -> Any:
+    """Undecodable bytes (lone surrogates) left in any free text shown as ``\\xNN``: the BOM is UTF-8."""
+    if isinstance(value, str):
+        return no_surrogates(value)
+    if isinstance(value, dict):
+        return {k: _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
 
 
 def bom(result: ScanResult) -> dict[str, Any]:
@@ -108,7 +131,7 @@ def bom(result: ScanResult) -> dict[str, Any]:
             "ratings": [{"severity": _VULN_SEVERITY[f.severity], "method": "other"}],
             "description": f.message,
             "properties": [
-                _prop("tierguard:location", f.location.display()),
+                _prop("tierguard:location", display_location(f.location)),
                 *[_prop(f"tierguard:finding:{k}", v) for k, v in sorted(f.attributes.items())],
             ],
         }
@@ -220,7 +243,7 @@ def _occurrences(a: Asset) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, int | None]] = set()
     for ev in a.evidence:
-        loc = ev.location.display() if ev.location.member else ev.location.path
+        loc = _occurrence(ev.location)
         key = (loc, ev.location.line)
         if key in seen:
             continue
@@ -228,9 +251,15 @@ def _occurrences(a: Asset) -> list[dict[str, Any]]:
         occ: dict[str, Any] = {"location": loc}
         if ev.location.line is not None and ev.location.line >= 0:
             occ["line"] = ev.location.line
-        occ["additionalContext"] = f"{ev.detector}: {ev.kind} {ev.value} (strength {ev.strength})"
+        occ["additionalContext"] = f"{ev.detector}: {ev.kind} {safe_text(ev.value)} (strength {ev.strength})"
         out.append(occ)
     return out
+
+
+def _occurrence(loc: Location) -> str:
+    """An occurrence's location as a relative URI reference (percent-encoded, see uri_path); a container
+    member follows its container after ``!`` (a literal ``!`` in a name is ``%21``)."""
+    return uri_path(loc.path) + (f"!{uri_path(loc.member)}" if loc.member else "")
 
 
 def _evidence(a: Asset) -> dict[str, Any] | None:
@@ -393,7 +422,7 @@ def _service(a: Asset, d: Decision | None, result: ScanResult) -> dict[str, Any]
     props += _producer_props(a)
     props += _decision_props(d)
     props += [_prop(f"tierguard:attr:{k}", v) for k, v in sorted(a.attributes.items())]
-    props += [_prop("tierguard:occurrence", ev.location.display()) for ev in a.evidence]
+    props += [_prop("tierguard:occurrence", display_location(ev.location)) for ev in a.evidence]
     s["properties"] = props
     return s
 
@@ -412,12 +441,23 @@ def _metadata_properties(result: ScanResult) -> list[dict[str, str]]:
         _prop("tierguard:packs", packs_text(result)),
     ]
     props += [_prop(f"tierguard:context:{k}", str(v)) for k, v in result.context.model_dump().items() if v]
+    cov = coverage(result)
+    props.append(_prop("tierguard:coverage:complete", str(cov.complete).lower()))
+    props += [_prop(f"tierguard:coverage:skipped:{reason}", str(n)) for reason, n in cov.skipped]
+    props += [_prop(f"tierguard:coverage:inspections:{status}", str(n)) for status, n in cov.inspections]
+    props.append(_prop("tierguard:coverage:gating", str(len(cov.gating))))
     props += [
-        _prop("tierguard:skipped", f"{s.reason}|{s.path}" + (f"|{s.detail}" if s.detail else ""))
+        _prop(
+            "tierguard:skipped",
+            f"{s.reason}|{display_path(s.path)}" + (f"|{safe_text(s.detail)}" if s.detail else ""),
+        )
         for s in result.skipped
     ]
     props += [
-        _prop("tierguard:inspection", f"{i.status}|{i.location.display()}|{i.format}|{i.reason}")
+        _prop(
+            "tierguard:inspection",
+            f"{i.status}|{display_location(i.location)}|{i.format}|{safe_text(i.reason)}",
+        )
         for i in result.inspections
         if i.status in ("incomplete", "not-inspected")
     ]

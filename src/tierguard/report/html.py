@@ -1,7 +1,10 @@
 """HTML report: one self-contained file (inline CSS and SVG, no scripts, no external assets) for audits.
 
 Rendered with jinja2 with autoescaping on: excerpts and names come from scanned content and are hostile
-text. Links are only emitted for http(s) URLs from citations and rules.
+text. Links are only emitted for http(s) URLs from citations and rules. Every printed value also goes
+through ``finalize`` (:func:`_visible`): control characters other than newline and tab, bidi overrides,
+zero-width characters and undecodable bytes become visible escapes; paths use the ``path``/``location``
+filters (``display_path``: newlines escaped too).
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from tierguard.report._common import (
     counts_by_jurisdiction,
     counts_by_verdict,
     decision_index,
+    display_location,
+    display_path,
     not_inspected,
     operator_text,
     packs_text,
     producers_text,
+    safe_text,
     skipped_reasons,
     summary_by_producer,
     verdict_label,
 )
+from tierguard.report.coverage import coverage
 
 _BAR_COLOURS = {
     "deny": "#b3261e",
@@ -72,14 +79,21 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
+def _visible(value: Any) -> Any:
+    return safe_text(value, keep_newlines=True) if isinstance(value, str) else value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         autoescape=True,
+        finalize=_visible,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = _safe_url
+    env.filters["path"] = display_path
+    env.filters["location"] = display_location
     return env
 
 
@@ -124,6 +138,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "waived": [d for d in result.decisions if d.waived_by is not None],
         "skipped_reasons": skipped_reasons(result),
         "not_inspected": not_inspected(result),
+        "coverage": coverage(result),
         "gaps": [i for i in result.inspections if i.status in ("incomplete", "not-inspected")],
         "packs": packs_text(result),
         "ctx": [(k, v) for k, v in result.context.model_dump().items() if v is not None],

@@ -3,6 +3,11 @@
 The schema file ``schema/scan-result-<SCHEMA_VERSION>.json`` is generated from the model
 (:func:`schema_document`) and committed; a test keeps the two in sync. Changes are recorded in
 ``schema/CHANGELOG.md``.
+
+Paths (every ``path``, ``member`` and ``target`` string) are written in the lossless "path encoding" of
+docs/formats.md (``%`` -> ``%25``, each byte that is not valid UTF-8 -> ``%XX``), so the document is always
+valid UTF-8 and :func:`load` gives back the exact original names; other text with undecodable bytes shows
+them as ``\\xNN``. The derived ``coverage`` summary (report/coverage.py) is added under ``coverage``.
 """
 
 from __future__ import annotations
@@ -12,14 +17,59 @@ from importlib import resources
 from typing import Any
 
 from tierguard.model import SCHEMA_VERSION, ScanResult
+from tierguard.report._common import json_path, json_path_decode, no_surrogates
+from tierguard.report.coverage import coverage
 
 SCHEMA_FILENAME = f"scan-result-{SCHEMA_VERSION}.json"
 SCHEMA_ID = f"urn:tierguard:schema:scan-result:{SCHEMA_VERSION}"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+PATH_KEYS = frozenset({"path", "member", "target"})
+"""Keys whose string values are paths, written in the path encoding (anywhere in the document)."""
+
+
+def _encode(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        return json_path(value) if key in PATH_KEYS else no_surrogates(value)
+    if isinstance(value, dict):
+        return {no_surrogates(k): _encode(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        if key == "gating_units":
+            return [json_path(v) for v in value]
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        return json_path_decode(value) if key in PATH_KEYS else value
+    if isinstance(value, dict):
+        return {k: _decode(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def document(result: ScanResult) -> dict[str, Any]:
+    """The JSON document as Python data: the result with paths encoded, plus ``coverage``."""
+    data: dict[str, Any] = _encode(result.model_dump(mode="json"))
+    data["coverage"] = _encode(coverage(result).as_dict())
+    return data
+
+
 def render(result: ScanResult) -> str:
-    return result.model_dump_json(indent=2) + "\n"
+    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def load(text: str | bytes) -> ScanResult:
+    """A ScanResult from :func:`render`'s output: paths decoded to the exact original names; the derived
+    ``coverage`` is dropped (it is recomputed from ``skipped`` and ``inspections``)."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    data.pop("coverage", None)
+    return ScanResult.model_validate(_decode(data))
 
 
 def schema_document() -> dict[str, Any]:
@@ -31,7 +81,28 @@ def schema_document() -> dict[str, Any]:
         "title": f"tierguard scan result {SCHEMA_VERSION}",
     }
     doc.update({k: v for k, v in body.items() if k != "title"})
+    defs = doc.get("$defs", {})
+    if "ScanResult" in defs:  # the derived summary the reporter adds (not a record field)
+        defs["ScanResult"].setdefault("properties", {})["coverage"] = COVERAGE_SCHEMA
     return doc
+
+
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+COVERAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Derived by the JSON reporter from skipped and inspections (report/coverage.py): "
+    "counts per skipped reason and per inspection status, and the units that fail --fail-on-incomplete "
+    "(path-encoded, at most 100 listed). Ignored when a result is read back.",
+    "properties": {
+        "complete": {"type": "boolean"},
+        "skipped_by_reason": _COUNTS,
+        "inspections_by_status": _COUNTS,
+        "gating_count": {"type": "integer", "minimum": 0},
+        "gating_units": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+    },
+    "required": ["complete", "skipped_by_reason", "inspections_by_status", "gating_count", "gating_units"],
+    "additionalProperties": False,
+}
 
 
 def schema_text() -> str:

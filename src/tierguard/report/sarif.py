@@ -17,19 +17,24 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 from tierguard.model import Asset, Citation, Decision, Location, RuleInfo, RuleMatch, ScanResult
 from tierguard.report._common import (
     asset_index,
     asset_locations,
     citation_text,
+    display_location,
+    display_path,
     iso_utc,
+    no_surrogates,
     operator_text,
     packs_text,
     producers_text,
     rule_index,
+    safe_text,
+    uri_path,
 )
+from tierguard.report.coverage import coverage
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/tierguard/tierguard"
@@ -52,7 +57,18 @@ __all__ = ["render", "sarif_log"]
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(_valid_unicode(sarif_log(result)), indent=2, ensure_ascii=False) + "\n"
+
+
+def _valid_unicode(value: Any) -> Any:
+    """Undecodable bytes (lone surrogates) left in any free text shown as ``\\xNN``: the log is UTF-8."""
+    if isinstance(value, str):
+        return no_surrogates(value)
+    if isinstance(value, dict):
+        return {k: _valid_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    return value
 
 
 def sarif_log(result: ScanResult) -> dict[str, Any]:
@@ -80,7 +96,7 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
             "ruleId": f.rule_id,
             "ruleIndex": index[f.rule_id],
             "level": _LEVEL_BY_SEVERITY[f.severity],
-            "message": {"text": f.message + (f" (asset: {asset.name})" if asset is not None else "")},
+            "message": {"text": safe_text(f.message + (f" (asset: {asset.name})" if asset else ""))},
             "locations": [_location(f.location)],
             "partialFingerprints": {FINGERPRINT_KEY: f.id},
             "properties": {"severity": f.severity, **({"assetId": f.asset_id} if f.asset_id else {})},
@@ -111,6 +127,9 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
             }
         )
 
+    cov = coverage(result)
+    # executionSuccessful stays true: the run completed; what it could not read is in the notifications
+    # (one per skipped unit or incomplete artifact) and counted in run.properties.coverage.
     invocation: dict[str, Any] = {"executionSuccessful": True}
     start, end = iso_utc(result.started), iso_utc(result.finished)
     if start:
@@ -140,6 +159,13 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
             "packs": packs_text(result),
             "context": result.context.model_dump(exclude_none=True),
             "notes": list(result.notes),
+            "coverage": {
+                "complete": cov.complete,
+                "skippedByReason": dict(cov.skipped),
+                "inspectionsByStatus": dict(cov.inspections),
+                "gatingCount": len(cov.gating),
+                "gatingUnits": [uri_path(p) for p in cov.gating[:100]],
+            },
         },
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -192,6 +218,7 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
                 "message": {"text": _message(asset, m)},
                 "locations": [_location(loc)],
                 "partialFingerprints": {
+                    # undecodable bytes in the path: shown as \xNN by _valid_unicode, still stable
                     FINGERPRINT_KEY: f"{asset.id}:{m.rule_id}:{loc.path}:{loc.member or ''}",
                 },
                 "properties": {
@@ -240,7 +267,7 @@ def _unmatched(d: Decision) -> RuleMatch:
 
 
 def _message(asset: Asset, m: RuleMatch) -> str:
-    parts = [f"{m.verdict.upper()}: {asset.kind} '{asset.name}' ({asset.use_mode})"]
+    parts = [f"{m.verdict.upper()}: {asset.kind} '{safe_text(asset.name)}' ({asset.use_mode})"]
     parts.append(f"producer: {producers_text(asset)}")
     op = operator_text(asset)
     if op:
@@ -254,7 +281,7 @@ def _message(asset: Asset, m: RuleMatch) -> str:
 
 
 def _location(loc: Location) -> dict[str, Any]:
-    phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(loc.path), "uriBaseId": URI_BASE}}
+    phys: dict[str, Any] = {"artifactLocation": {"uri": uri_path(loc.path), "uriBaseId": URI_BASE}}
     region: dict[str, Any] = {}
     if loc.line is not None and loc.line >= 1:
         region["startLine"] = loc.line
@@ -264,22 +291,14 @@ def _location(loc: Location) -> dict[str, Any]:
         phys["region"] = region
     out: dict[str, Any] = {"physicalLocation": phys}
     if loc.member:
-        out["logicalLocations"] = [{"name": loc.member, "kind": "member"}]
-        out["message"] = {"text": f"member {loc.member} of {loc.path}"}
+        out["logicalLocations"] = [{"name": display_path(loc.member), "kind": "member"}]
+        out["message"] = {"text": f"member {display_path(loc.member)} of {display_path(loc.path)}"}
     return out
 
 
 def _fallback_location(asset: Asset) -> Location:
     """Assets without evidence (e.g. from an inventory) still need a location for code scanning."""
     return Location(path=asset.attributes.get("path", ".") or ".")
-
-
-def _uri(path: str) -> str:
-    p = path.replace("\\", "/")
-    while p.startswith("./"):
-        p = p[2:]
-    p = p.lstrip("/") or "."
-    return quote(p, safe="/-._~!$&'()*+,;=:@")
 
 
 def _pascal(name: str) -> str:
@@ -303,7 +322,9 @@ def _notifications(result: ScanResult) -> list[dict[str, Any]]:
     if len(result.skipped) > MAX_SKIP_NOTIFICATIONS:
         return _skip_summaries(result) + _inspection_notifications(result)
     for s in result.skipped:
-        text = f"not inspected: {s.path} ({s.reason})" + (f": {s.detail}" if s.detail else "")
+        text = f"not inspected: {display_path(s.path)} ({s.reason})" + (
+            f": {safe_text(s.detail)}" if s.detail else ""
+        )
         out.append(
             {
                 "level": "note",
@@ -324,7 +345,8 @@ def _skip_summaries(result: ScanResult) -> list[dict[str, Any]]:
         {
             "level": "note",
             "message": {
-                "text": f"not inspected: {len(paths)} units ({reason}), e.g. " + ", ".join(paths[:5]),
+                "text": f"not inspected: {len(paths)} units ({reason}), e.g. "
+                + ", ".join(display_path(p) for p in paths[:5]),
             },
             "descriptor": {"id": f"tierguard/skipped/{reason}"},
             "properties": {"count": len(paths)},
@@ -338,7 +360,9 @@ def _inspection_notifications(result: ScanResult) -> list[dict[str, Any]]:
     for i in result.inspections:
         if i.status not in ("incomplete", "not-inspected"):
             continue
-        text = f"{i.status}: {i.location.display()} ({i.format})" + (f": {i.reason}" if i.reason else "")
+        text = f"{i.status}: {display_location(i.location)} ({i.format})" + (
+            f": {safe_text(i.reason)}" if i.reason else ""
+        )
         out.append(
             {
                 "level": "warning",

@@ -11,7 +11,13 @@ Scope rules, each recorded as a :class:`Skipped` with a reason code rather than 
 - symlinks: a link to a file inside the root is yielded under the link's path; links to directories are
   never followed (``symlink-dir``); links that loop (``symlink-loop``), dangle (``broken-symlink``) or point
   outside the root (``symlink-outside-root``) are recorded;
-- unreadable directories/files -> ``permission-denied`` or ``unreadable``.
+- unreadable directories/files -> ``permission-denied`` or ``unreadable`` (a directory's path ends in ``/``);
+- FIFOs, sockets and devices are never opened -> ``special-file`` (the detail names the kind).
+
+Names are ``str`` as ``os.scandir`` decodes them (``os.fsdecode``: a byte that is not valid UTF-8 becomes a
+lone surrogate), carried unchanged into ``FileRef.path`` and ``Location.path``; ``read_bytes`` gives the same
+str back to the OS, which re-encodes it to the original bytes. Reporters show them with
+``report._common.display_path``/``uri_path``/``json_path``.
 
 Binary files are yielded: model-artifact and inspection stages need them; text detectors skip them later.
 """
@@ -76,9 +82,13 @@ class _IgnoreRules:
 
 class DirectoryResolver:
     """A directory or a single file on disk. ``include_ignored`` disables .gitignore handling;
-    ``skip_vendored`` (default on) passes over vendored dependency directories."""
+    ``skip_vendored`` (default on) passes over vendored dependency directories. ``strict`` (``scan
+    --strict``) raises :class:`TargetError` on the first directory or file that cannot be listed, examined
+    or read, instead of recording it as skipped (scope exclusions are still recorded)."""
 
-    def __init__(self, root: Path, *, include_ignored: bool = False, skip_vendored: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, include_ignored: bool = False, skip_vendored: bool = True, strict: bool = False
+    ) -> None:
         try:
             st = root.stat()
         except FileNotFoundError:
@@ -92,6 +102,7 @@ class DirectoryResolver:
         self._real_root = Path(os.path.realpath(root))
         self._single = stat.S_ISREG(st.st_mode)
         self._include_ignored = include_ignored
+        self._strict = strict
         self._skip_vendored = skip_vendored
         self._skipped: list[Skipped] = []
         self.ignored_count = 0  # files and directories passed over because of .gitignore
@@ -112,6 +123,8 @@ class DirectoryResolver:
         return self._root_str if self._single else os.path.join(self._root_str, ref.path)
 
     def _skip(self, rel: str, reason: str, detail: str = "") -> None:
+        if self._strict and reason in ("permission-denied", "unreadable"):
+            raise TargetError(f"--strict: cannot read {rel}: {reason}: {detail}")
         self._skipped.append(Skipped(path=rel, reason=reason, detail=detail))
 
     def _inside(self, real: str) -> bool:
@@ -156,7 +169,7 @@ class DirectoryResolver:
             with os.scandir(dirpath) as it:
                 entries = sorted(it, key=_NAME)
         except OSError as exc:
-            self._skip(rel_dir or ".", _reason_for(exc), exc.strerror or str(exc))
+            self._skip(f"{rel_dir}/" if rel_dir else ".", _reason_for(exc), exc.strerror or str(exc))
             return subdirs
         if not self._include_ignored and any(e.name == ".gitignore" for e in entries):
             rules.add(rel_dir, self._read_ignore(Path(dirpath, ".gitignore")))
@@ -191,8 +204,9 @@ class DirectoryResolver:
             except OSError as exc:
                 self._skip(rel, _reason_for(exc), exc.strerror or str(exc))
                 continue
-            if not stat.S_ISREG(st.st_mode):
-                continue  # sockets, fifos, devices: never read
+            if not stat.S_ISREG(st.st_mode):  # never opened: a FIFO read could block, a device never end
+                self._skip(rel, "special-file", _special_kind(st.st_mode))
+                continue
             if entry.name.endswith(".min.js"):
                 self._skip(rel, "minified", "*.min.js")
                 continue
@@ -226,11 +240,20 @@ class DirectoryResolver:
             self._skip(rel, reason, f"-> {target} (directory links are not followed)")
             return None
         if not stat.S_ISREG(st.st_mode):
+            self._skip(rel, "special-file", f"-> {target}: {_special_kind(st.st_mode)}")
             return None
         self._links.add(rel)
         return FileRef(path=rel, size=st.st_size)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
+        if not self._strict:
+            return self._read(ref, limit, offset)
+        try:
+            return self._read(ref, limit, offset)
+        except OSError as exc:  # not an OSError: the stages record those; --strict stops the scan
+            raise TargetError(f"--strict: cannot read {ref.path}: {exc.strerror or exc}") from None
+
+    def _read(self, ref: FileRef, limit: int, offset: int) -> bytes:
         path = self._abs_str(ref)
         flags = os.O_RDONLY
         if self._single:
@@ -263,6 +286,18 @@ class DirectoryResolver:
         """What the walk passed over; ``ignored_count`` totals the ``gitignored`` entries (a directory
         counts once: its contents are not walked)."""
         return list(self._skipped)
+
+
+def _special_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    ):
+        if test(mode):
+            return f"{kind}, not read"
+    return "not a regular file, not read"
 
 
 def _link_is_dir(entry: os.DirEntry[str]) -> bool:
