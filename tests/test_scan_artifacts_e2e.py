@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.artifacts.builders import qwen2_dir
 from tierguard.cli.main import app
-from tierguard.model import ScanResult
+from tierguard.report import json_report
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "picklescan"
@@ -29,11 +29,11 @@ def test_renamed_qwen_and_malicious_pickle_get_decisions(tmp_path: Path) -> None
         app, ["scan", str(target), "--country", "GB", "-f", "json", "-o", str(out), "--no-progress"]
     )
     assert res.exit_code == 1, res.output
-    result = ScanResult.model_validate_json(out.read_text())
+    result = json_report.load(out.read_text())
     by_id = {a.id: a for a in result.assets}
     decided = {d.asset_id: d for d in result.decisions}
 
-    qwen = [a for a in result.assets if a.attributes.get("path", "").startswith("company-assistant-v2")]
+    qwen = [a for a in result.assets if (a.details.path or "").startswith("company-assistant-v2")]
     assert qwen, [a.name for a in result.assets]
     assert "alibaba" in {p.id for p in qwen[0].provenance.producers}
     assert decided[qwen[0].id].verdict == "review"  # self-hosted PRC weights in a Tier 1 country
@@ -74,7 +74,7 @@ def test_wheel_target_bundling_a_prc_model_is_attributed_to_its_package(tmp_path
         app, ["scan", str(whl), "--country", "GB", "-f", "json", "-o", str(out), "--no-progress"]
     )
     assert res.exit_code in (0, 1), res.output
-    result = ScanResult.model_validate_json(out.read_text())
+    result = json_report.load(out.read_text())
     bundled = [a for a in result.assets if a.kind == "ai-model" and a.parent == "pypi:acme-nlp==1.2.0"]
     assert bundled, [(a.name, a.parent) for a in result.assets]
     assert any(p.jurisdiction == "CN" for a in bundled for p in a.provenance.producers)

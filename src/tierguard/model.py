@@ -3,18 +3,31 @@
 target -> Evidence (discover) -> Asset + Provenance (identify) -> Finding (inspect) -> Decision (policy)
 -> ScanResult (report/store/serve).
 
+Records are msgspec Structs (frozen, keyword-only, unknown fields rejected when decoded). msgspec was chosen
+over pydantic for the records by measurement (bench/records/README.md): defining these classes with pydantic
+cost ~0.14 s of every process start, more than a whole picklescan run; msgspec costs a few milliseconds and
+encodes/decodes faster. Files a user writes (catalog, packs, waivers, configs) are still validated with
+pydantic where line-precise error messages matter.
+
+Immutability: sequences are tuples; the few string maps are :class:`StrMap` (a dict that refuses mutation);
+per-kind asset details are typed Structs (:class:`ModelDetails`, :class:`ServiceDetails`,
+:class:`SdkDetails`, :class:`DeviceDetails`).
+
 Identity: every record with an ``id`` derives it from identity fields only (never line numbers, absolute
-paths or timestamps), so baselines, waivers and golden files stay stable across machines and edits.
+paths or timestamps), so baselines, waivers and golden files stay stable across machines and edits. The id
+is recomputed whenever a record is built or decoded; an ``id`` read from a file is never trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+import msgspec
+from msgspec.structs import force_setattr, replace
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 Strength = Literal["A", "B", "C"]
 """A: strong (PRC host literal, SDK import or dependency, provider env key); B: model reference in a model
@@ -49,16 +62,94 @@ def stable_id(prefix: str, *parts: object) -> str:
     return f"{prefix}-{h.hexdigest()[:16]}"
 
 
-class Record(BaseModel):
-    """Base of every record: immutable, strict about unknown fields except computed ``id``."""
+class StrMap(dict[str, str]):
+    """A string-to-string map that refuses mutation (so a frozen record stays frozen all the way down).
+    Encodes as a JSON object. Build a changed copy with ``StrMap({**m, "k": "v"})``."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+    __slots__ = ()
+
+    def _immutable(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("StrMap is immutable; build a new one")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _immutable
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __copy__(self) -> StrMap:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StrMap:
+        return self
 
 
-class Location(Record):
+EMPTY = StrMap()
+
+
+def _freeze(value: Mapping[str, str] | None) -> StrMap:
+    if isinstance(value, StrMap):
+        return value
+    return StrMap(value) if value else EMPTY
+
+
+R = TypeVar("R", bound="Record")
+
+
+class Record(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=False):
+    """Base of every record: immutable, keyword-only, unknown fields rejected when decoded.
+
+    The ``model_*`` methods keep the small API the rest of the code uses (copy with changes, dump to JSON
+    types, validate from JSON types or bytes, JSON Schema)."""
+
+    _maps: ClassVar[tuple[str, ...]] = ()  # string-map fields, frozen into StrMap on construction and decode
+
+    def __post_init__(self) -> None:
+        for name in self._maps:
+            value = getattr(self, name)
+            if not isinstance(value, StrMap):
+                force_setattr(self, name, _freeze(value))
+
+    def model_copy(self: R, *, update: Mapping[str, Any] | None = None) -> R:
+        return replace(self, **(update or {}))
+
+    def model_dump(self, *, mode: str = "json", exclude_none: bool = False) -> dict[str, Any]:
+        """JSON types (``mode`` is accepted for compatibility; the dump is always JSON-ready)."""
+        out: dict[str, Any] = msgspec.to_builtins(self)
+        if exclude_none:
+            out = {k: v for k, v in out.items() if v is not None}
+        return out
+
+    def model_dump_json(self, *, indent: int | None = None) -> str:
+        raw = msgspec.json.encode(self)
+        if indent:
+            raw = msgspec.json.format(raw, indent=indent)
+        return raw.decode("utf-8")
+
+    @classmethod
+    def model_validate(cls: type[R], obj: Any) -> R:
+        """Build from JSON types (dicts, lists, str ...); raises :class:`msgspec.ValidationError`."""
+        return msgspec.convert(obj, cls)
+
+    @classmethod
+    def model_validate_json(cls: type[R], data: str | bytes) -> R:
+        return msgspec.json.decode(data, type=cls)
+
+    @classmethod
+    def model_json_schema(cls, *, mode: str = "serialization") -> dict[str, Any]:
+        schema: dict[str, Any] = msgspec.json.schema(cls)
+        return schema
+
+
+ValidationError = msgspec.ValidationError
+RecordError = msgspec.MsgspecError
+"""Base of every error raised when decoding or validating a record (invalid JSON, wrong types)."""
+
+
+class Location(Record, frozen=True, kw_only=True):
     """Where something was seen. ``path`` is relative to the target root, POSIX separators.
 
-    ``member`` names a path inside a container (wheel, zip, image layer) when ``path`` is the container.
+    ``member`` names a path inside a container (wheel, zip, image layer) when ``path`` is the container;
+    nested containers are joined with ``!`` (``b.tar!c.pkl``).
     """
 
     path: str
@@ -71,7 +162,7 @@ class Location(Record):
         return s if self.line is None else f"{s}:{self.line}"
 
 
-class Evidence(Record):
+class Evidence(Record, frozen=True, kw_only=True):
     """One observation made by a detector. ``kind`` says what was seen; ``value`` is the normalised match.
 
     kinds: endpoint, sdk-import, package-dependency, env-key, framework-class, model-ref, router-prefix,
@@ -79,23 +170,27 @@ class Evidence(Record):
     ``refs`` link the observation to catalog entries, e.g. {"producer": "deepseek", "endpoint": "..."}.
     """
 
+    _maps: ClassVar[tuple[str, ...]] = ("refs", "attributes")
+
     detector: str
     kind: str
     value: str
     strength: Strength
     location: Location
     excerpt: str = ""
-    refs: dict[str, str] = Field(default_factory=dict)
-    attributes: dict[str, str] = Field(default_factory=dict)
+    refs: Mapping[str, str] = EMPTY
+    attributes: Mapping[str, str] = EMPTY
+    id: str = ""
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def id(self) -> str:
+    def __post_init__(self) -> None:
+        Record.__post_init__(self)
         loc = self.location
-        return stable_id("ev", self.detector, self.kind, self.value, loc.path, loc.member or "")
+        force_setattr(
+            self, "id", stable_id("ev", self.detector, self.kind, self.value, loc.path, loc.member or "")
+        )
 
 
-class ProducerRef(Record):
+class ProducerRef(Record, frozen=True, kw_only=True):
     """An organisation in a provenance record, with its role for this asset."""
 
     id: str
@@ -104,14 +199,14 @@ class ProducerRef(Record):
     role: Literal["producer", "trainer", "base-producer", "operator", "manufacturer", "packager"] = "producer"
 
 
-class LineageEdge(Record):
+class LineageEdge(Record, frozen=True, kw_only=True):
     relation: LineageRelation
     base: str  # the base model's canonical name, e.g. "meta-llama/Llama-3.3-70B-Instruct"
     base_producer: ProducerRef | None = None
     source: str = ""  # which method asserted the edge (card, gguf metadata, catalog ...)
 
 
-class IdentMethod(Record):
+class IdentMethod(Record, frozen=True, kw_only=True):
     """How an identification was made; technique names follow CycloneDX 1.6 evidence techniques."""
 
     technique: Literal[
@@ -126,11 +221,11 @@ class IdentMethod(Record):
         "attestation",
         "other",
     ]
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
     value: str = ""  # what the method looked at / concluded
 
 
-class Provenance(Record):
+class Provenance(Record, frozen=True, kw_only=True):
     producers: tuple[ProducerRef, ...] = ()
     service_operator: ProducerRef | None = None
     service_jurisdiction: str | None = None  # where the endpoint's operator is subject to law
@@ -147,9 +242,80 @@ class Provenance(Record):
         return frozenset(out)
 
 
-class Asset(Record):
+# ---- per-kind asset details -------------------------------------------------------------------------
+
+
+class ModelDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="model", tag_field="type"):
+    """An AI model. Code references fill ``family`` (catalog family) and how the model was named; artifacts
+    on disk fill the artifact fields (``path``, ``format``, ``status`` ...)."""
+
+    family: str | None = None  # catalog model-family id
+    canonical_id: str | None = None  # canonical model id where the catalog knows it
+    parameters: str | None = None  # parameter count where known ("70B")
+    default_model: bool = False  # the model a framework class uses when code names none
+    via_class: str | None = None  # that framework class
+    matched_via: str | None = None  # how the name was matched (alias, router prefix ...)
+    router: str | None = None  # "router:prefix" when named through a router prefix
+    # artifact identification (model files on disk / in archives)
+    path: str | None = None  # display location of the artifact unit (``a.zip!b/model.gguf``)
+    format: str | None = None  # safetensors, gguf, pytorch-zip, onnx ...
+    status: Literal["complete", "incomplete", "format-only"] | None = None
+    reason: str = ""  # why identification is incomplete
+    identified: bool = True  # False: an artifact with findings but no identification
+    bytes_read: int = 0
+    files: int = 0
+    locations: int = 1  # places the same identified artifact was found
+    sha256: str | None = None
+    hf_repo: str | None = None
+    hf_revision: str | None = None
+    architecture: str | None = None
+    structure: str | None = None  # architecture family shown by the tensor layout
+    tokenizer_family: str | None = None
+    notes: str = ""
+
+
+class ServiceDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="service", tag_field="type"):
+    """A hosted AI service the code talks to."""
+
+    operator: str | None = None  # catalog producer id of the operator
+    host: str | None = None  # the host the code names
+    endpoint: str | None = None  # the catalog endpoint matched (host + path prefix)
+    region: str | None = None
+    router: str | None = None  # the router a model id named this service through (bedrock, litellm ...)
+
+
+class SdkDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="sdk", tag_field="type"):
+    """An AI SDK or integration package."""
+
+    ecosystem: str  # pypi, npm, go, maven
+    package: str
+    version: str | None = None
+    package_kind: str | None = None  # sdk, integration, ...
+
+
+class DeviceDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="device", tag_field="type"):
+    """A hardware device, operating system or system package in a host inventory. ``ids`` holds the
+    source's own identifiers (PCI/USB vendor and device ids, DMI strings, CPU ids, MAC ...)."""
+
+    _maps: ClassVar[tuple[str, ...]] = ("ids",)
+
+    host: str
+    bus: str = ""
+    source: str = ""  # probe, osquery, inventory, snmp
+    site: str | None = None
+    count: int = 1
+    prc: Literal["yes", "no", "ambiguous", "unknown"] = "unknown"
+    producer: str | None = None
+    jurisdiction: str | None = None
+    ids: Mapping[str, str] = EMPTY
+
+
+AssetDetails = ModelDetails | ServiceDetails | SdkDetails | DeviceDetails
+
+
+class Asset(Record, frozen=True, kw_only=True):
     """Something the organisation relies on. One asset per (kind, name, use_mode, parent); every place it was
-    seen is in ``evidence``."""
+    seen is in ``evidence``; ``details`` are typed per kind."""
 
     kind: AssetKind
     name: str
@@ -157,12 +323,13 @@ class Asset(Record):
     provenance: Provenance = Provenance()
     evidence: tuple[Evidence, ...] = ()
     parent: str | None = None  # e.g. the package that ships a bundled model, or the host of a device
-    attributes: dict[str, str] = Field(default_factory=dict)
+    details: AssetDetails | None = None
+    id: str = ""
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def id(self) -> str:
-        return stable_id("as", self.kind, self.name.lower(), self.use_mode, self.parent or "")
+    def __post_init__(self) -> None:
+        force_setattr(
+            self, "id", stable_id("as", self.kind, self.name.lower(), self.use_mode, self.parent or "")
+        )
 
     @property
     def strength(self) -> Strength:
@@ -173,27 +340,65 @@ class Asset(Record):
                 best = ev.strength
         return best  # type: ignore[return-value]
 
+    def detail_items(self) -> tuple[tuple[str, str], ...]:
+        """The details that are set, flattened to sorted (name, text) pairs (``ids.<key>`` for device ids),
+        for reporters that list properties."""
+        if self.details is None:
+            return ()
+        out: list[tuple[str, str]] = []
+        for k, v in msgspec.to_builtins(self.details).items():
+            if k == "type":
+                continue
+            if isinstance(v, dict):
+                out += [(f"{k}.{kk}", str(vv)) for kk, vv in v.items()]
+            else:
+                out.append((k, str(v).lower() if isinstance(v, bool) else str(v)))
+        return tuple(sorted(out))
 
-class Finding(Record):
-    """A safety finding from the inspect stage (or a contradiction from identify)."""
+    @property
+    def version(self) -> str | None:
+        """The version of an SDK package or of an inventoried OS/package, where known."""
+        d = self.details
+        if isinstance(d, SdkDetails):
+            return d.version
+        if isinstance(d, DeviceDetails):
+            return d.ids.get("version") or None
+        return None
+
+    @property
+    def artifact_path(self) -> str | None:
+        """Where a model artifact sits (display form), for model assets identified from files."""
+        d = self.details
+        return d.path if isinstance(d, ModelDetails) else None
+
+
+class Finding(Record, frozen=True, kw_only=True):
+    """A safety finding from the inspect stage (or a contradiction from identify). ``subject`` is what the
+    finding is about (the import, member or key) and part of its identity; ``attributes`` carry detail
+    (offset, stream, opcode ...)."""
+
+    _maps: ClassVar[tuple[str, ...]] = ("attributes",)
 
     rule_id: str
     severity: Severity
     message: str
     location: Location
+    subject: str = ""
     asset_id: str | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
+    attributes: Mapping[str, str] = EMPTY
+    id: str = ""
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def id(self) -> str:
+    def __post_init__(self) -> None:
+        Record.__post_init__(self)
         loc = self.location
-        return stable_id(
-            "fi", self.rule_id, loc.path, loc.member or "", self.attributes.get("subject", self.message)
+        force_setattr(
+            self,
+            "id",
+            stable_id("fi", self.rule_id, loc.path, loc.member or "", self.subject or self.message),
         )
 
 
-class Inspection(Record):
+class Inspection(Record, frozen=True, kw_only=True):
     """The outcome of inspecting one artifact. ``incomplete``/``not-inspected`` are never "clean"."""
 
     location: Location
@@ -203,14 +408,14 @@ class Inspection(Record):
     bytes_read: int = 0
 
 
-class Citation(Record):
+class Citation(Record, frozen=True, kw_only=True):
     instrument: str
     date: str  # ISO date (YYYY-MM-DD, or YYYY-MM where only the month is known)
     url: str
     verify: bool = False  # True when the source is secondary and unverified
 
 
-class RuleMatch(Record):
+class RuleMatch(Record, frozen=True, kw_only=True):
     pack: str
     pack_version: str
     rule_id: str
@@ -220,7 +425,7 @@ class RuleMatch(Record):
     citation: Citation
 
 
-class Waiver(Record):
+class Waiver(Record, frozen=True, kw_only=True):
     id: str
     justification: str
     owner: str
@@ -230,7 +435,7 @@ class Waiver(Record):
     rule_id: str | None = None
 
 
-class Decision(Record):
+class Decision(Record, frozen=True, kw_only=True):
     asset_id: str
     verdict: Verdict
     matches: tuple[RuleMatch, ...] = ()
@@ -242,16 +447,16 @@ class Decision(Record):
         return "allow" if self.waived_by is not None else self.verdict
 
 
-class Skipped(Record):
+class Skipped(Record, frozen=True, kw_only=True):
     """A unit that was not (fully) read, with a machine-readable reason code and a human detail."""
 
     path: str
     reason: str  # e.g. unreadable, permission-denied, symlink-loop, binary, too-large, vendored, minified,
-    # malformed, not-found, gitignored, timeout
+    # malformed, not-found, gitignored, timeout, incomplete, nested-archive
     detail: str = ""
 
 
-class Context(Record):
+class Context(Record, frozen=True, kw_only=True):
     """The deployment context decisions are made for."""
 
     country: str | None = None  # ISO 3166-1 alpha-2
@@ -264,12 +469,12 @@ class Context(Record):
     profile: str | None = None
 
 
-class PackRef(Record):
+class PackRef(Record, frozen=True, kw_only=True):
     id: str
     version: str
 
 
-class RuleInfo(Record):
+class RuleInfo(Record, frozen=True, kw_only=True):
     """Metadata of a rule (policy or inspection) for reporters: SARIF rules[], HTML, console."""
 
     id: str
@@ -282,10 +487,42 @@ class RuleInfo(Record):
     source: Literal["policy", "inspect", "identify", "equipment"] = "policy"
 
 
-class ScanResult(Record):
+class Stats(Record, frozen=True, kw_only=True):
+    """Counters of one scan. Fields a stage did not run for stay 0."""
+
+    files_seen: int = 0
+    files_parsed: int = 0
+    bytes_read: int = 0
+    evidence: int = 0
+    assets: int = 0
+    findings: int = 0
+    inspections: int = 0
+    skipped: int = 0
+    elapsed_ms: int = 0
+    # equipment inventories
+    hosts: int = 0
+    hosts_with_prc: int = 0
+    components: int = 0
+    prc_components: int = 0
+    unusable_records: int = 0
+
+    def items(self) -> list[tuple[str, int]]:
+        """(name, value) of every counter, in field order."""
+        return [(name, getattr(self, name)) for name in self.__struct_fields__]
+
+
+Stage = Literal["discover", "identify", "inspect", "equipment", "policy"]
+
+
+class ScanResult(Record, frozen=True, kw_only=True):
+    """What every command produces: ``scan`` (all stages over a target), ``inspect`` (the inspect stage),
+    ``host`` (equipment). ``stages`` names the stages that ran."""
+
     schema_version: str = SCHEMA_VERSION
     tool_version: str
     catalog_version: str
+    command: Literal["scan", "inspect", "host"] = "scan"
+    stages: tuple[Stage, ...] = ()
     packs: tuple[PackRef, ...] = ()
     target: str
     context: Context = Context()
@@ -299,7 +536,7 @@ class ScanResult(Record):
     skipped: tuple[Skipped, ...] = ()
     rules: tuple[RuleInfo, ...] = ()
     notes: tuple[str, ...] = ()
-    stats: dict[str, int] = Field(default_factory=dict)
+    stats: Stats = Stats()
 
     def asset(self, asset_id: str) -> Asset | None:
         for a in self.assets:

@@ -1,6 +1,11 @@
-"""The Scanner: runs the five stages over one target and returns a ScanResult.
+"""The Scanner: the one engine behind every command. It runs the stages over one target (a directory, git
+working tree, file, archive or Python environment, through a resolver) and/or equipment inventories
+(osquery, CMDB, SNMP, or the local host) and returns a :class:`ScanResult`.
 
-The CLI, the benchmarks and (later) the HTTP service all go through here; nothing in this module prints.
+``tierguard scan`` runs every stage; ``tierguard inspect`` runs the inspect stage only; ``tierguard host``
+reads inventories (the local host by default) and evaluates the equipment packs. Same engine, same result
+model, same reporters. Nothing in this module prints. Stage modules are imported only when their stage runs
+(``tierguard inspect`` never imports the catalog, discovery or policy code: see bench/inspect).
 """
 
 from __future__ import annotations
@@ -10,57 +15,72 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from tierguard import __version__
-from tierguard.catalog import Catalog
-from tierguard.discover.engine import run_detectors
-from tierguard.discover.interface import Detector
-from tierguard.discover.registry import DETECTORS
-from tierguard.identify.code import identify_evidence
-from tierguard.identify.rules import RULES as IDENTIFY_RULES
-from tierguard.inspect.rules import RULES as INSPECT_RULES
 from tierguard.model import (
     Asset,
     Context,
     Decision,
     Evidence,
     Finding,
+    Inspection,
     Location,
+    ModelDetails,
     PackRef,
     RuleInfo,
     ScanResult,
     Skipped,
+    Stage,
+    Stats,
     Waiver,
 )
-from tierguard.policy.engine import coverage_notes, evaluate, rules_info
-from tierguard.policy.packs import Pack
-from tierguard.policy.waivers import waiver_report
 from tierguard.targets.interface import FileRef, Resolver
-from tierguard.targets.open import open_target
 from tierguard.targets.sniff import SNIFF_BYTES, sniff
+
+if TYPE_CHECKING:
+    from tierguard.catalog import Catalog
+    from tierguard.discover.interface import Detector
+    from tierguard.equipment import EquipmentOptions
+    from tierguard.policy.packs import Pack
+    from tierguard.targets.archive import ContainerInfo
 
 ProgressFn = Callable[[str, str], None]
 """Called with (stage name, file path within the target) as each stage reaches a file."""
 
+InventoryKind = Literal["osquery", "inventory", "snmp", "host"]
+
 
 @dataclass(frozen=True, slots=True)
-class Inventory:
-    """Assets from outside the target (an equipment inventory: osquery, CMDB, SNMP), evaluated together
-    with the target's so that fleet-wide rules (compute access) see both."""
+class InventoryInput:
+    """An equipment inventory to read with the scan: an osquery results file, a CMDB export, an SNMP walk,
+    or ``host`` (probe the machine whose filesystem root is ``path``; ``rpm_query``: `rpm -qa` output)."""
 
-    assets: Sequence[Asset] = ()
-    evidence: Sequence[Evidence] = ()
-    skipped: Sequence[Skipped] = ()
-    notes: Sequence[str] = ()
+    kind: InventoryKind
+    path: Path
+    rpm_query: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ScanOptions:
+    """Which stages run. ``command`` names the view recorded in the result."""
+
     include_ignored: bool = False
     strict: bool = False
+    discover: bool = True  # code/config detectors
     artifacts: bool = True  # identify model artifacts (model files, HF caches, bundled models)
     inspect: bool = True  # static safety inspection of artifacts
-    detectors: Sequence[Detector] = DETECTORS
+    policy: bool = True  # evaluate the packs
+    detectors: Sequence[Detector] | None = None  # None: every registered detector
+    equipment: EquipmentOptions | None = None  # settings for ambiguous equipment vendors
+    command: Literal["scan", "inspect", "host"] = "scan"
+
+
+INSPECT_VIEW = ScanOptions(
+    include_ignored=True, discover=False, artifacts=False, inspect=True, policy=False, command="inspect"
+)
+"""``tierguard inspect``: only the inspect stage; ignored files are inspected too (a model file is not safer
+for being listed in .gitignore)."""
 
 
 @dataclass(slots=True)
@@ -77,6 +97,18 @@ class _Listed:
     @property
     def root_name(self) -> str:
         return self.inner.root_name
+
+    def __post_init__(self) -> None:
+        from tierguard.targets.archive import expand
+
+        self.inner = expand(self.inner)  # containers expanded once: their members are listed with the files
+        self.kinds = self.inner.kinds  # each file sniffed once, from the listing's head read
+
+    @property
+    def containers(self) -> dict[str, ContainerInfo]:
+        from tierguard.targets.archive import ExpandedResolver
+
+        return self.inner.containers if isinstance(self.inner, ExpandedResolver) else {}
 
     def files(self) -> Iterator[FileRef]:
         if self._refs is None:
@@ -99,33 +131,57 @@ class _Listed:
         return self.inner.skipped()
 
 
+@dataclass(slots=True)
+class _Acc:
+    """What the stages have produced so far."""
+
+    evidence: list[Evidence] = field(default_factory=list)
+    assets: list[Asset] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    inspections: list[Inspection] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
 class Scanner:
-    def __init__(self, catalog: Catalog, packs: Sequence[Pack]) -> None:
-        self.catalog = catalog
+    """``Scanner(catalog, packs)``; the catalog is loaded on first use when not given (the inspect and
+    equipment views never need it)."""
+
+    def __init__(self, catalog: Catalog | None = None, packs: Sequence[Pack] = ()) -> None:
+        self._catalog = catalog
         self.packs = list(packs)
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            from tierguard.catalog import load_catalog
+
+            self._catalog = load_catalog()
+        return self._catalog
 
     def scan(
         self,
-        target: Path,
+        target: Path | None,
         context: Context,
         *,
         waivers: Sequence[Waiver] = (),
         options: ScanOptions | None = None,
         progress: ProgressFn | None = None,
         display_name: str | None = None,
-        inventory: Inventory | None = None,
+        inventories: Sequence[InventoryInput] = (),
     ) -> ScanResult:
+        """Scan ``target`` (None: inventories only) plus ``inventories``."""
         opts = options or ScanOptions()
-        resolver = open_target(target, include_ignored=opts.include_ignored)
-        return self.scan_resolver(
-            resolver,
-            context,
-            waivers=waivers,
-            options=opts,
-            progress=progress,
-            display_name=display_name or str(target),
-            inventory=inventory,
-        )
+        resolver: Resolver | None = None
+        if target is not None:
+            from tierguard.targets.open import open_target
+
+            resolver = open_target(target, include_ignored=opts.include_ignored)
+        names = [display_name or str(target)] if target is not None else []
+        names += [f"{i.kind}:{i.path}" for i in inventories if target is None]
+        return self._run(resolver, context, waivers, opts, progress, ", ".join(names) or "-", inventories)
 
     def scan_resolver(
         self,
@@ -136,95 +192,193 @@ class Scanner:
         options: ScanOptions | None = None,
         progress: ProgressFn | None = None,
         display_name: str | None = None,
-        inventory: Inventory | None = None,
+        inventories: Sequence[InventoryInput] = (),
     ) -> ScanResult:
-        """Run every stage over ``resolver``; its file list is taken once and shared by the stages."""
+        """Run the stages over ``resolver``; its file list is taken once and shared by the stages."""
         opts = options or ScanOptions()
+        name = display_name or resolver.root_name
+        return self._run(resolver, context, waivers, opts, progress, name, inventories)
+
+    def _run(
+        self,
+        resolver: Resolver | None,
+        context: Context,
+        waivers: Sequence[Waiver],
+        opts: ScanOptions,
+        progress: ProgressFn | None,
+        name: str,
+        inventories: Sequence[InventoryInput],
+    ) -> ScanResult:
         started = _now()
         t0 = time.perf_counter()
-        resolver = resolver if isinstance(resolver, _Listed) else _Listed(resolver)
+        acc = _Acc()
+        if resolver is not None:
+            listed = resolver if isinstance(resolver, _Listed) else _Listed(resolver)
+            self._target_stages(listed, opts, progress, acc)
+        if inventories:
+            _read_inventories(inventories, opts, acc)
+        assets, findings = _link_findings(_dedupe_assets(acc.assets), acc.findings, acc.inspections)
+        decisions: list[Decision] = []
+        rules: list[RuleInfo] = []
+        if opts.policy and self.packs:
+            from tierguard.policy.engine import coverage_notes, evaluate, rules_info
+            from tierguard.policy.waivers import waiver_report
 
-        def stage_cb(stage: str) -> Callable[[FileRef], None] | None:
-            if progress is None:
-                return None
-            return lambda ref: progress(stage, ref.logical_path)
-
-        def path_cb(stage: str) -> Callable[[str], None] | None:
-            if progress is None:
-                return None
-            return lambda path: progress(stage, path)
-
-        disc = run_detectors(
-            resolver, opts.detectors, self.catalog, on_file=stage_cb("discover"), strict=opts.strict
+            acc.stages.append("policy")
+            decisions = evaluate(assets, findings, acc.inspections, context, self.packs, waivers)
+            rules = list(rules_info(self.packs))
+            acc.notes[:0] = coverage_notes(assets, context, self.packs)
+            if waivers:
+                acc.notes.extend(waiver_report(decisions, waivers, context).notes())
+        rules += _finding_rules(findings)
+        stats = Stats(
+            files_seen=acc.counts.get("files_seen", 0),
+            files_parsed=acc.counts.get("files_parsed", 0),
+            bytes_read=acc.counts.get("bytes_read", 0),
+            evidence=len(acc.evidence),
+            assets=len(assets),
+            findings=len(findings),
+            inspections=len(acc.inspections),
+            skipped=len(acc.skipped),
+            elapsed_ms=int((time.perf_counter() - t0) * 1000),
+            hosts=acc.counts.get("hosts", 0),
+            hosts_with_prc=acc.counts.get("hosts_with_prc", 0),
+            components=acc.counts.get("components", 0),
+            prc_components=acc.counts.get("prc_components", 0),
+            unusable_records=acc.counts.get("unusable_records", 0),
         )
-        evidence: list[Evidence] = list(disc.evidence)
-        skipped: list[Skipped] = list(disc.skipped)
-        assets: list[Asset] = identify_evidence(evidence, self.catalog)
-        findings: list[Finding] = []
-        inspections = []
-        if opts.artifacts:
-            from tierguard.identify.artifacts import identify_artifacts  # only when the stage runs
-
-            resolver.record_kinds = opts.inspect  # the identify stage reads every file's start anyway
-            try:
-                art = identify_artifacts(resolver, self.catalog, on_file=stage_cb("identify"))
-            finally:
-                resolver.record_kinds = False
-            assets.extend(art.assets)
-            evidence.extend(art.evidence)
-            findings.extend(art.findings)
-            skipped.extend(art.skipped)
-        if opts.inspect:
-            from tierguard.inspect.engine import inspect_target  # only when the stage runs
-
-            ins = inspect_target(resolver, on_file=path_cb("inspect"), kinds=resolver.kinds)
-            inspections = list(ins.inspections)
-            findings.extend(ins.findings)
-            skipped.extend(ins.skipped)
-        if inventory is not None:
-            assets.extend(inventory.assets)
-            evidence.extend(inventory.evidence)
-            skipped.extend(inventory.skipped)
-        assets, findings = _link_findings(_dedupe_assets(assets), findings)
-        decisions: list[Decision] = evaluate(assets, findings, inspections, context, self.packs, waivers)
-        rules: list[RuleInfo] = list(rules_info(self.packs))
-        fired = {f.rule_id for f in findings}
-        known = INSPECT_RULES | IDENTIFY_RULES
-        rules += [known[r] for r in sorted(fired) if r in known]
-        notes: list[str] = coverage_notes(assets, context, self.packs)
-        if waivers:
-            notes.extend(waiver_report(decisions, waivers, context).notes())
-        if inventory is not None:
-            notes.extend(inventory.notes)
-        stats = {
-            "files_seen": disc.files_seen,
-            "files_parsed": disc.files_parsed,
-            "bytes_read": disc.bytes_read,
-            "evidence": len(evidence),
-            "assets": len(assets),
-            "findings": len(findings),
-            "inspections": len(inspections),
-            "skipped": len(skipped),
-            "elapsed_ms": int((time.perf_counter() - t0) * 1000),
-        }
+        catalog_version = self._catalog.version if self._catalog is not None else ""
         return ScanResult(
             tool_version=__version__,
-            catalog_version=self.catalog.version,
-            packs=tuple(PackRef(id=p.id, version=p.version) for p in self.packs),
-            target=display_name or resolver.root_name,
+            catalog_version=catalog_version,
+            command=opts.command,
+            stages=tuple(acc.stages),
+            packs=tuple(PackRef(id=p.id, version=p.version) for p in self.packs) if opts.policy else (),
+            target=name,
             context=context,
             started=started,
             finished=_now(),
-            evidence=tuple(evidence),
+            evidence=tuple(acc.evidence),
             assets=tuple(assets),
             findings=tuple(findings),
-            inspections=tuple(inspections),
+            inspections=tuple(acc.inspections),
             decisions=tuple(decisions),
-            skipped=tuple(skipped),
+            skipped=tuple(acc.skipped),
             rules=tuple(rules),
-            notes=tuple(notes),
+            notes=tuple(acc.notes),
             stats=stats,
         )
+
+    def _target_stages(
+        self, resolver: _Listed, opts: ScanOptions, progress: ProgressFn | None, acc: _Acc
+    ) -> None:
+        """discover -> identify (code evidence, then artifacts) -> inspect over one listing."""
+
+        def on_ref(stage: str) -> Callable[[FileRef], None] | None:
+            return None if progress is None else (lambda ref: progress(stage, ref.logical_path))
+
+        if opts.discover:
+            from tierguard.discover.engine import run_detectors
+            from tierguard.identify.code import identify_evidence
+
+            if opts.detectors is None:
+                from tierguard.discover.registry import DETECTORS
+
+                detectors: Sequence[Detector] = DETECTORS
+            else:
+                detectors = opts.detectors
+            disc = run_detectors(
+                resolver, detectors, self.catalog, on_file=on_ref("discover"), strict=opts.strict
+            )
+            acc.stages.append("discover")
+            acc.evidence.extend(disc.evidence)
+            acc.skipped.extend(disc.skipped)
+            acc.assets.extend(identify_evidence(disc.evidence, self.catalog))
+            acc.counts.update(
+                files_seen=disc.files_seen, files_parsed=disc.files_parsed, bytes_read=disc.bytes_read
+            )
+        if opts.artifacts:
+            from tierguard.identify.artifacts import identify_artifacts
+
+            resolver.record_kinds = opts.inspect  # the identify stage reads every file's start anyway
+            try:
+                art = identify_artifacts(resolver, self.catalog, on_file=on_ref("identify"))
+            finally:
+                resolver.record_kinds = False
+            acc.stages.append("identify")
+            acc.assets.extend(art.assets)
+            acc.evidence.extend(art.evidence)
+            acc.findings.extend(art.findings)
+            acc.skipped.extend(art.skipped)
+        if opts.inspect:
+            from tierguard.inspect.engine import inspect_target
+
+            on_path = None if progress is None else (lambda path: progress("inspect", path))
+            ins = inspect_target(
+                resolver, on_file=on_path, kinds=resolver.kinds or None, containers=resolver.containers
+            )
+            acc.stages.append("inspect")
+            acc.inspections.extend(ins.inspections)
+            acc.findings.extend(ins.findings)
+            acc.skipped.extend(ins.skipped)
+        if not opts.discover:  # the discover stage reports what the resolver passed over; else do it here
+            acc.skipped.extend(resolver.skipped())
+
+
+def _read_inventories(inputs: Sequence[InventoryInput], opts: ScanOptions, acc: _Acc) -> None:
+    """Read equipment inventories (osquery, CMDB, SNMP, the local host) into assets and evidence."""
+    from tierguard.equipment import EquipmentOutput, assess_local, load_equipment_catalog
+    from tierguard.errors import TargetError
+    from tierguard.inventories import read_inventory, read_osquery, read_snmp
+
+    readers: dict[str, Callable[..., EquipmentOutput]] = {
+        "osquery": read_osquery,
+        "inventory": read_inventory,
+        "snmp": read_snmp,
+    }
+    cat = load_equipment_catalog()
+    out = EquipmentOutput(catalog_version=cat.version)
+    for inp in inputs:
+        if inp.kind == "host":
+            if not inp.path.is_dir():
+                raise TargetError(f"host root {inp.path}: not a directory")
+            got = assess_local(inp.path, catalog=cat, options=opts.equipment, rpm_query=inp.rpm_query)
+        else:
+            if not inp.path.is_file():
+                raise TargetError(f"{inp.kind} input {inp.path}: not a file")
+            got = readers[inp.kind](inp.path, catalog=cat, options=opts.equipment)
+        out = out.merge(got)
+    acc.stages.append("equipment")
+    acc.notes.append(f"equipment catalog {out.catalog_version}")
+    acc.assets.extend(out.assets)
+    acc.evidence.extend(out.evidence)
+    acc.skipped.extend(out.skipped)
+    s = out.summary
+    acc.notes.append(f"fleet: {s.headline()}")
+    acc.notes.append(f"records read: {s.records_read}; unusable records: {s.unusable_records}")
+    acc.notes += [f"unusable: {reason}: {count}" for reason, count in sorted(s.unusable_by_reason.items())]
+    acc.notes += list(s.notes)
+    for hv in out.hosts:
+        acc.notes += [f"{hv.host}: {n}" for n in hv.notes]
+    acc.counts.update(
+        hosts=s.hosts,
+        hosts_with_prc=s.hosts_with_prc,
+        components=s.components,
+        prc_components=s.prc_components,
+        unusable_records=s.unusable_records,
+    )
+
+
+def _finding_rules(findings: Sequence[Finding]) -> list[RuleInfo]:
+    """Metadata of the inspection and identification rules that fired."""
+    fired = {f.rule_id for f in findings}
+    if not fired:
+        return []
+    from tierguard.identify.rules import RULES as IDENTIFY_RULES
+    from tierguard.inspect.rules import RULES as INSPECT_RULES
+
+    known = INSPECT_RULES | IDENTIFY_RULES
+    return [known[r] for r in sorted(fired) if r in known]
 
 
 def _dedupe_assets(assets: list[Asset]) -> list[Asset]:
@@ -244,39 +398,54 @@ def _dedupe_assets(assets: list[Asset]) -> list[Asset]:
     return list(by_id.values())
 
 
-def _link_findings(assets: list[Asset], findings: list[Finding]) -> tuple[list[Asset], list[Finding]]:
-    """Attach each unattached finding to the artifact asset at its location; an artifact with findings
-    but no identified asset becomes an ai-model asset named by its path (producer unknown)."""
+def _prefixes(display: str) -> list[str]:
+    """``a.zip!b.tar!c.pkl`` -> [``a.zip!b.tar!c.pkl``, ``a.zip!b.tar``, ``a.zip``]: the artifact a finding
+    sits in is the longest of these that is an artifact."""
+    parts = display.split("!")
+    return ["!".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def _link_findings(
+    assets: list[Asset], findings: list[Finding], inspections: Sequence[Inspection]
+) -> tuple[list[Asset], list[Finding]]:
+    """Attach each unattached finding to the model asset of the artifact it sits in (the longest prefix of
+    its location that is an identified artifact or an inspected unit); an artifact with findings but no
+    identified asset becomes an ai-model asset named by the artifact's location (producer unknown)."""
     by_path: dict[str, Asset] = {}
     for a in assets:
-        p = a.attributes.get("path")
+        p = a.artifact_path
         if p:
             by_path.setdefault(p, a)
+    units = {i.location.display() for i in inspections}
     out_f: list[Finding] = []
     new_assets: dict[str, Asset] = {}
     for f in findings:
         if f.asset_id is not None:
             out_f.append(f)
             continue
-        key = f.location.path if f.location.member is None else f"{f.location.path}!{f.location.member}"
-        asset = by_path.get(key) or by_path.get(f.location.path) or new_assets.get(f.location.path)
+        candidates = _prefixes(f.location.display())
+        asset = next((by_path[c] for c in candidates if c in by_path), None)
         if asset is None:
-            asset = Asset(
-                kind="ai-model",
-                name=f.location.path,
-                use_mode="self-hosted",
-                evidence=(
-                    Evidence(
-                        detector="inspect",
-                        kind="model-artifact",
-                        value=f.location.path,
-                        strength="A",
-                        location=Location(path=f.location.path),
+            unit = next((c for c in candidates if c in units), candidates[-1])
+            asset = new_assets.get(unit)
+            if asset is None:
+                path, _, member = unit.partition("!")
+                asset = Asset(
+                    kind="ai-model",
+                    name=unit,
+                    use_mode="self-hosted",
+                    evidence=(
+                        Evidence(
+                            detector="inspect",
+                            kind="model-artifact",
+                            value=unit,
+                            strength="A",
+                            location=Location(path=path, member=member or None),
+                        ),
                     ),
-                ),
-                attributes={"path": f.location.path, "identified": "no"},
-            )
-            new_assets[f.location.path] = asset
+                    details=ModelDetails(path=unit, identified=False),
+                )
+                new_assets[unit] = asset
         out_f.append(f.model_copy(update={"asset_id": asset.id}))
     return assets + list(new_assets.values()), out_f
 

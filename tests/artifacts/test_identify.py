@@ -49,21 +49,21 @@ def test_renamed_qwen2_finetune_identified_by_structure_tokenizer_config(
     assert a.kind == "ai-model" and a.use_mode == "self-hosted"
     assert ("alibaba", "base-producer") in roles(a)
     assert ("unknown", "qwen2", "alibaba") in edges(a)
-    assert a.attributes["structure"] == "qwen2"
-    assert a.attributes["tokenizer_family"] == "qwen2"
-    assert a.attributes["status"] == "complete"
-    assert a.attributes["path"] == "company-assistant-v2"
+    assert a.details.structure == "qwen2"
+    assert a.details.tokenizer_family == "qwen2"
+    assert a.details.status == "complete"
+    assert a.details.path == "company-assistant-v2"
     techniques = {m.technique for m in a.provenance.methods}
     assert {"binary-analysis", "manifest-analysis"} <= techniques
     assert "CN" in a.provenance.jurisdictions
-    assert int(a.attributes["bytes_read"]) < 64 * 1024
+    assert a.details.bytes_read < 64 * 1024
 
 
 def test_structure_alone_without_config_or_tokenizer(tmp_path: Path, catalog: Catalog) -> None:
     qwen2_dir(tmp_path / "weights", config=False, tokenizer=False)
     (tmp_path / "weights" / "model.safetensors").rename(tmp_path / "weights" / "blob.dat")
     a = only(scan(tmp_path, catalog))
-    assert a.attributes["structure"] == "qwen2" and a.attributes["format"] == "safetensors"
+    assert a.details.structure == "qwen2" and a.details.format == "safetensors"
     assert ("alibaba", "base-producer") in roles(a)
 
 
@@ -111,8 +111,8 @@ def test_sharded_safetensors_with_index_is_one_unit(tmp_path: Path, catalog: Cat
         },
     )
     a = only(scan(tmp_path, catalog))
-    assert a.attributes["format"] == "safetensors (2 shards)"
-    assert a.attributes["structure"] == "qwen3"
+    assert a.details.format == "safetensors (2 shards)"
+    assert a.details.structure == "qwen3"
     assert ("alibaba", "base-producer") in roles(a)
 
 
@@ -142,7 +142,7 @@ def test_quantized_gguf_of_qwen(tmp_path: Path, catalog: Catalog) -> None:
     rels = {r for r, _, _ in edges(a)}
     assert {"quantized", "finetune"} <= rels
     assert ("finetune", "Qwen/Qwen2.5-7B", "alibaba") in edges(a)
-    assert a.attributes["format"] == "gguf" and a.attributes["architecture"] == "qwen2"
+    assert a.details.format == "gguf" and a.details.architecture == "qwen2"
     assert out.findings == []
 
 
@@ -208,8 +208,8 @@ def test_hf_cache_distill_with_blob_sha_and_two_producers(tmp_path: Path, catalo
     out = identify_artifacts(res, catalog)
     a = only(out)
     assert a.name == "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
-    assert a.attributes["sha256"] == sha
-    assert a.attributes["hf_revision"] == "0123abcd"
+    assert a.details.sha256 == sha
+    assert a.details.hf_revision == "0123abcd"
     assert ("deepseek", "producer") in roles(a) and ("meta", "base-producer") in roles(a)
     assert ("distill", "meta-llama/Llama-3.1-8B", "meta") in edges(a)
     assert a.provenance.jurisdictions == {"CN", "US"}
@@ -264,7 +264,7 @@ def test_ollama_store_names_blob_by_manifest(tmp_path: Path, catalog: Catalog) -
     )
     a = only(scan(tmp_path, catalog))
     assert a.name == "qwen2.5:7b"
-    assert a.attributes["sha256"] == digest
+    assert a.details.sha256 == digest
     assert ("alibaba", "producer") in roles(a)
 
 
@@ -287,10 +287,10 @@ def test_onnx_pytorch_zip_and_legacy_found_by_content(tmp_path: Path, catalog: C
     (tmp_path / "net").mkdir()
     (tmp_path / "net" / "model.dat").write_bytes(onnx)
     out = scan(tmp_path, catalog)
-    by_fmt = {a.attributes["format"]: a for a in out.assets}
+    by_fmt = {a.details.format: a for a in out.assets}
     assert set(by_fmt) == {"pytorch-zip", "pytorch-legacy", "onnx"}
-    assert by_fmt["pytorch-zip"].attributes["structure"] == "qwen2"
-    assert all(a.attributes["status"] == "complete" for a in out.assets)
+    assert by_fmt["pytorch-zip"].details.structure == "qwen2"
+    assert all(a.details.status == "complete" for a in out.assets)
 
 
 def test_gguf_claiming_llama_with_qwen2_architecture_contradicts(tmp_path: Path, catalog: Catalog) -> None:
@@ -306,7 +306,7 @@ def test_gguf_claiming_llama_with_qwen2_architecture_contradicts(tmp_path: Path,
     )
     out = scan(tmp_path, catalog)
     a = only(out)
-    assert a.name == "meta-llama/Llama-3.1" and a.attributes["architecture"] == "qwen2"
+    assert a.name == "meta-llama/Llama-3.1" and a.details.architecture == "qwen2"
     assert [f.rule_id for f in out.findings] == ["TG-ID-001"]
     assert out.findings[0].attributes["observed"] == "alibaba"
 
@@ -325,9 +325,9 @@ def test_other_formats_found_by_content_and_on_file_sees_every_file(tmp_path: Pa
     (tmp_path / "readme.txt").write_text("not a model")
     seen: list[str] = []
     out = identify_artifacts(DirectoryResolver(tmp_path), catalog, on_file=lambda r: seen.append(r.path))
-    fmts = sorted(a.attributes["format"] for a in out.assets)
+    fmts = sorted(a.details.format for a in out.assets)
     assert fmts == ["keras", "keras-h5", "numpy", "tf-savedmodel"]
-    status = {a.attributes["format"]: a.attributes["status"] for a in out.assets}
+    status = {a.details.format: a.details.status for a in out.assets}
     assert status == {
         "keras": "complete",
         "keras-h5": "format-only",
@@ -335,7 +335,7 @@ def test_other_formats_found_by_content_and_on_file_sees_every_file(tmp_path: Pa
         "tf-savedmodel": "format-only",
     }
     assert "readme.txt" in seen and len(seen) == 5
-    assert all(a.name == a.attributes["path"] for a in out.assets)  # nothing identified: named by path
+    assert all(a.name == a.details.path for a in out.assets)  # nothing identified: named by path
 
 
 def test_tokenizer_only_folders(tmp_path: Path, catalog: Catalog) -> None:
@@ -349,7 +349,7 @@ def test_tokenizer_only_folders(tmp_path: Path, catalog: Catalog) -> None:
     (d / "merges.txt").write_text("#version: 0.2\nĠ t\nĠ a\n")
     out = scan(tmp_path, catalog)
     a = only(out)
-    assert a.attributes["format"] == "tokenizer" and a.attributes["status"] == "complete"
+    assert a.details.format == "tokenizer" and a.details.status == "complete"
     assert {e.kind for e in a.evidence} == {"tokenizer"}
 
 

@@ -7,18 +7,12 @@ import typer
 from typer.testing import CliRunner
 
 from tests.equipment.fakes import huawei_host
-from tierguard.cli import host_cmd
+from tierguard.cli.main import make_app
 
 
 def app() -> typer.Typer:
-    a = typer.Typer()
-    host_cmd.register(a)
-
-    @a.callback()
-    def _root() -> None:
-        """test root"""
-
-    return a
+    """The real CLI (with its error handling: a TierguardError is one line and exit 2)."""
+    return make_app(["host"])
 
 
 runner = CliRunner()
@@ -42,7 +36,10 @@ def test_host_fake_root_fail_on_prc_and_json(tmp_path: Path) -> None:
     res = runner.invoke(app(), ["host", "--root", str(tmp_path), "--format", "json"])
     assert res.exit_code == 0
     doc = json.loads(res.output)
-    assert doc["summary"]["hosts_with_prc"] == 1 and doc["hosts"][0]["verdict"] == "prc-components-found"
+    # one result model for every command: the host view's JSON is a ScanResult of the equipment stage
+    assert doc["schema_version"].startswith("2.") and doc["command"] == "host"
+    assert doc["stages"] == ["equipment"] and doc["stats"]["hosts_with_prc"] == 1
+    assert any(a["details"]["prc"] == "yes" for a in doc["assets"] if a["details"]["host"] == "taishan-01")
     assert any(
         a["provenance"]["producers"][0]["id"] == "hygon"
         for a in doc["assets"]

@@ -63,7 +63,7 @@ def test_html_and_scan_json(huawei_root: Path, tmp_path: Path) -> None:
     text = html.read_text()
     assert "Huawei" in text and "<script" not in text
     sj = tmp_path / "host.json"
-    _host(huawei_root, "scan-json", sj)
+    _host(huawei_root, "json", sj)
     doc = json.loads(sj.read_text())
     assert any(a["kind"] == "hardware-device" for a in doc["assets"])
     assert any(n.startswith("fleet: 1 host(s), 1 with PRC") for n in doc["notes"])

@@ -7,7 +7,7 @@ from tierguard.equipment import DMI_ABSENT, EquipmentCatalog, assess_local
 
 
 def by_bus(out, bus):  # type: ignore[no-untyped-def]
-    return [a for a in out.assets if a.attributes.get("bus") == bus]
+    return [a for a in out.assets if a.details.bus == bus]
 
 
 def test_huawei_host_probe(tmp_path: Path, catalog: EquipmentCatalog) -> None:
@@ -16,24 +16,24 @@ def test_huawei_host_probe(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     assert [h.host for h in out.hosts] == ["taishan-01"]
     producers = {a.name: a.provenance.producers[0].id for a in out.assets if a.provenance.producers}
     os_asset = next(a for a in out.assets if a.kind == "operating-system")
-    assert os_asset.provenance.producers[0].id == "huawei" and os_asset.attributes["os_id"] == "openEuler"
+    assert os_asset.provenance.producers[0].id == "huawei" and os_asset.details.ids["os_id"] == "openEuler"
     assert os_asset.evidence[0].location.path == "/etc/os-release" and os_asset.evidence[0].location.line == 3
     cpu = by_bus(out, "cpu")[0]
     assert cpu.provenance.producers[0].id == "hygon" and cpu.evidence[0].location.line == 2
-    pcis = {a.attributes["vendor_id"]: a for a in by_bus(out, "pci")}
+    pcis = {a.details.ids["vendor_id"]: a for a in by_bus(out, "pci")}
     assert pcis["19e5"].provenance.producers[0].id == "huawei"  # upper-case hex normalised
     assert pcis["1d94"].provenance.producers[0].id == "hygon"
     # the LSI (Broadcom) chip on an Inspur card: identified through subsystem_vendor
     assert pcis["1000"].provenance.producers[0].id == "inspur"
-    assert pcis["1000"].attributes["identified_by"] == "subsystem_vendor"
+    assert pcis["1000"].details.ids["identified_by"] == "subsystem_vendor"
     assert pcis["19e5"].evidence[0].location.path == "/sys/bus/pci/devices/0000:3b:00.0/vendor"
     dmi = by_bus(out, "dmi")[0]
-    assert dmi.provenance.producers[0].id == "huawei" and "dmi_board_vendor" not in dmi.attributes  # filler
+    assert dmi.provenance.producers[0].id == "huawei" and "dmi_board_vendor" not in dmi.details.ids  # filler
     nics = by_bus(out, "nic")
-    assert [a.attributes["mac"] for a in nics] == ["e0:06:30:12:34:56"]  # bond0 (local) and lo skipped
+    assert [a.details.ids["mac"] for a in nics] == ["e0:06:30:12:34:56"]  # bond0 (local) and lo skipped
     assert nics[0].provenance.producers[0].id == "huawei"
     pkgs = {
-        a.attributes["package"]: a.provenance.producers[0].id
+        a.details.ids["package"]: a.provenance.producers[0].id
         for a in out.assets
         if a.kind == "system-software"
     }
@@ -55,7 +55,7 @@ def test_dell_control_host(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     assert out.summary.hosts_with_prc == 0
     ids = {a.provenance.producers[0].id for a in out.assets if a.provenance.producers}
     assert ids == {"canonical", "dell", "intel", "nvidia"}
-    assert all(a.attributes["prc"] == "no" for a in out.assets)
+    assert all(a.details.prc == "no" for a in out.assets)
 
 
 def test_dmi_absent_is_reported(tmp_path: Path, catalog: EquipmentCatalog) -> None:
@@ -91,7 +91,7 @@ def test_rpm_query_file(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     q.write_text("bash 5.1.8-6.el9\nopengauss-server 5.0.1-1.oe2203\n", encoding="utf-8")
     out = assess_local(tmp_path, catalog=catalog, rpm_query=q)
     sw = [a for a in out.assets if a.kind == "system-software"]
-    assert [(a.attributes["package"], a.provenance.producers[0].id) for a in sw] == [
+    assert [(a.details.ids["package"], a.provenance.producers[0].id) for a in sw] == [
         ("opengauss-server", "huawei")
     ]
     assert sw[0].evidence[0].location.line == 2
@@ -116,7 +116,7 @@ def test_edid_monitor(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     e.mkdir(parents=True)
     (e / "edid").write_bytes(edid_block("DEL", 0xA0C1))
     out = assess_local(tmp_path, catalog=catalog)
-    disp = {a.attributes["connector"]: a.provenance.producers[0].id for a in by_bus(out, "edid")}
+    disp = {a.details.ids["connector"]: a.provenance.producers[0].id for a in by_bus(out, "edid")}
     assert disp == {"card0-DP-1": "huawei", "card0-HDMI-A-1": "dell"}
-    hw = next(a for a in by_bus(out, "edid") if a.attributes["vendor_id"] == "HWV")
-    assert hw.attributes["device_id"] == "3412"
+    hw = next(a for a in by_bus(out, "edid") if a.details.ids["vendor_id"] == "HWV")
+    assert hw.details.ids["device_id"] == "3412"

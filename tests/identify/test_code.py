@@ -65,7 +65,7 @@ def test_openai_sdk_with_deepseek_base_url_is_classified_by_host(catalog: Catalo
     model = one(assets, "ai-model", "deepseek-chat")
     assert producers(model) == {("deepseek", "CN", "producer")}
     assert model.provenance.service_jurisdiction == "CN"
-    assert model.attributes["family"] == "deepseek-v3"
+    assert model.details.family == "deepseek-v3"
     assert svc.strength == "A"
     assert svc.provenance.methods[0].technique == "source-code-analysis"
     assert svc.provenance.methods[0].confidence == 0.9
@@ -93,7 +93,7 @@ def test_bedrock_cross_region_deepseek_is_prc_model_on_us_service(catalog: Catal
     assert model.provenance.service_operator.id == "amazon"
     assert model.provenance.service_jurisdiction == "US"
     assert model.provenance.jurisdictions == frozenset({"CN", "US"})
-    assert model.attributes["family"] == "deepseek-r1"
+    assert model.details.family == "deepseek-r1"
     svc = one(assets, "ai-service", "Amazon Bedrock")
     assert svc.provenance.service_jurisdiction == "US"
     assert producers(svc) == {("amazon", "US", "producer")}
@@ -234,7 +234,7 @@ def test_fastembed_default_model_is_baai(catalog: Catalog) -> None:
     assert model.name == "BAAI/bge-small-en-v1.5"
     assert model.use_mode == "self-hosted"
     assert producers(model) == {("baai", "CN", "producer")}
-    assert model.attributes["default_model"] == "true"
+    assert model.details.default_model is True
 
 
 def test_class_with_explicit_model_has_no_default_model(catalog: Catalog) -> None:
@@ -327,7 +327,7 @@ def test_wildcard_catalog_key_in_refs_uses_observed_host(catalog: Catalog) -> No
         catalog,
     )
     assert svc.name == "contoso.openai.azure.com"
-    assert svc.attributes["catalog_endpoint"] == "*.openai.azure.com"
+    assert svc.details.endpoint == "*.openai.azure.com"
     assert svc.provenance.service_jurisdiction == "US"
 
 

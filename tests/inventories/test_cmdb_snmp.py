@@ -41,7 +41,7 @@ def test_cmdb_csv(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     assert (s.hosts, s.hosts_with_prc) == (3, 2)
     assert s.per_site["dc-east"].hosts == 2 and s.per_site["dc-west"].hosts_with_prc == 1
     a = next(x for x in out.assets if x.name == "pci 1bd4:0038")
-    assert a.evidence[0].location.line == 2 and a.attributes["site"] == "dc-east"
+    assert a.evidence[0].location.line == 2 and a.details.site == "dc-east"
 
 
 def test_cmdb_json_and_broken_json(tmp_path: Path, catalog: EquipmentCatalog) -> None:
@@ -109,8 +109,8 @@ def test_snmp_walk(tmp_path: Path, catalog: EquipmentCatalog) -> None:
     prod = {a.parent: a.provenance.producers[0].id for a in out.assets}
     assert prod == {"core-sw1": "huawei", "cam-lobby": "hikvision", "agg-1": "h3c", "edge-rtr": "cisco"}
     sw = next(a for a in out.assets if a.parent == "core-sw1")
-    assert sw.attributes["site"] == "dc-east" and sw.attributes["enterprise"] == "2011"
-    assert "CE6881" in sw.attributes["sys_descr"]  # multi-line sysDescr joined
+    assert sw.details.site == "dc-east" and sw.details.ids["enterprise"] == "2011"
+    assert "CE6881" in sw.details.ids["sys_descr"]  # multi-line sysDescr joined
     assert sw.evidence[0].location.line == 4
     verdicts = {h.host: h.verdict for h in out.hosts}
     assert verdicts["agg-1"] == "review"  # 25506 without H3C/HPE in sysDescr: policy setting decides

@@ -116,7 +116,7 @@ def test_snapshot_log_many_hosts(tmp_path: Path, catalog: EquipmentCatalog) -> N
     assert producer_of(out, "cn-node-1", "system Inspur") == "inspur"
     assert producer_of(out, "cn-node-1", "cpu Hygon") == "hygon"
     intel = next(a for a in out.assets if a.parent == "cn-node-1" and a.name == "pci 8086:1572")
-    assert intel.attributes["count"] == "2"  # two identical NICs: one asset, counted
+    assert intel.details.count == 2  # two identical NICs: one asset, counted
     assert producer_of(out, "us-node-1", "pci 15b3:1017") == "nvidia"
     assert producer_of(out, "us-node-1", "nic eno1") == "intel"
     assert not any("02:42" in a.name for a in out.assets)  # locally administered MAC skipped
@@ -173,7 +173,7 @@ def test_event_and_batch_formats(tmp_path: Path, catalog: EquipmentCatalog) -> N
     assert producer_of(out, "lab-1", "usb 12d1:1506") == "huawei"
     assert not any(a.name.startswith("usb 2c7c") for a in out.assets)  # removed event ignored
     assert producer_of(out, "lab-2", "pci 1bd4:0038") == "inspur"
-    assert not any(a.attributes.get("vendor_id") == "19e5" for a in out.assets)  # diffResults.removed ignored
+    assert not any(a.details.ids.get("vendor_id") == "19e5" for a in out.assets)  # removed: ignored
     assert out.summary.hosts_with_prc == 2
 
 
@@ -234,8 +234,8 @@ def test_bad_input_is_counted_not_fatal(tmp_path: Path, catalog: EquipmentCatalo
     assert ("line-too-long", f"{p.as_posix()}:2") in reasons
     assert ("malformed-json", f"{p.as_posix()}:1") in reasons
     assert producer_of(out, "h1", "pci 19e5:1822") == "huawei"
-    unknown = next(a for a in out.assets if a.attributes.get("vendor_id") == "abcd")
-    assert unknown.provenance.producers == () and unknown.attributes["prc"] == "unknown"
+    unknown = next(a for a in out.assets if a.details.ids.get("vendor_id") == "abcd")
+    assert unknown.provenance.producers == () and unknown.details.prc == "unknown"
     assert s.unidentified_components == 1
 
 

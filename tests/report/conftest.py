@@ -13,19 +13,24 @@ from tierguard.model import (
     Citation,
     Context,
     Decision,
+    DeviceDetails,
     Evidence,
     Finding,
     IdentMethod,
     Inspection,
     LineageEdge,
     Location,
+    ModelDetails,
     PackRef,
     ProducerRef,
     Provenance,
     RuleInfo,
     RuleMatch,
     ScanResult,
+    SdkDetails,
+    ServiceDetails,
     Skipped,
+    Stats,
     Waiver,
 )
 
@@ -114,7 +119,7 @@ def build_result() -> ScanResult:
             ),
         ),
         parent="acme-inference-bundle",
-        attributes={"sha256": SHA, "format": "safetensors"},
+        details=ModelDetails(sha256=SHA, format="safetensors"),
     )
     service = Asset(
         kind="ai-service",
@@ -140,7 +145,7 @@ def build_result() -> ScanResult:
                 attributes={"use_mode": "hosted-api", "context": "base_url"},
             ),
         ),
-        attributes={"host": "api.deepseek.com"},
+        details=ServiceDetails(host="api.deepseek.com"),
     )
     dashscope = Asset(
         kind="sdk-dependency",
@@ -161,7 +166,7 @@ def build_result() -> ScanResult:
                 refs={"package": "pypi:dashscope", "producer": "alibaba"},
             ),
         ),
-        attributes={"ecosystem": "pypi", "package": "dashscope", "version": "1.20.0"},
+        details=SdkDetails(ecosystem="pypi", package="dashscope", version="1.20.0"),
     )
     anthropic_sdk = Asset(
         kind="sdk-dependency",
@@ -178,7 +183,7 @@ def build_result() -> ScanResult:
                 refs={"package": "npm:@anthropic-ai/sdk", "producer": "anthropic"},
             ),
         ),
-        attributes={"ecosystem": "npm", "package": "@anthropic-ai/sdk"},
+        details=SdkDetails(ecosystem="npm", package="@anthropic-ai/sdk"),
     )
     camera = Asset(
         kind="hardware-device",
@@ -199,7 +204,7 @@ def build_result() -> ScanResult:
             ),
         ),
         parent="cam-gw-01",
-        attributes={"vendor_id": "2bdf", "prc": "yes"},
+        details=DeviceDetails(host="cam-gw-01", prc="yes", ids={"vendor_id": "2bdf"}),
     )
     os_asset = Asset(
         kind="operating-system",
@@ -207,7 +212,7 @@ def build_result() -> ScanResult:
         provenance=Provenance(producers=(CANONICAL,)),
         evidence=(_ev("equipment.inventory", "os", "Ubuntu 22.04.4 LTS", "inventory/hosts.json", None),),
         parent="cam-gw-01",
-        attributes={"version": "22.04.4"},
+        details=DeviceDetails(host="cam-gw-01", ids={"version": "22.04.4"}),
     )
 
     deny_model = RuleMatch(
@@ -264,7 +269,7 @@ def build_result() -> ScanResult:
             message="pickle imports os.system (would execute code when loaded)",
             location=Location(path="models/legacy.pt", member="archive/data.pkl"),
             asset_id=model.id,
-            attributes={"subject": "os.system"},
+            subject="os.system",
         ),
     )
     inspections = (
@@ -348,7 +353,7 @@ def build_result() -> ScanResult:
         skipped=skipped,
         rules=rules,
         notes=("hosts inventory covers 1 of 3 sites",),
-        stats={"files": 42, "assets": len(assets)},
+        stats=Stats(files_seen=42, assets=len(assets)),
     )
 
 

@@ -1,14 +1,13 @@
-"""``tierguard host``: inventory a host (no args: this machine) or a fleet (--osquery/--inventory/--snmp),
-identify PRC-produced components and, with --country, evaluate the equipment policy packs.
+"""``tierguard host``: inventory a host (no args: this machine) or a fleet (--osquery/--inventory/--snmp)
+through the Scanner's equipment stage, identify PRC-produced components and, with --country, evaluate the
+equipment policy packs. The result is a ScanResult like every command's, in every format.
 
 Exit codes: 0 done; 1 a PRC component was found and --fail-on-prc was given (or a policy deny with
 --fail-on-prc); 2 usage or input error."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -16,33 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tierguard.equipment import (
-    EquipmentOptions,
-    EquipmentOutput,
-    assess_local,
-    load_equipment_catalog,
-)
-from tierguard.equipment.result import equipment_result
-from tierguard.errors import TierguardError
-from tierguard.inventories import read_inventory, read_osquery, read_snmp
-from tierguard.model import Asset, Context, Decision, PackRef, RuleInfo
-from tierguard.policy.context import build_context
-from tierguard.policy.engine import evaluate, rules_info
-from tierguard.policy.packs import load_packs
-from tierguard.report import FORMATS
-from tierguard.report.output import write_report
-
-HOST_FORMATS = ("table", "json", "scan-json", "sarif", "cyclonedx", "html")
+from tierguard.cli.common import FORMAT_HELP, emit, prepare_output
+from tierguard.model import Asset, Context, Decision, DeviceDetails, ScanResult
+from tierguard.scanner import InventoryInput, Scanner, ScanOptions
 
 MAX_HOST_TABLES_DEFAULT = 20
-
-
-def _policy(
-    out: EquipmentOutput, ctx: Context, packs: list[str]
-) -> tuple[list[Decision], list[PackRef], list[RuleInfo]]:
-    loaded = load_packs(packs)
-    decisions = evaluate(list(out.assets), [], [], ctx, loaded)
-    return decisions, [PackRef(id=p.id, version=p.version) for p in loaded], rules_info(loaded)
 
 
 def _host_table(console: Console, host: str, assets: list[Asset], decisions: dict[str, Decision]) -> None:
@@ -54,19 +31,19 @@ def _host_table(console: Console, host: str, assets: list[Asset], decisions: dic
     for a in assets:
         p = a.provenance.producers[0] if a.provenance.producers else None
         conf = f"{a.provenance.methods[0].confidence:.2f}" if a.provenance.methods else ""
-        ident = (
-            a.attributes.get("vendor_id", "") or a.attributes.get("mac", "") or a.attributes.get("os_id", "")
-        )
-        if a.attributes.get("device_id"):
-            ident += ":" + a.attributes["device_id"]
+        dd = a.details if isinstance(a.details, DeviceDetails) else None
+        ids = dd.ids if dd is not None else {}
+        ident = ids.get("vendor_id", "") or ids.get("mac", "") or ids.get("os_id", "")
+        if ids.get("device_id"):
+            ident += ":" + ids["device_id"]
         ev = a.evidence[0].location.display() if a.evidence else ""
         row = [
             a.name,
-            a.attributes.get("bus", ""),
+            dd.bus if dd is not None else "",
             ident,
             p.name if p else "(unidentified)",
             p.jurisdiction if p else "",
-            a.attributes.get("prc", ""),
+            dd.prc if dd is not None else "",
             conf,
             ev,
         ]
@@ -81,60 +58,73 @@ def _host_table(console: Console, host: str, assets: list[Asset], decisions: dic
     console.print(t)
 
 
+def _host_of(a: Asset) -> str:
+    return a.details.host if isinstance(a.details, DeviceDetails) else (a.parent or "")
+
+
+def _host_verdict(assets: list[Asset]) -> tuple[list[str], list[str]]:
+    """(PRC components, ambiguous components) of one host, as "name (producer, JUR)" texts."""
+    prc: list[str] = []
+    ambiguous: list[str] = []
+    for a in assets:
+        d = a.details
+        if not isinstance(d, DeviceDetails):
+            continue
+        if d.prc == "yes":
+            prc.append(f"{a.name} ({d.producer}, {d.jurisdiction})")
+        elif d.prc == "ambiguous":
+            basis = a.provenance.methods[0].value if a.provenance.methods else ""
+            ambiguous.append(f"{a.name} ({d.producer}?, {basis})")
+    return prc, ambiguous
+
+
 def print_output(
-    console: Console, out: EquipmentOutput, decisions: list[Decision], max_host_tables: int
+    result: ScanResult, console: Console, max_host_tables: int = MAX_HOST_TABLES_DEFAULT
 ) -> None:
+    """Per-host component tables and verdicts, per-site counts, the fleet summary (from the notes)."""
+    if result.context.country is None:
+        console.print("(identification verdict only; pass --country to evaluate policy packs)")
     by_host: dict[str, list[Asset]] = defaultdict(list)
-    for a in out.assets:
-        by_host[a.parent or ""].append(a)
-    dec = {d.asset_id: d for d in decisions}
-    shown = 0
-    for hv in out.hosts:
+    for a in result.assets:
+        by_host[_host_of(a)].append(a)
+    dec = {d.asset_id: d for d in result.decisions}
+    sites: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for shown, (host, assets) in enumerate(sorted(by_host.items())):
+        dd = next((a.details for a in assets if isinstance(a.details, DeviceDetails)), None)
+        site = (dd.site if isinstance(dd, DeviceDetails) else None) or "(no site)"
+        os_name = next((a.name for a in assets if a.kind == "operating-system"), "(unknown)")
+        prc, ambiguous = _host_verdict(assets)
+        counts = sites[site]
+        counts[0] += 1
+        counts[1] += bool(prc)
+        counts[2] += bool(ambiguous) and not prc
         if shown < max_host_tables:
-            _host_table(console, hv.host, by_host.get(hv.host, []), dec)
-            shown += 1
-            console.print(f"  OS: {hv.os or '(unknown)'}   site: {hv.site}", highlight=False)
-            for n in hv.notes:
-                console.print(f"  note: {n}", highlight=False)
-        if hv.prc_components:
+            _host_table(console, host, assets, dec)
+            console.print(f"  OS: {os_name}   site: {site}", highlight=False, markup=False)
+        if prc:
             console.print(
-                f"[bold red]verdict {hv.host}: PRC-produced components:[/] " + "; ".join(hv.prc_components),
-                highlight=False,
+                f"[bold red]verdict {host}: PRC-produced components:[/] " + "; ".join(prc), highlight=False
             )
-        elif hv.ambiguous_components:
+        elif ambiguous:
             console.print(
-                f"[yellow]verdict {hv.host}: review (ambiguous):[/] " + "; ".join(hv.ambiguous_components),
-                highlight=False,
+                f"[yellow]verdict {host}: review (ambiguous):[/] " + "; ".join(ambiguous), highlight=False
             )
-        elif shown <= max_host_tables:
-            console.print(f"verdict {hv.host}: no PRC-produced component identified", highlight=False)
-    if len(out.hosts) > max_host_tables:
-        console.print(f"({len(out.hosts) - max_host_tables} more host tables not shown; use --format json)")
-    s = out.summary
+        elif shown < max_host_tables:
+            console.print(f"verdict {host}: no PRC-produced component identified", highlight=False)
+    if len(by_host) > max_host_tables:
+        console.print(f"({len(by_host) - max_host_tables} more host tables not shown; use --format json)")
     console.print()
     st = Table(title="sites", title_justify="left")
-    for c in ("site", "hosts", "hosts with PRC", "share", "ambiguous"):
-        st.add_column(c)
-    for site, sc in sorted(s.per_site.items()):
-        share = f"{sc.hosts_with_prc / sc.hosts:.1%}" if sc.hosts else "-"
-        st.add_row(site, str(sc.hosts), str(sc.hosts_with_prc), share, str(sc.hosts_ambiguous))
+    for col in ("site", "hosts", "hosts with PRC", "share", "ambiguous"):
+        st.add_column(col)
+    for site, (hosts, with_prc, amb) in sorted(sites.items()):
+        st.add_row(site, str(hosts), str(with_prc), f"{with_prc / hosts:.1%}" if hosts else "-", str(amb))
     console.print(st)
-    console.print(
-        f"fleet: {s.headline()}",
-        highlight=False,
-    )
-    if s.prc_producers:
-        console.print(
-            "PRC producers (hosts affected): "
-            + ", ".join(f"{k} {v}" for k, v in sorted(s.prc_producers.items(), key=lambda kv: -kv[1])),
-            highlight=False,
-        )
-    console.print(f"records read: {s.records_read}; unusable records: {s.unusable_records}", highlight=False)
-    for reason, count in sorted(s.unusable_by_reason.items()):
-        console.print(f"  unusable: {reason}: {count}", highlight=False)
-    if decisions:
+    for note in result.notes:
+        console.print(note, highlight=False, markup=False)
+    if result.decisions:
         worst: dict[str, int] = defaultdict(int)
-        for d in decisions:
+        for d in result.decisions:
             worst[d.effective_verdict] += 1
         console.print("policy decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(worst.items())))
 
@@ -162,13 +152,7 @@ def register(app: typer.Typer) -> None:
         pack: Annotated[
             list[str] | None, typer.Option("--pack", help="Policy pack id/path (repeatable).")
         ] = None,
-        output_format: Annotated[
-            str,
-            typer.Option(
-                "--format",
-                help="table, json (equipment document), scan-json (ScanResult), sarif, cyclonedx or html.",
-            ),
-        ] = "table",
+        output_format: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
         output: Annotated[
             Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
         ] = None,
@@ -182,71 +166,43 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Inventory this machine or a fleet and say which components are PRC-produced."""
-        console = Console()
-        err = Console(stderr=True)
-        if output_format not in HOST_FORMATS:
-            err.print(f"error: --format must be one of {', '.join(HOST_FORMATS)}, not {output_format!r}")
-            raise typer.Exit(2)
+        out_path = prepare_output(output_format, output)
         if sector not in ("government", "critical-infrastructure", "general"):
-            err.print(f"error: unknown --sector {sector!r}")
-            raise typer.Exit(2)
-        opts = EquipmentOptions(
-            lenovo_as_prc=lenovo_as_prc,
-            tplink_as_prc=tplink_as_prc,
-            hk_as_cn=hk_as_cn,
-            enterprise_25506_as_h3c=enterprise_25506_as_h3c,
+            raise typer.BadParameter(f"unknown sector {sector!r}", param_hint="--sector")
+        from tierguard.equipment import EquipmentOptions
+
+        opts = ScanOptions(
+            discover=False,
+            artifacts=False,
+            inspect=False,
+            command="host",
+            equipment=EquipmentOptions(
+                lenovo_as_prc=lenovo_as_prc,
+                tplink_as_prc=tplink_as_prc,
+                hk_as_cn=hk_as_cn,
+                enterprise_25506_as_h3c=enterprise_25506_as_h3c,
+            ),
         )
-        try:
-            cat = load_equipment_catalog()
-            out = EquipmentOutput(catalog_version=cat.version)
-            Reader = Callable[..., EquipmentOutput]
-            inputs: list[tuple[Path, Reader]] = [(p, read_osquery) for p in osquery or []]
-            inputs += [(p, read_inventory) for p in inventory or []]
-            inputs += [(p, read_snmp) for p in snmp or []]
-            for path, reader in inputs:
-                if not path.is_file():
-                    err.print(f"error: {path}: not a file")
-                    raise typer.Exit(2)
-                out = out.merge(reader(path, catalog=cat, options=opts))
-            if not inputs:
-                out = assess_local(root, catalog=cat, options=opts, rpm_query=rpm_query)
-            decisions: list[Decision] = []
-            packs: list[PackRef] = []
-            rules: list[RuleInfo] = []
-            ctx = Context()
-            if country:
-                ctx = build_context({"country": country.upper(), "sector": sector}, "command line")
-                decisions, packs, rules = _policy(out, ctx, pack or ["us-equipment"])
-        except TierguardError as exc:
-            err.print(f"error: {exc}", highlight=False)
-            raise typer.Exit(2) from exc
-        text: str | None = None
-        if output_format == "json":
-            doc = out.to_json()
-            if decisions:
-                doc["decisions"] = [d.model_dump(mode="json") for d in decisions]
-            text = json.dumps(doc, indent=2, sort_keys=False)
-        elif output_format != "table" or output is not None:
-            target = ", ".join(str(p) for p, _ in inputs) if inputs else f"host:{root}"
-            result = equipment_result(
-                out, target=target, context=ctx, decisions=decisions, packs=packs, rules=rules
-            )
-            fmt = "json" if output_format == "scan-json" else output_format
-            text = FORMATS[fmt](result)
-        if text is not None:
-            if output is not None:
-                try:
-                    write_report(text, output)
-                except TierguardError as exc:
-                    err.print(f"error: {exc}", highlight=False)
-                    raise typer.Exit(2) from exc
-                err.print(f"wrote {output_format} report to {output}", highlight=False)
-            else:
-                typer.echo(text)
-        else:
-            if not country:
-                console.print("(identification verdict only; pass --country to evaluate policy packs)")
-            print_output(console, out, decisions, max_host_tables)
-        denied = any(d.effective_verdict == "deny" for d in decisions)
-        if fail_on_prc and (out.summary.hosts_with_prc > 0 or denied):
+        inputs = [InventoryInput("osquery", p) for p in osquery or []]
+        inputs += [InventoryInput("inventory", p) for p in inventory or []]
+        inputs += [InventoryInput("snmp", p) for p in snmp or []]
+        if not inputs:
+            inputs = [InventoryInput("host", root, rpm_query=rpm_query)]
+        ctx = Context()
+        packs = []
+        if country:
+            from tierguard.policy.context import build_context
+            from tierguard.policy.packs import load_packs
+
+            ctx = build_context({"country": country.upper(), "sector": sector}, "command line")
+            packs = load_packs(pack or ["us-equipment"])
+        result = Scanner(None, packs).scan(None, ctx, options=opts, inventories=inputs)
+        emit(
+            result,
+            output_format,
+            out_path,
+            console_printer=lambda r, c: print_output(r, c, max_host_tables),
+        )
+        denied = any(d.effective_verdict == "deny" for d in result.decisions)
+        if fail_on_prc and (result.stats.hosts_with_prc > 0 or denied):
             raise typer.Exit(1)

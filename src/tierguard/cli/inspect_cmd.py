@@ -1,7 +1,8 @@
-"""``tierguard inspect PATH``: static safety inspection of model artifacts (never loads them).
+"""``tierguard inspect PATH``: the inspect stage of the Scanner over a file, directory or archive (nothing
+is loaded, imported or rendered), reported like every other command.
 
-Exit codes: 0 clean; 1 a finding at/above --fail-on, or an artifact incomplete/not inspected while
---fail-on-incomplete is on; 2 usage errors.
+Exit codes: 0 nothing at or above --fail-on; 1 a finding at/above --fail-on, or an artifact incomplete/not
+inspected while --fail-on-incomplete is on; 2 usage errors.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tierguard.errors import TierguardError
-from tierguard.inspect.engine import inspect_target
-from tierguard.inspect.engine import target_resolver as _resolver
-from tierguard.inspect.interface import InspectOutput
-from tierguard.inspect.summary import FAIL_ON, exit_code, to_json
-from tierguard.model import SEVERITY_ORDER
+from tierguard.cli.common import (
+    FORMAT_HELP,
+    SEVERITY_FAIL_ON,
+    check_choice,
+    emit,
+    prepare_output,
+    run_with_progress,
+    severity_exit,
+)
+from tierguard.model import SEVERITY_ORDER, Context, ScanResult
+from tierguard.scanner import INSPECT_VIEW, Scanner
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,58 +31,63 @@ _STATUS_STYLE = {"clean": "green", "findings": "red", "incomplete": "yellow", "n
 _SEV_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def print_output(out: InspectOutput, console: Console) -> None:
+def inspect_path(path: Path, progress: bool = False) -> ScanResult:
+    """Run the inspect view of the Scanner over ``path``."""
+    return run_with_progress(
+        lambda on_file: Scanner().scan(path, Context(), options=INSPECT_VIEW, progress=on_file), progress
+    )
+
+
+def print_output(result: ScanResult, console: Console) -> None:
+    """The console view of an inspection: artifacts with their status, findings by severity, skipped."""
+    from rich.markup import escape
     from rich.table import Table  # the table format only
+
+    from tierguard.report._common import display_path
 
     table = Table(title="Artifacts", show_lines=False)
     for col in ("status", "format", "artifact", "reason"):
         table.add_column(col)
-    for i in out.inspections:
+    for i in result.inspections:
         st = _STATUS_STYLE.get(i.status, "")
-        table.add_row(f"[{st}]{i.status}[/]", i.format, i.location.display(), i.reason[:200])
+        table.add_row(
+            f"[{st}]{i.status}[/]",
+            i.format,
+            escape(display_path(i.location.display())),
+            escape(i.reason[:200]),
+        )
     console.print(table)
-    if out.findings:
+    if result.findings:
         ft = Table(title="Findings")
         for col in ("severity", "rule", "where", "message"):
             ft.add_column(col, overflow="fold")
-        for f in sorted(out.findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.location.path)):
+        for f in sorted(result.findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.location.path)):
             where = f.attributes.get("stream") or f.location.display()
             sev = _SEV_STYLE.get(f.severity, "")
-            ft.add_row(f"[{sev}]{f.severity}[/]", f.rule_id, where, f.message)
+            ft.add_row(f"[{sev}]{f.severity}[/]", f.rule_id, escape(display_path(where)), escape(f.message))
         console.print(ft)
-    for s in out.skipped:
-        console.print(f"[yellow]skipped[/] {s.path}: {s.reason} {s.detail}", highlight=False)
+    for s in result.skipped:
+        console.print(f"skipped {display_path(s.path)}: {s.reason} {s.detail}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("inspect")
     def inspect(
-        path: Annotated[Path, typer.Argument(help="A model file or a directory of artifacts.")],
-        format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+        path: Annotated[Path, typer.Argument(help="A model file, an archive or a directory of artifacts.")],
+        fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
+        output: Annotated[
+            Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+        ] = None,
         fail_on: Annotated[str, typer.Option(help="Exit 1 at this severity or above (or 'never').")] = "high",
         fail_on_incomplete: Annotated[
             bool, typer.Option(help="Exit 1 when an artifact could not be fully inspected.")
         ] = True,
+        progress: Annotated[bool, typer.Option(help="Show a progress display on stderr.")] = True,
     ) -> None:
         """Statically inspect model artifacts (pickle, PyTorch, joblib, npy, zip/7z/tar, Keras, ONNX, GGUF,
         remote code). Nothing is loaded, imported or rendered."""
-        if format not in ("table", "json"):
-            raise typer.BadParameter(f"--format must be table or json, not {format!r}")
-        if fail_on not in FAIL_ON:
-            raise typer.BadParameter(f"--fail-on must be one of {', '.join(FAIL_ON)}")
-        try:
-            resolver = _resolver(path)
-        except TierguardError as exc:
-            from rich.console import Console
-
-            Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(2) from exc
-        out = inspect_target(resolver)
-        out.skipped.extend(resolver.skipped())
-        if format == "json":
-            typer.echo(to_json(out))
-        else:
-            from rich.console import Console
-
-            print_output(out, Console())
-        raise typer.Exit(exit_code(out, fail_on, fail_on_incomplete))
+        check_choice(fail_on, SEVERITY_FAIL_ON, "--fail-on")
+        out_path = prepare_output(fmt, output)
+        result = inspect_path(path, progress)
+        emit(result, fmt, out_path, console_printer=print_output)
+        raise typer.Exit(severity_exit(result, fail_on, fail_on_incomplete))

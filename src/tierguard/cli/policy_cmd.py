@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from tierguard.errors import PolicyError
-from tierguard.model import Asset, ScanResult
+from tierguard.model import SCHEMA_VERSION, Asset, RecordError, ScanResult
 from tierguard.policy.engine import trace
 from tierguard.policy.packs import Pack, load_pack, load_packs, shipped_pack_ids
 from tierguard.policy.selftest import run_examples
@@ -92,10 +92,19 @@ def test_pack(selector: str, console: Console) -> bool:
 
 def load_result(path: Path) -> ScanResult:
     text = read_text(path, "scan result")
+    major = SCHEMA_VERSION.split(".", 1)[0]
+    found = re.search(r'"schema_version"\s*:\s*"(\d+)\.', text[:4096])
+    if found is not None and found.group(1) != major:
+        raise PolicyError(
+            f"{path}: a schema {found.group(1)}.x scan result; this tierguard reads {major}.x "
+            "(re-run the scan; see src/tierguard/report/schema/CHANGELOG.md for the migration)"
+        )
     try:
-        return ScanResult.model_validate_json(text)
-    except ValidationError as exc:
-        raise PolicyError(f"{path}: not a tierguard JSON scan result: {exc.errors()[0]['msg']}") from None
+        from tierguard.report.json_report import load  # decodes paths, drops the derived coverage
+
+        return load(text)
+    except (RecordError, ValueError) as exc:
+        raise PolicyError(f"{path}: not a tierguard JSON scan result: {str(exc)[:300]}") from None
 
 
 def find_asset(result: ScanResult, key: str) -> Asset:

@@ -11,8 +11,10 @@ from typing import Literal
 from tierguard.equipment.identify import Identifier
 from tierguard.equipment.types import UNKNOWN_SITE, EquipmentOutput, FleetSummary, HostVerdict, Match
 from tierguard.model import (
+    EMPTY,
     Asset,
     AssetKind,
+    DeviceDetails,
     Evidence,
     IdentMethod,
     Location,
@@ -20,14 +22,12 @@ from tierguard.model import (
     Provenance,
     Skipped,
     Strength,
+    StrMap,
 )
 
 Technique = Literal["instrumentation", "manifest-analysis", "other"]
 EXCERPT_MAX = 200
-_EV_FIELDS = {"detector", "kind", "value", "strength", "location", "excerpt", "refs", "attributes"}
-_LOC_FIELDS = {"path", "line", "member"}
-_AS_FIELDS = {"kind", "name", "use_mode", "provenance", "evidence", "parent", "attributes"}
-_EMPTY: dict[str, str] = {}  # shared, never mutated (records are frozen)
+_EMPTY: dict[str, str] = {}  # shared, never mutated
 
 
 @dataclass(slots=True)
@@ -139,51 +139,45 @@ class FleetCollector:
             prc_producers: set[str] = set()
             for c in h.components.values():
                 m = c.match
-                attrs = c.attrs
-                attrs["host"] = h.host
-                attrs["bus"] = c.bus
-                attrs["source"] = self.source
-                if h.site:
-                    attrs["site"] = h.site
-                if c.count > 1:
-                    attrs["count"] = str(c.count)
                 refs: dict[str, str] = _EMPTY
                 if m is not None:
-                    attrs["prc"] = m.prc
-                    attrs["producer"] = m.producer
-                    attrs["jurisdiction"] = m.jurisdiction
                     refs = {"producer": m.producer}
                     strength: Strength = "A" if m.confidence >= 0.8 else "B"
                 else:
-                    attrs["prc"] = "unknown"
                     strength = "C"
                     hv.unidentified += 1
+                details = DeviceDetails(
+                    host=h.host,
+                    bus=c.bus,
+                    source=self.source,
+                    site=h.site or None,
+                    count=c.count,
+                    prc=m.prc if m is not None else "unknown",
+                    producer=m.producer if m is not None else None,
+                    jurisdiction=m.jurisdiction if m is not None else None,
+                    ids=StrMap(c.attrs) if c.attrs else EMPTY,
+                )
                 ev_kind = {"hardware-device": "device", "operating-system": "os"}.get(c.kind, "package")
-                # Trusted, already-typed values: model_construct skips re-validation and shares the
-                # fields-set objects, which halves memory on 10,000-host fleets (see bench/equipment).
-                ev = Evidence.model_construct(
-                    _EV_FIELDS,
+                ev = Evidence(
                     detector=detector,
                     kind=ev_kind,
                     value=c.name,
                     strength=strength,
                     # fleet files hold many hosts: the host is the member, so evidence ids differ per host
-                    location=Location.model_construct(_LOC_FIELDS, path=c.path, line=c.line, member=member),
+                    location=Location(path=c.path, line=c.line, member=member),
                     excerpt=c.excerpt,
-                    refs=refs,
-                    attributes=_EMPTY,
+                    refs=StrMap(refs) if refs else EMPTY,
                 )
                 evidence.append(ev)
                 assets.append(
-                    Asset.model_construct(
-                        _AS_FIELDS,
+                    Asset(
                         kind=c.kind,
                         name=c.name,
                         use_mode="unknown",
                         provenance=self._provenance(m, c.kind) if m is not None else empty,
                         evidence=(ev,),
                         parent=h.host,
-                        attributes=attrs,
+                        details=details,
                     )
                 )
                 if m is not None and m.prc == "yes":

@@ -58,12 +58,16 @@ from tierguard.catalog.loader import (
 from tierguard.model import (
     STRENGTH_ORDER,
     Asset,
+    AssetDetails,
     AssetKind,
     Evidence,
     IdentMethod,
     LineageEdge,
+    ModelDetails,
     ProducerRef,
     Provenance,
+    SdkDetails,
+    ServiceDetails,
     UseMode,
 )
 
@@ -136,8 +140,35 @@ class _Builder:
             use_mode=self.use_mode,
             provenance=prov,
             evidence=evidence,
-            attributes=dict(sorted(self.attributes.items())),
+            details=_details(self.kind, self.attributes),
         )
+
+
+def _details(kind: AssetKind, attrs: dict[str, str]) -> AssetDetails | None:
+    """The typed details of an asset from what its evidence contributed (first contribution wins)."""
+    if kind == "ai-service":
+        return ServiceDetails(
+            operator=attrs.get("operator"),
+            host=attrs.get("host"),
+            endpoint=attrs.get("catalog_endpoint"),
+            router=attrs.get("router"),
+        )
+    if kind == "sdk-dependency":
+        return SdkDetails(
+            ecosystem=attrs.get("ecosystem", ""),
+            package=attrs.get("package", ""),
+            version=attrs.get("version"),
+            package_kind=attrs.get("package_kind"),
+        )
+    if kind == "ai-model":
+        return ModelDetails(
+            family=attrs.get("family"),
+            default_model=attrs.get("default_model") == "true",
+            via_class=attrs.get("via_class"),
+            matched_via=attrs.get("matched_via"),
+            router=attrs.get("router"),
+        )
+    return None
 
 
 def identify_evidence(evidence: Sequence[Evidence], catalog: Catalog) -> list[Asset]:

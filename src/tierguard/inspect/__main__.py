@@ -1,6 +1,6 @@
 """Lean entry point for CI hooks and pre-load checks: ``python -m tierguard.inspect PATH [--fail-on high]
-[--no-fail-on-incomplete]``. Prints the JSON document of ``tierguard inspect --format json`` and uses the
-same exit codes (0 / 1 / 2) without importing the full CLI (typer, rich, catalog, policy)."""
+[--no-fail-on-incomplete]``. The same engine and result as ``tierguard inspect --format json`` (a
+ScanResult) and the same exit codes (0 / 1 / 2), without importing the CLI (typer, rich)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from tierguard.errors import TierguardError
-from tierguard.inspect.engine import inspect_target
-from tierguard.inspect.engine import target_resolver as _resolver
-from tierguard.inspect.summary import FAIL_ON, exit_code, to_json
+from tierguard.inspect.gate import FAIL_ON, exit_code
+from tierguard.model import Context
+from tierguard.scanner import INSPECT_VIEW, Scanner
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,14 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-fail-on-incomplete", action="store_true")
     a = ap.parse_args(argv)
     try:
-        resolver = _resolver(a.path)
+        result = Scanner().scan(a.path, Context(), options=INSPECT_VIEW)
     except TierguardError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    out = inspect_target(resolver)
-    out.skipped.extend(resolver.skipped())
-    sys.stdout.write(to_json(out) + "\n")
-    return exit_code(out, a.fail_on, not a.no_fail_on_incomplete)
+    from tierguard.report.json_report import render
+
+    sys.stdout.write(render(result))
+    return exit_code(result, a.fail_on, not a.no_fail_on_incomplete)
 
 
 if __name__ == "__main__":

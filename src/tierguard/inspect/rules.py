@@ -1,7 +1,7 @@
 """Inspection rules: the single source of truth for rule IDs, names, severities and help text.
 
 Reporters (SARIF ``rules[]``, HTML, docs) read :data:`RULES`; findings carry ``rule_id`` and
-``attributes["subject"]`` (the import, member or key the finding is about) for stable identity.
+``Finding.subject`` (the import, member or key the finding is about) for stable identity.
 """
 
 from __future__ import annotations

@@ -122,8 +122,16 @@ def build_context(values: Mapping[str, Any], source: str = "context", profile: s
     return Context.model_validate({**v, "profile": profile})
 
 
+CONFIG_KEYS = ("context", "profiles", "profile", "packs", "waivers", "fail_on")
+
+
 def _read_config(path: Path, what: str) -> dict[str, Any]:
-    return load_toml(read_text(path, what), str(path))
+    """A tierguard.toml; an unknown top-level key (a typo such as ``contxt``) is an error, never ignored."""
+    data = load_toml(read_text(path, what), str(path))
+    unknown = sorted(k for k in data if k not in CONFIG_KEYS)
+    if unknown:
+        raise PolicyError(f"{path}: unknown field(s) {', '.join(unknown)} (known: {', '.join(CONFIG_KEYS)})")
+    return data
 
 
 def _table(data: Mapping[str, Any], key: str, source: str) -> dict[str, Any]:

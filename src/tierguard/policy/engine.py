@@ -132,7 +132,7 @@ def feature_key(
     statuses = _EMPTY
     if inspections:
         paths = {ev.location.path for ev in asset.evidence}
-        p = asset.attributes.get("path")
+        p = asset.artifact_path
         if p:
             paths.add(p)
         acc: set[str] = set()
@@ -406,12 +406,7 @@ def _decide_all(
             for w in expired:
                 if _waiver_fits(w, aid, matches):
                     notes = (*notes, f"waiver {w.id} expired on {w.expires}: not applied")
-        # every field is already a validated record or literal: construct without re-validation
-        out.append(
-            Decision.model_construct(
-                asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes
-            )
-        )
+        out.append(Decision(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes))
     return out
 
 

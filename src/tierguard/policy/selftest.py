@@ -61,7 +61,6 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
             producers=producers, service_jurisdiction=spec.service_jurisdiction, lineage=lineage
         ),
         evidence=(ev,),
-        attributes={"path": loc.path},
     )
     findings = [
         Finding(

@@ -23,7 +23,16 @@ import re
 import uuid
 from typing import Any
 
-from tierguard.model import Asset, Decision, Location, ProducerRef, ScanResult, stable_id
+from tierguard.model import (
+    Asset,
+    Decision,
+    Location,
+    ProducerRef,
+    ScanResult,
+    SdkDetails,
+    ServiceDetails,
+    stable_id,
+)
 from tierguard.report._common import (
     asset_index,
     citation_text,
@@ -132,7 +141,10 @@ def bom(result: ScanResult) -> dict[str, Any]:
             "description": f.message,
             "properties": [
                 _prop("tierguard:location", display_location(f.location)),
-                *[_prop(f"tierguard:finding:{k}", v) for k, v in sorted(f.attributes.items())],
+                *[
+                    _prop(f"tierguard:finding:{k}", v)
+                    for k, v in sorted({"subject": f.subject, **f.attributes}.items())
+                ],
             ],
         }
         if f.asset_id and f.asset_id in known_refs:
@@ -285,7 +297,7 @@ def _evidence(a: Asset) -> dict[str, Any] | None:
 
 def _hashes(a: Asset) -> list[dict[str, str]]:
     out = []
-    for k, v in sorted(a.attributes.items()):
+    for k, v in a.detail_items():
         alg = _HASH_ALGS.get(k.lower())
         if alg and _HEX.match(v):
             out.append({"alg": alg, "content": v.lower()})
@@ -294,8 +306,9 @@ def _hashes(a: Asset) -> list[dict[str, str]]:
 
 def purl_for(a: Asset) -> str | None:
     """A package URL for an SDK dependency (pypi, npm), from attributes or evidence refs."""
-    eco = a.attributes.get("ecosystem", "")
-    name = a.attributes.get("package", "")
+    sdk = a.details if isinstance(a.details, SdkDetails) else None
+    eco = sdk.ecosystem if sdk is not None else ""
+    name = sdk.package if sdk is not None else ""
     if not (eco and name):
         for ev in a.evidence:
             ref = ev.refs.get("package", "")
@@ -305,7 +318,7 @@ def purl_for(a: Asset) -> str | None:
     if not (eco and name):
         return None
     eco = eco.lower()
-    version = a.attributes.get("version", "")
+    version = (sdk.version if sdk is not None else None) or ""
     suffix = f"@{_pct(version)}" if version else ""
     if eco == "pypi":
         return f"pkg:pypi/{re.sub(r'[-_.]+', '-', name).lower()}{suffix}"
@@ -326,14 +339,15 @@ def _pct(s: str) -> str:
 
 
 def _component(a: Asset, d: Decision | None) -> dict[str, Any]:
-    name = a.attributes.get("package", a.name) if a.kind == "sdk-dependency" else a.name
+    sdk = a.details if isinstance(a.details, SdkDetails) else None
+    name = sdk.package if sdk is not None else a.name
     c: dict[str, Any] = {"type": _COMPONENT_TYPE[a.kind], "bom-ref": a.id, "name": name or a.name}
     prov = a.provenance
     if prov.producers:
         c["manufacturer"] = _org(prov.producers[0])
     if prov.service_operator is not None:
         c["supplier"] = _org(prov.service_operator)
-    version = a.attributes.get("version")
+    version = a.version
     if version:
         c["version"] = version
     hashes = _hashes(a)
@@ -378,8 +392,8 @@ def _component(a: Asset, d: Decision | None) -> dict[str, Any]:
     props += _decision_props(d)
     props += [
         _prop(f"tierguard:attr:{k}", v)
-        for k, v in sorted(a.attributes.items())
-        if k.lower() not in _HASH_ALGS and k != "version"
+        for k, v in a.detail_items()
+        if k.lower() not in _HASH_ALGS and k not in ("version", "ids.version")
     ]
     if a.parent:
         props.append(_prop("tierguard:parent", a.parent))
@@ -409,7 +423,7 @@ def _service(a: Asset, d: Decision | None, result: ScanResult) -> dict[str, Any]
         s["provider"] = org
     endpoints = sorted(
         {_endpoint(ev.value) for ev in a.evidence if ev.kind == "endpoint"}
-        | ({_endpoint(a.attributes["host"])} if "host" in a.attributes else set())
+        | ({_endpoint(a.details.host)} if isinstance(a.details, ServiceDetails) and a.details.host else set())
     )
     if endpoints:
         s["endpoints"] = endpoints
@@ -421,7 +435,7 @@ def _service(a: Asset, d: Decision | None, result: ScanResult) -> dict[str, Any]
     props = [_prop("tierguard:asset-kind", a.kind), _prop("tierguard:use-mode", a.use_mode)]
     props += _producer_props(a)
     props += _decision_props(d)
-    props += [_prop(f"tierguard:attr:{k}", v) for k, v in sorted(a.attributes.items())]
+    props += [_prop(f"tierguard:attr:{k}", v) for k, v in a.detail_items()]
     props += [_prop("tierguard:occurrence", display_location(ev.location)) for ev in a.evidence]
     s["properties"] = props
     return s

@@ -298,7 +298,7 @@ def _location(loc: Location) -> dict[str, Any]:
 
 def _fallback_location(asset: Asset) -> Location:
     """Assets without evidence (e.g. from an inventory) still need a location for code scanning."""
-    return Location(path=asset.attributes.get("path", ".") or ".")
+    return Location(path=asset.artifact_path or ".")
 
 
 def _pascal(name: str) -> str:
