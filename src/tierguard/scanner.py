@@ -178,7 +178,7 @@ class Scanner:
         if target is not None:
             from tierguard.targets.open import open_target
 
-            resolver = open_target(target, include_ignored=opts.include_ignored)
+            resolver = open_target(target, include_ignored=opts.include_ignored, strict=opts.strict)
         names = [display_name or str(target)] if target is not None else []
         names += [f"{i.kind}:{i.path}" for i in inventories if target is None]
         return self._run(resolver, context, waivers, opts, progress, ", ".join(names) or "-", inventories)

@@ -69,3 +69,22 @@ def test_undecodable_name_round_trips(tmp_path: Path) -> None:
     ref = next(r.files())
     assert ref.path.encode("utf-8", "surrogateescape") == raw
     assert r.read_bytes(ref, 100) == b"import dashscope\n"
+
+
+def test_scan_strict_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``tierguard scan --strict`` stops at the first read error (exit 2, one line); without it the file is
+    recorded as skipped and the scan goes on."""
+    from typer.testing import CliRunner
+
+    from tierguard.cli.main import make_app
+
+    (tmp_path / "a.py").write_text('URL = "https://api.deepseek.com"\n', encoding="utf-8")
+    (tmp_path / "b.py").write_text("x = 1\n", encoding="utf-8")
+    _deny(monkeypatch, "b.py")
+    runner = CliRunner()
+    res = runner.invoke(make_app(["scan"]), ["scan", str(tmp_path), "--format", "json", "--no-progress"])
+    assert res.exit_code in (0, 1), res.output
+    assert '"reason": "permission-denied"' in res.stdout
+    res = runner.invoke(make_app(["scan"]), ["scan", str(tmp_path), "--strict", "--no-progress"])
+    assert res.exit_code == 2
+    assert "--strict: cannot read b.py" in res.output and "Traceback" not in res.output

@@ -101,7 +101,11 @@ def emit(
         write_report(text, output)
         from rich.console import Console
 
-        Console(stderr=True).print(f"wrote {fmt} report to {output}", highlight=False, markup=False)
+        from tierguard.report._common import display_path
+
+        Console(stderr=True).print(
+            f"wrote {fmt} report to {display_path(str(output))}", highlight=False, markup=False
+        )
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
@@ -120,7 +124,16 @@ def verdict_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) -> 
         threshold = VERDICT_ORDER[fail_on]
         if any(VERDICT_ORDER[d.effective_verdict] >= threshold for d in result.decisions):
             return 1
-    return 1 if fail_on_incomplete and gaps_gate(result) else 0
+    if fail_on_incomplete and gaps_gate(result):
+        from tierguard.report.coverage import coverage
+
+        n = len(coverage(result).gating)
+        sys.stderr.write(
+            f"tierguard: exit 1: {n} unit(s) that may be model artifacts, configs or containers could not be "
+            "fully read (see 'coverage'; --no-fail-on-incomplete to ignore)\n"
+        )
+        return 1
+    return 0
 
 
 def severity_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) -> int:

@@ -12,16 +12,17 @@ from tierguard.targets.archive import ExpandedResolver
 from tierguard.targets.directory import DirectoryResolver
 
 
-def open_target(path: Path, *, include_ignored: bool = False) -> ExpandedResolver:
+def open_target(path: Path, *, include_ignored: bool = False, strict: bool = False) -> ExpandedResolver:
     """A Resolver over ``path``, with every archive in it expanded.
 
     A directory (git working tree or not) honours ``.gitignore`` files unless ``include_ignored``; a file is
     a one-file target (an archive file: itself and its members). Raises :class:`TargetError` when the path
-    does not exist or is neither.
+    does not exist or is neither. ``strict`` (``scan --strict``): the first file or directory that cannot be
+    read raises :class:`TargetError` instead of being recorded as skipped.
     """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
-    return ExpandedResolver(DirectoryResolver(p, include_ignored=include_ignored))
+    return ExpandedResolver(DirectoryResolver(p, include_ignored=include_ignored, strict=strict))
