@@ -18,7 +18,7 @@ from collections import Counter, OrderedDict, deque
 import pytest
 
 from tests.inspect.inspect_builders import torch_data_pkl
-from tierguard.formats import pickle as pickle_walk
+from tierguard.formats import pickle_ops
 from tierguard.formats.pickle import walk_stream
 from tierguard.formats.source import BytesSource, RangeStream
 
@@ -152,5 +152,5 @@ def test_walker_results_do_not_depend_on_its_read_window(
     cases = [pickle.dumps(o, protocol=p) for o in OBJECTS for p in range(pickle.HIGHEST_PROTOCOL + 1)]
     cases += [torch_data_pkl(200), *_mutants(window)]
     expected = [_walk_all(data) for data in cases]
-    monkeypatch.setattr(pickle_walk, "_READ_AHEAD", window)
+    monkeypatch.setattr(pickle_ops, "READ_AHEAD", window)
     assert [_walk_all(data) for data in cases] == expected
