@@ -73,11 +73,6 @@ KNOWN_OVERSIZE: frozenset[str] = frozenset(
         "tierguard.cli.catalog_cmd:register",
         "tierguard.cli.scan_cmd:register",
         "tierguard.cli.scan_cmd:scan",
-        # identify/ (being split while its format readers move to formats/)
-        "tierguard.identify.artifacts",
-        "tierguard.identify.artifacts:_group",
-        "tierguard.identify.artifacts:_signals",
-        "tierguard.identify.artifacts:_emit",
         # report/ and the scanner
         "tierguard.report.console:print_result",
         "tierguard.report.cyclonedx:bom",
