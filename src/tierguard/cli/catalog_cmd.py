@@ -126,6 +126,80 @@ CatalogDir = Annotated[
 Format = Annotated[str, typer.Option("--format", "-f", help="Output format: table or json.")]
 
 
+def show_section(section: str | None, fmt: str, catalog_dir: Path | None) -> None:
+    """Print one catalog section, or a summary of all sections (``catalog show``)."""
+    err = Console(stderr=True)
+    if fmt not in FORMATS:
+        raise _fail(err, f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    try:
+        name = normalize_section(section) if section is not None else None
+        cat = _load(catalog_dir)
+    except TierguardError as exc:
+        raise _fail(err, str(exc)) from None
+    if name is None:
+        _print_summary(cat, fmt)
+        return
+    entries = cat.sections()[name]
+    if fmt == "json":
+        payload = {"version": cat.version, "section": name, "entries": [_dump(e) for e in entries]}
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    cols, row = COLUMNS[name]
+    table = Table(title=f"{name} ({len(entries)}) - catalog {cat.version}")
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for e in entries:
+        table.add_row(*row(e))
+    Console(highlight=False, soft_wrap=False).print(table)
+
+
+def _print_summary(cat: Catalog, fmt: str) -> None:
+    """Catalog version and date, and the number of entries per section."""
+    sections = cat.sections()
+    if fmt == "json":
+        summary = {
+            "version": cat.version,
+            "date": cat.date,
+            "sections": {k: len(v) for k, v in sections.items()},
+        }
+        typer.echo(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"tierguard catalog {cat.version} ({cat.date})")
+    table.add_column("section")
+    table.add_column("entries", justify="right")
+    for k, v in sections.items():
+        table.add_row(k, str(len(v)))
+    Console(highlight=False, soft_wrap=False).print(table)
+
+
+def search_entries(text: str, fmt: str, catalog_dir: Path | None) -> None:
+    """Print the catalog entries whose fields contain ``text`` (``catalog search``)."""
+    err = Console(stderr=True)
+    if fmt not in FORMATS:
+        raise _fail(err, f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if not text.strip():
+        raise _fail(err, "search text is empty")
+    try:
+        cat = _load(catalog_dir)
+    except TierguardError as exc:
+        raise _fail(err, str(exc)) from None
+    hits = cat.search(text)
+    if fmt == "json":
+        items = [{"section": s, "key": entry_key(s, e), "entry": _dump(e)} for s, e in hits]
+        typer.echo(json.dumps({"version": cat.version, "query": text, "results": items}, indent=2))
+        return
+    out = Console(highlight=False, soft_wrap=False)
+    if not hits:
+        out.print(f"no catalog entries match {text!r}")
+        return
+    table = Table(title=f"{len(hits)} entries matching {text!r} - catalog {cat.version}")
+    for c in ("section", "key", "details"):
+        table.add_column(c, overflow="fold")
+    for s, e in hits:
+        table.add_row(s, entry_key(s, e), _summary(e, s))
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``catalog`` sub-app (``show``, ``search``) to ``app``."""
     catalog_app = typer.Typer(
@@ -143,44 +217,7 @@ def register(app: typer.Typer) -> None:
         catalog_dir: CatalogDir = None,
     ) -> None:
         """Show one catalog section, or a summary of all sections."""
-        err = Console(stderr=True)
-        if fmt not in FORMATS:
-            raise _fail(err, f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
-        try:
-            name = normalize_section(section) if section is not None else None
-            cat = _load(catalog_dir)
-        except TierguardError as exc:
-            raise _fail(err, str(exc)) from None
-        sections = cat.sections()
-        out = Console(highlight=False, soft_wrap=False)
-        if name is None:
-            if fmt == "json":
-                summary = {
-                    "version": cat.version,
-                    "date": cat.date,
-                    "sections": {k: len(v) for k, v in sections.items()},
-                }
-                typer.echo(json.dumps(summary, indent=2))
-                return
-            table = Table(title=f"tierguard catalog {cat.version} ({cat.date})")
-            table.add_column("section")
-            table.add_column("entries", justify="right")
-            for k, v in sections.items():
-                table.add_row(k, str(len(v)))
-            out.print(table)
-            return
-        entries = sections[name]
-        if fmt == "json":
-            payload = {"version": cat.version, "section": name, "entries": [_dump(e) for e in entries]}
-            typer.echo(json.dumps(payload, indent=2))
-            return
-        cols, row = COLUMNS[name]
-        table = Table(title=f"{name} ({len(entries)}) - catalog {cat.version}")
-        for c in cols:
-            table.add_column(c, overflow="fold")
-        for e in entries:
-            table.add_row(*row(e))
-        out.print(table)
+        show_section(section, fmt, catalog_dir)
 
     @catalog_app.command("search")
     def search(
@@ -189,29 +226,6 @@ def register(app: typer.Typer) -> None:
         catalog_dir: CatalogDir = None,
     ) -> None:
         """Find catalog entries whose fields contain TEXT."""
-        err = Console(stderr=True)
-        if fmt not in FORMATS:
-            raise _fail(err, f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
-        if not text.strip():
-            raise _fail(err, "search text is empty")
-        try:
-            cat = _load(catalog_dir)
-        except TierguardError as exc:
-            raise _fail(err, str(exc)) from None
-        hits = cat.search(text)
-        if fmt == "json":
-            items = [{"section": s, "key": entry_key(s, e), "entry": _dump(e)} for s, e in hits]
-            typer.echo(json.dumps({"version": cat.version, "query": text, "results": items}, indent=2))
-            return
-        out = Console(highlight=False, soft_wrap=False)
-        if not hits:
-            out.print(f"no catalog entries match {text!r}")
-            return
-        table = Table(title=f"{len(hits)} entries matching {text!r} - catalog {cat.version}")
-        for c in ("section", "key", "details"):
-            table.add_column(c, overflow="fold")
-        for s, e in hits:
-            table.add_row(s, entry_key(s, e), _summary(e, s))
-        out.print(table)
+        search_entries(text, fmt, catalog_dir)
 
     app.add_typer(catalog_app, name="catalog")

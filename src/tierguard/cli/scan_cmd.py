@@ -1,9 +1,14 @@
-"""``tierguard scan PATH``: parse options, run the Scanner, print or write a report, set the exit code."""
+"""``tierguard scan PATH``: parse options, run the Scanner, print or write a report, set the exit code.
+
+The options are declared once below as named ``Annotated`` types (their help text is the ``--help``
+output), so the command's signature reads as a list of its options; the work is in :func:`run_scan`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +24,168 @@ from tierguard.cli.common import (
 from tierguard.errors import TierguardError
 from tierguard.scanner import InventoryInput, Scanner, ScanOptions
 
+if TYPE_CHECKING:
+    from tierguard.model import ScanResult
+    from tierguard.policy.context import ResolvedConfig
+
+# What to scan
+Target = Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")]
+# The deployment context (also from [context] in tierguard.toml or --config; flags win)
+Country = Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")]
+State = Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")]
+Sector = Annotated[str | None, typer.Option(help="government | critical-infrastructure | general.")]
+Use = Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")]
+DeviceClass = Annotated[str | None, typer.Option(help="Device/network class (e.g. state-issued).")]
+DataSensitivity = Annotated[str | None, typer.Option(help="Data sensitivity label.")]
+Date = Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")]
+Profile = Annotated[str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")]
+Config = Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")]
+# Policy
+Packs = Annotated[
+    list[str] | None, typer.Option(help="Policy pack id or file (repeatable; default: all shipped).")
+]
+Waivers = Annotated[Path | None, typer.Option(help="Waivers file (YAML or TOML).")]
+TrustTargetConfig = Annotated[
+    bool, typer.Option(help="Also take packs and waivers from the target's own tierguard.toml.")
+]
+# Report and exit code
+Format = Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+FailOn = Annotated[str | None, typer.Option(help="allow | review | deny | never (default deny).")]
+FailOnIncomplete = Annotated[
+    bool,
+    typer.Option(
+        help="Exit 1 when something that may be a model artifact, config or container could not be "
+        "fully read (default on; see README 'Exit codes')."
+    ),
+]
+# Which stages run, and how
+IncludeIgnored = Annotated[bool, typer.Option(help="Also scan files .gitignore excludes.")]
+NoArtifacts = Annotated[bool, typer.Option(help="Skip model-artifact identification.")]
+NoInspect = Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")]
+Strict = Annotated[bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")]
+ShowProgress = Annotated[bool, typer.Option(help="Show a progress display on stderr.")]
+# Equipment inventories read with the scan
+Osquery = Annotated[
+    list[Path] | None, typer.Option("--osquery", help="Equipment: osquery results file (repeatable).")
+]
+Inventory = Annotated[
+    list[Path] | None, typer.Option("--inventory", help="Equipment: CMDB export CSV/JSON (repeatable).")
+]
+Snmp = Annotated[list[Path] | None, typer.Option("--snmp", help="Equipment: SNMP walk file (repeatable).")]
+
+
+def scan(
+    path: Target,
+    country: Country = None,
+    state: State = None,
+    sector: Sector = None,
+    use: Use = None,
+    device_class: DeviceClass = None,
+    data_sensitivity: DataSensitivity = None,
+    date: Date = None,
+    profile: Profile = None,
+    config: Config = None,
+    pack: Packs = None,
+    waivers: Waivers = None,
+    trust_target_config: TrustTargetConfig = False,
+    fmt: Format = "table",
+    output: Output = None,
+    fail_on: FailOn = None,
+    fail_on_incomplete: FailOnIncomplete = True,
+    include_ignored: IncludeIgnored = False,
+    no_artifacts: NoArtifacts = False,
+    no_inspect: NoInspect = False,
+    strict: Strict = False,
+    progress: ShowProgress = True,
+    osquery: Osquery = None,
+    inventory: Inventory = None,
+    snmp: Snmp = None,
+) -> None:
+    """Scan PATH for AI models, services and SDKs; identify origin; inspect artifacts; decide."""
+    if fail_on is not None:
+        check_choice(fail_on, VERDICT_FAIL_ON, "--fail-on")
+    out_path = prepare_output(fmt, output)
+    if not path.exists() and not path.is_symlink():
+        raise TierguardError(f"target does not exist: {path}")
+    overrides = {
+        "country": country,
+        "state": state,
+        "sector": sector,
+        "use": use,
+        "device_class": device_class,
+        "data_sensitivity": data_sensitivity,
+        "date": date,
+    }
+    resolved = _resolve(path, config, profile, overrides, trust_target_config)
+    options = ScanOptions(
+        include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
+    )
+    inventories = _inventories(osquery or [], inventory or [], snmp or [])
+    result = run_scan(path, resolved, pack, waivers, options, inventories, progress)
+    emit(result, fmt, out_path)
+    effective_fail_on = fail_on or resolved.fail_on or "deny"
+    raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+
+
+def _resolve(
+    path: Path,
+    config: Path | None,
+    profile: str | None,
+    overrides: Mapping[str, str | None],
+    trust_target_config: bool,
+) -> ResolvedConfig:
+    """The deployment context, packs, waivers and threshold from the target's and --config's
+    tierguard.toml, the profile and the flags (see :func:`tierguard.policy.context.resolve_context`)."""
+    from tierguard.policy.context import resolve_context
+
+    return resolve_context(
+        root=path if path.is_dir() else None,
+        config=config,
+        profile=profile,
+        overrides=overrides,
+        trust_target_config=trust_target_config,
+    )
+
+
+def run_scan(
+    path: Path,
+    resolved: ResolvedConfig,
+    pack: list[str] | None,
+    waivers: Path | None,
+    options: ScanOptions,
+    inventories: list[InventoryInput],
+    progress: bool,
+) -> ScanResult:
+    """Load the catalog, the packs (``--pack``, else the configured ones, else all shipped) and the waivers
+    (``--waivers``, else the configured file), run the Scanner and add the configuration's notes."""
+    from tierguard.catalog import load_catalog
+    from tierguard.policy.packs import load_packs
+    from tierguard.policy.waivers import load_waivers
+
+    packs = load_packs(pack or resolved.packs or None)
+    waiver_path = waivers or resolved.waivers
+    waiver_list = load_waivers(waiver_path) if waiver_path is not None else []
+    scanner = Scanner(load_catalog(), packs)
+    result = run_with_progress(
+        lambda on_file: scanner.scan(
+            path,
+            resolved.context,
+            waivers=waiver_list,
+            options=options,
+            progress=on_file,
+            inventories=inventories,
+        ),
+        progress,
+    )
+    if resolved.notes:
+        result = result.model_copy(update={"notes": tuple(resolved.notes) + result.notes})
+    return result
+
 
 def _inventories(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -> list[InventoryInput]:
     """Equipment inventories given with the scan, so compute-access rules see the fleet too."""
@@ -26,116 +193,3 @@ def _inventories(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -
         InventoryInput("inventory", p) for p in inventory
     ]
     return out + [InventoryInput("snmp", p) for p in snmp]
-
-
-def register(app: typer.Typer) -> None:
-    @app.command("scan")
-    def scan(
-        path: Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")],
-        country: Annotated[
-            str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")
-        ] = None,
-        state: Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")] = None,
-        sector: Annotated[
-            str | None, typer.Option(help="government | critical-infrastructure | general.")
-        ] = None,
-        use: Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")] = None,
-        device_class: Annotated[
-            str | None, typer.Option(help="Device/network class (e.g. state-issued).")
-        ] = None,
-        data_sensitivity: Annotated[str | None, typer.Option(help="Data sensitivity label.")] = None,
-        date: Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")] = None,
-        profile: Annotated[
-            str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")
-        ] = None,
-        config: Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")] = None,
-        pack: Annotated[
-            list[str] | None, typer.Option(help="Policy pack id or file (repeatable; default: all shipped).")
-        ] = None,
-        waivers: Annotated[Path | None, typer.Option(help="Waivers file (YAML or TOML).")] = None,
-        trust_target_config: Annotated[
-            bool, typer.Option(help="Also take packs and waivers from the target's own tierguard.toml.")
-        ] = False,
-        fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
-        output: Annotated[
-            Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-        ] = None,
-        fail_on: Annotated[
-            str | None, typer.Option(help="allow | review | deny | never (default deny).")
-        ] = None,
-        fail_on_incomplete: Annotated[
-            bool,
-            typer.Option(
-                help="Exit 1 when something that may be a model artifact, config or container could not be "
-                "fully read (default on; see README 'Exit codes')."
-            ),
-        ] = True,
-        include_ignored: Annotated[bool, typer.Option(help="Also scan files .gitignore excludes.")] = False,
-        no_artifacts: Annotated[bool, typer.Option(help="Skip model-artifact identification.")] = False,
-        no_inspect: Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")] = False,
-        strict: Annotated[
-            bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")
-        ] = False,
-        progress: Annotated[bool, typer.Option(help="Show a progress display on stderr.")] = True,
-        osquery: Annotated[
-            list[Path] | None, typer.Option("--osquery", help="Equipment: osquery results file (repeatable).")
-        ] = None,
-        inventory: Annotated[
-            list[Path] | None,
-            typer.Option("--inventory", help="Equipment: CMDB export CSV/JSON (repeatable)."),
-        ] = None,
-        snmp: Annotated[
-            list[Path] | None, typer.Option("--snmp", help="Equipment: SNMP walk file (repeatable).")
-        ] = None,
-    ) -> None:
-        """Scan PATH for AI models, services and SDKs; identify origin; inspect artifacts; decide."""
-        if fail_on is not None:
-            check_choice(fail_on, VERDICT_FAIL_ON, "--fail-on")
-        out_path = prepare_output(fmt, output)
-        if not path.exists() and not path.is_symlink():
-            raise TierguardError(f"target does not exist: {path}")
-        from tierguard.catalog import load_catalog
-        from tierguard.policy.context import resolve_context
-        from tierguard.policy.packs import load_packs
-        from tierguard.policy.waivers import load_waivers
-
-        root = path if path.is_dir() else None
-        resolved = resolve_context(
-            root=root,
-            config=config,
-            profile=profile,
-            overrides={
-                "country": country,
-                "state": state,
-                "sector": sector,
-                "use": use,
-                "device_class": device_class,
-                "data_sensitivity": data_sensitivity,
-                "date": date,
-            },
-            trust_target_config=trust_target_config,
-        )
-        packs = load_packs(pack or resolved.packs or None)
-        waiver_path = waivers or resolved.waivers
-        waiver_list = load_waivers(waiver_path) if waiver_path is not None else []
-        effective_fail_on = fail_on or resolved.fail_on or "deny"
-        scanner = Scanner(load_catalog(), packs)
-        options = ScanOptions(
-            include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
-        )
-        inventories = _inventories(osquery or [], inventory or [], snmp or [])
-        result = run_with_progress(
-            lambda on_file: scanner.scan(
-                path,
-                resolved.context,
-                waivers=waiver_list,
-                options=options,
-                progress=on_file,
-                inventories=inventories,
-            ),
-            progress,
-        )
-        if resolved.notes:
-            result = result.model_copy(update={"notes": tuple(resolved.notes) + result.notes})
-        emit(result, fmt, out_path)
-        raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))

@@ -1,20 +1,18 @@
 """Report stage: console, JSON, SARIF, CycloneDX, HTML.
 
 Every reporter is a pure function of :class:`tierguard.model.ScanResult`; none imports the engine.
-``FORMATS`` maps a format name to ``render(result) -> str``.
+``FORMATS`` maps a format name to its ``render``, a :data:`tierguard.report.interface.Reporter`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
-from tierguard.model import ScanResult
-
-Renderer = Callable[[ScanResult], str]
+from tierguard.report.interface import Reporter
 
 
-class _Formats(Mapping[str, Renderer]):
+class _Formats(Mapping[str, Reporter]):
     """Format name -> ``render``; a reporter module is imported on first use (``--format json`` never
     imports jinja2 for HTML)."""
 
@@ -26,9 +24,9 @@ class _Formats(Mapping[str, Renderer]):
         "table": "console",
     }
 
-    def __getitem__(self, name: str) -> Renderer:
+    def __getitem__(self, name: str) -> Reporter:
         module = self._MODULES[name]
-        render: Renderer = importlib.import_module(f"tierguard.report.{module}").render
+        render: Reporter = importlib.import_module(f"tierguard.report.{module}").render
         return render
 
     def __iter__(self) -> Iterator[str]:
@@ -38,6 +36,6 @@ class _Formats(Mapping[str, Renderer]):
         return len(self._MODULES)
 
 
-FORMATS: Mapping[str, Renderer] = _Formats()
+FORMATS: Mapping[str, Reporter] = _Formats()
 
-__all__ = ["FORMATS"]
+__all__ = ["FORMATS", "Reporter"]

@@ -47,6 +47,19 @@ def _counts(d: dict[str, int]) -> str:
 
 def print_result(result: ScanResult, console: Console) -> None:
     """Print the scan result: summary, decisions, not inspected/skipped, notes."""
+    _print_header(result, console)
+    _print_producers(result, console)
+    _print_decisions(result, console)
+    _print_findings(result, console)
+    _print_gaps(result, console)
+    if result.notes:
+        console.print(Text("Notes", style="bold"))
+        for note in result.notes:
+            console.print(Text(f"- {safe_text(note)}"))
+
+
+def _print_header(result: ScanResult, console: Console) -> None:
+    """Tool, catalog and packs; target; context; worst verdict with counts; coverage."""
     worst = result.worst_verdict()
     head = Text("tierguard ", style="bold")
     head.append(f"{result.tool_version} | catalog {result.catalog_version} | packs {packs_text(result)}")
@@ -65,104 +78,117 @@ def print_result(result: ScanResult, console: Console) -> None:
     cov = coverage(result)
     console.print(Text(f"coverage: {_coverage_text(cov)}"), overflow="fold")
 
+
+def _print_producers(result: ScanResult, console: Console) -> None:
     groups = summary_by_producer(result)
-    if groups:
-        t = Table(title="Assets by producer and jurisdiction", box=box.SIMPLE_HEAVY, title_justify="left")
-        t.add_column("Producer")
-        t.add_column("Jurisdiction")
-        t.add_column("Assets", justify="right")
-        t.add_column("By kind")
-        t.add_column("By verdict")
-        for g in groups:
-            style = "bold" if g.jurisdiction == "CN" else ""
-            t.add_row(
-                Text(g.producer, style=style),
-                Text(g.jurisdiction, style=style),
-                str(g.total),
-                _counts(g.by_kind),
-                _counts(g.by_verdict),
-            )
-        console.print(t)
+    if not groups:
+        return
+    t = Table(title="Assets by producer and jurisdiction", box=box.SIMPLE_HEAVY, title_justify="left")
+    t.add_column("Producer")
+    t.add_column("Jurisdiction")
+    t.add_column("Assets", justify="right")
+    t.add_column("By kind")
+    t.add_column("By verdict")
+    for g in groups:
+        style = "bold" if g.jurisdiction == "CN" else ""
+        t.add_row(
+            Text(g.producer, style=style),
+            Text(g.jurisdiction, style=style),
+            str(g.total),
+            _counts(g.by_kind),
+            _counts(g.by_verdict),
+        )
+    console.print(t)
 
-    if result.decisions:
-        console.print(Text("Decisions", style="bold"))
-        rank = {"deny": 0, "review": 1, "allow": 2}
-        assets = asset_index(result)
 
-        def key(d: Decision) -> tuple[int, bool, str, str]:
-            a = assets.get(d.asset_id)
-            return (
-                rank[d.verdict],
-                d.waived_by is not None,
-                a.kind if a else "",
-                a.name if a else d.asset_id,
-            )
+_RANK = {"deny": 0, "review": 1, "allow": 2}
 
-        for d in sorted(result.decisions, key=key):
-            a = assets.get(d.asset_id)
-            line = _verdict_text(verdict_label(d).upper())
-            if a is not None:
-                line.append(f"  {a.kind} {safe_text(a.name)} ({a.use_mode})")
-            else:
-                line.append(f"  {d.asset_id}")
-            console.print(line, overflow="fold")
-            details: list[str] = []
-            if a is not None:
-                details.append(f"producer: {producers_text(a)}")
-                details += [
-                    f"lineage: {e.relation} of {e.base}"
-                    + (
-                        f" ({e.base_producer.name}, {e.base_producer.jurisdiction})"
-                        if e.base_producer
-                        else ""
-                    )
-                    for e in a.provenance.lineage
-                ]
-                op = operator_text(a)
-                if op:
-                    details.append(f"service operator: {op}")
-                details += _seen_at(a)
-            for m in d.matches:
-                details.append(f"rule {m.rule_id} ({m.verdict}) [{m.pack}@{m.pack_version}]: {m.reason}")
-                c = m.citation
-                details.append(
-                    f"  source: {c.instrument} ({c.date})" + (" [secondary, verify]" if c.verify else "")
-                )
-                details.append(f"  {c.url}")
-            if d.waived_by is not None:
-                w = d.waived_by
-                details.append(
-                    f"waived by {w.id} (owner {w.owner}, approved {w.approval}, expires {w.expires}): "
-                    f"{w.justification}"
-                )
-            details += [f"note: {safe_text(n)}" for n in d.notes]
-            for detail in details:
-                console.print(Text("    " + detail), overflow="fold")
-        console.print()
 
-    if result.findings:
-        t = Table(title="Inspection findings", box=box.SIMPLE_HEAVY, title_justify="left")
-        t.add_column("Severity")
-        t.add_column("Rule")
-        t.add_column("Location")
-        t.add_column("Message")
-        for f in result.findings:
-            t.add_row(f.severity, f.rule_id, Text(display_location(f.location)), Text(safe_text(f.message)))
-        console.print(t)
+def _print_decisions(result: ScanResult, console: Console) -> None:
+    """Deny first, then review, then allow (waived after unwaived), each with its asset and reasons."""
+    if not result.decisions:
+        return
+    console.print(Text("Decisions", style="bold"))
+    assets = asset_index(result)
 
+    def key(d: Decision) -> tuple[int, bool, str, str]:
+        a = assets.get(d.asset_id)
+        return (
+            _RANK[d.verdict],
+            d.waived_by is not None,
+            a.kind if a else "",
+            a.name if a else d.asset_id,
+        )
+
+    for d in sorted(result.decisions, key=key):
+        a = assets.get(d.asset_id)
+        line = _verdict_text(verdict_label(d).upper())
+        if a is not None:
+            line.append(f"  {a.kind} {safe_text(a.name)} ({a.use_mode})")
+        else:
+            line.append(f"  {d.asset_id}")
+        console.print(line, overflow="fold")
+        details = (_asset_details(a) if a is not None else []) + _decision_details(d)
+        for detail in details:
+            console.print(Text("    " + detail), overflow="fold")
+    console.print()
+
+
+def _asset_details(a: Asset) -> list[str]:
+    """Producer, lineage, service operator and where the asset was seen."""
+    details = [f"producer: {producers_text(a)}"]
+    details += [
+        f"lineage: {e.relation} of {e.base}"
+        + (f" ({e.base_producer.name}, {e.base_producer.jurisdiction})" if e.base_producer else "")
+        for e in a.provenance.lineage
+    ]
+    op = operator_text(a)
+    if op:
+        details.append(f"service operator: {op}")
+    return details + _seen_at(a)
+
+
+def _decision_details(d: Decision) -> list[str]:
+    """Matched rules with their citations, the waiver, and the decision's notes."""
+    details: list[str] = []
+    for m in d.matches:
+        details.append(f"rule {m.rule_id} ({m.verdict}) [{m.pack}@{m.pack_version}]: {m.reason}")
+        c = m.citation
+        details.append(f"  source: {c.instrument} ({c.date})" + (" [secondary, verify]" if c.verify else ""))
+        details.append(f"  {c.url}")
+    if d.waived_by is not None:
+        w = d.waived_by
+        details.append(
+            f"waived by {w.id} (owner {w.owner}, approved {w.approval}, expires {w.expires}): "
+            f"{w.justification}"
+        )
+    return details + [f"note: {safe_text(n)}" for n in d.notes]
+
+
+def _print_findings(result: ScanResult, console: Console) -> None:
+    if not result.findings:
+        return
+    t = Table(title="Inspection findings", box=box.SIMPLE_HEAVY, title_justify="left")
+    t.add_column("Severity")
+    t.add_column("Rule")
+    t.add_column("Location")
+    t.add_column("Message")
+    for f in result.findings:
+        t.add_row(f.severity, f.rule_id, Text(display_location(f.location)), Text(safe_text(f.message)))
+    console.print(t)
+
+
+def _print_gaps(result: ScanResult, console: Console) -> None:
+    """What was skipped (by reason) and which artifacts were not fully inspected."""
     gaps = [(f"skipped: {r}", n) for r, n in skipped_reasons(result)] + not_inspected(result)
-    if gaps:
-        t = Table(title="Not inspected", box=box.SIMPLE_HEAVY, title_justify="left")
-        t.add_column("Reason")
-        t.add_column("Count", justify="right")
-        for reason, n in gaps:
-            t.add_row(Text(safe_text(reason)), str(n))
-        console.print(t)
-
-    if result.notes:
-        console.print(Text("Notes", style="bold"))
-        for note in result.notes:
-            console.print(Text(f"- {safe_text(note)}"))
+    if not gaps:
+        return
+    t = Table(title="Not inspected", box=box.SIMPLE_HEAVY, title_justify="left")
+    t.add_column("Reason")
+    t.add_column("Count", justify="right")
+    for reason, n in gaps:
+        t.add_row(Text(safe_text(reason)), str(n))
+    console.print(t)
 
 
 def _coverage_text(cov: Coverage) -> str:

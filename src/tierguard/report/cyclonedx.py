@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from tierguard.model import (
@@ -95,6 +96,38 @@ def _valid_unicode(value: Any) -> Any:
 
 
 def bom(result: ScanResult) -> dict[str, Any]:
+    """The CycloneDX 1.6 BOM as a dict (mapping in the module docstring)."""
+    by_id, order, services = _components(result)
+    tree = _nest(result, by_id)
+    top = list(tree.synthesised.values()) + [by_id[i] for i in order if i not in tree.nested]
+    vulnerabilities = _vulnerabilities(result, set(by_id) | {s["bom-ref"] for s in services})
+    doc: dict[str, Any] = {
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+        "serialNumber": _serial(result),
+        "version": 1,
+        "metadata": _metadata(result),
+        "components": top,
+    }
+    if services:
+        doc["services"] = services
+    all_refs = [i for i in order] + [s["bom-ref"] for s in services] + list(tree.synthesised)
+    deps = [{"ref": "target", "dependsOn": [r for r in all_refs if r not in tree.nested]}]
+    deps += [{"ref": ref, "dependsOn": kids} for ref, kids in tree.dependencies.items()]
+    doc["dependencies"] = deps
+    if vulnerabilities:
+        doc["vulnerabilities"] = vulnerabilities
+    props = [_prop("tierguard:note", n) for n in result.notes]
+    if props:
+        doc["properties"] = props
+    return doc
+
+
+def _components(
+    result: ScanResult,
+) -> tuple[dict[str, dict[str, Any]], list[str], list[dict[str, Any]]]:
+    """Components by asset id (first asset of an id wins), their order, and the services."""
     decisions = decision_index(result)
     by_id: dict[str, dict[str, Any]] = {}
     services: list[dict[str, Any]] = []
@@ -105,33 +138,45 @@ def bom(result: ScanResult) -> dict[str, Any]:
         elif a.id not in by_id:
             by_id[a.id] = _component(a, decisions.get(a.id))
             order.append(a.id)
+    return by_id, order, services
 
-    # parent links: nest each child under its parent component (existing asset or synthesised)
+
+@dataclass(frozen=True, slots=True)
+class _Tree:
+    """Parent links: parent ref -> child ids, the children nested in their parent, synthesised parents."""
+
+    dependencies: dict[str, list[str]]
+    nested: set[str]
+    synthesised: dict[str, dict[str, Any]]
+
+
+def _nest(result: ScanResult, by_id: dict[str, dict[str, Any]]) -> _Tree:
+    """Nest each child under its parent component (an existing asset or a synthesised one), in place,
+    unless that would make a cycle; every link is also a dependency."""
     names = {a.name: a.id for a in result.assets if a.kind != "ai-service"}
     assets = asset_index(result)
-    dependencies: dict[str, list[str]] = {}
-    nested: set[str] = set()
-    synthesised: dict[str, dict[str, Any]] = {}
-    service_refs = {s["bom-ref"] for s in services}
+    tree = _Tree({}, set(), {})
     for a in result.assets:
         if not a.parent:
             continue
         parent_ref = a.parent if a.parent in by_id else names.get(a.parent)
         if parent_ref is None or parent_ref == a.id:
             parent_ref = stable_id("parent", a.parent)
-            if parent_ref not in synthesised:
-                synthesised[parent_ref] = _synth_parent(a)
-        dependencies.setdefault(parent_ref, [])
-        if a.id not in dependencies[parent_ref]:
-            dependencies[parent_ref].append(a.id)
+            if parent_ref not in tree.synthesised:
+                tree.synthesised[parent_ref] = _synth_parent(a)
+        kids = tree.dependencies.setdefault(parent_ref, [])
+        if a.id not in kids:
+            kids.append(a.id)
         if a.id in by_id and not _is_ancestor(a.id, parent_ref, assets, by_id, names):
-            nested.add(a.id)
-            parent = by_id.get(parent_ref) or synthesised[parent_ref]
+            tree.nested.add(a.id)
+            parent = by_id.get(parent_ref) or tree.synthesised[parent_ref]
             parent.setdefault("components", []).append(by_id[a.id])
-    top = [c for c in synthesised.values()] + [by_id[i] for i in order if i not in nested]
+    return tree
 
-    vulnerabilities = []
-    known_refs = set(by_id) | service_refs
+
+def _vulnerabilities(result: ScanResult, known_refs: set[str]) -> list[dict[str, Any]]:
+    """One vulnerability per inspection finding, affecting its asset when that asset is in the BOM."""
+    out = []
     for f in result.findings:
         v: dict[str, Any] = {
             "bom-ref": f.id,
@@ -149,8 +194,11 @@ def bom(result: ScanResult) -> dict[str, Any]:
         }
         if f.asset_id and f.asset_id in known_refs:
             v["affects"] = [{"ref": f.asset_id}]
-        vulnerabilities.append(v)
+        out.append(v)
+    return out
 
+
+def _metadata(result: ScanResult) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "tools": {
             "components": [
@@ -163,28 +211,7 @@ def bom(result: ScanResult) -> dict[str, Any]:
     ts = iso_utc(result.started)
     if ts:
         metadata = {"timestamp": ts, **metadata}
-
-    doc: dict[str, Any] = {
-        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
-        "bomFormat": "CycloneDX",
-        "specVersion": SPEC_VERSION,
-        "serialNumber": _serial(result),
-        "version": 1,
-        "metadata": metadata,
-        "components": top,
-    }
-    if services:
-        doc["services"] = services
-    all_refs = [i for i in order] + [s["bom-ref"] for s in services] + list(synthesised)
-    deps = [{"ref": "target", "dependsOn": [r for r in all_refs if r not in nested]}]
-    deps += [{"ref": ref, "dependsOn": kids} for ref, kids in dependencies.items()]
-    doc["dependencies"] = deps
-    if vulnerabilities:
-        doc["vulnerabilities"] = vulnerabilities
-    props = [_prop("tierguard:note", n) for n in result.notes]
-    if props:
-        doc["properties"] = props
-    return doc
+    return metadata
 
 
 def _is_ancestor(

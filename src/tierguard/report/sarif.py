@@ -18,7 +18,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tierguard.model import Asset, Citation, Decision, Location, RuleInfo, RuleMatch, ScanResult
+from tierguard.model import (
+    Asset,
+    Citation,
+    Decision,
+    Finding,
+    Location,
+    RuleInfo,
+    RuleMatch,
+    ScanResult,
+)
 from tierguard.report._common import (
     asset_index,
     asset_locations,
@@ -73,36 +82,10 @@ def _valid_unicode(value: Any) -> Any:
 
 def sarif_log(result: ScanResult) -> dict[str, Any]:
     """The SARIF log as a dict (one run)."""
-    rules = rule_index(result)
-    if any(
-        d.verdict in ("review", "deny") and not [m for m in d.matches if m.verdict != "allow"]
-        for d in result.decisions
-    ):
-        rules.setdefault(UNMATCHED_RULE.id, UNMATCHED_RULE)
+    rules = _rules(result)
     rule_ids = list(rules)
     index = {rid: i for i, rid in enumerate(rule_ids)}
-    results: list[dict[str, Any]] = []
-    unknown: list[str] = []
-    assets = asset_index(result)
-    for d in result.decisions:
-        asset = assets.get(d.asset_id)
-        if asset is None:
-            unknown.append(d.asset_id)
-            continue
-        results.extend(_decision_results(d, asset, index))
-    for f in result.findings:
-        asset = assets.get(f.asset_id) if f.asset_id else None
-        res: dict[str, Any] = {
-            "ruleId": f.rule_id,
-            "ruleIndex": index[f.rule_id],
-            "level": _LEVEL_BY_SEVERITY[f.severity],
-            "message": {"text": safe_text(f.message + (f" (asset: {asset.name})" if asset else ""))},
-            "locations": [_location(f.location)],
-            "partialFingerprints": {FINGERPRINT_KEY: f.id},
-            "properties": {"severity": f.severity, **({"assetId": f.asset_id} if f.asset_id else {})},
-        }
-        results.append(res)
-
+    results, unknown = _results(result, index)
     notifications = _notifications(result)
     notifications += [
         {
@@ -113,32 +96,8 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
         for aid in unknown
     ]
     if len(results) > MAX_RESULTS:
-        # GitHub rejects runs above 25,000 results: keep the most severe (stable order within a level)
-        dropped = len(results) - MAX_RESULTS
-        rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
-        results = sorted(results, key=lambda r: rank[r["level"]])[:MAX_RESULTS]
-        notifications.append(
-            {
-                "level": "warning",
-                "message": {
-                    "text": f"{dropped} results omitted: GitHub accepts at most {MAX_RESULTS} per run"
-                },
-                "descriptor": {"id": "tierguard/truncated"},
-            }
-        )
-
-    cov = coverage(result)
-    # executionSuccessful stays true: the run completed; what it could not read is in the notifications
-    # (one per skipped unit or incomplete artifact) and counted in run.properties.coverage.
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    start, end = iso_utc(result.started), iso_utc(result.finished)
-    if start:
-        invocation["startTimeUtc"] = start
-    if end:
-        invocation["endTimeUtc"] = end
-    if notifications:
-        invocation["toolExecutionNotifications"] = notifications
-
+        results, truncated = _truncate(results)
+        notifications.append(truncated)
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -150,25 +109,98 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
             }
         },
         "originalUriBaseIds": {URI_BASE: {"description": {"text": "Root of the scanned target"}}},
-        "invocations": [invocation],
+        "invocations": [_invocation(result, notifications)],
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "properties": {
-            "schemaVersion": result.schema_version,
-            "catalogVersion": result.catalog_version,
-            "packs": packs_text(result),
-            "context": result.context.model_dump(exclude_none=True),
-            "notes": list(result.notes),
-            "coverage": {
-                "complete": cov.complete,
-                "skippedByReason": dict(cov.skipped),
-                "inspectionsByStatus": dict(cov.inspections),
-                "gatingCount": len(cov.gating),
-                "gatingUnits": [uri_path(p) for p in cov.gating[:100]],
-            },
-        },
+        "properties": _run_properties(result),
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _rules(result: ScanResult) -> dict[str, RuleInfo]:
+    """The result's rules, plus the synthetic rule when a review/deny decision names no rule."""
+    rules = rule_index(result)
+    if any(
+        d.verdict in ("review", "deny") and not [m for m in d.matches if m.verdict != "allow"]
+        for d in result.decisions
+    ):
+        rules.setdefault(UNMATCHED_RULE.id, UNMATCHED_RULE)
+    return rules
+
+
+def _results(result: ScanResult, index: dict[str, int]) -> tuple[list[dict[str, Any]], list[str]]:
+    """SARIF results for decisions then findings; and the ids of decided assets missing from the result."""
+    results: list[dict[str, Any]] = []
+    unknown: list[str] = []
+    assets = asset_index(result)
+    for d in result.decisions:
+        asset = assets.get(d.asset_id)
+        if asset is None:
+            unknown.append(d.asset_id)
+            continue
+        results.extend(_decision_results(d, asset, index))
+    for f in result.findings:
+        asset = assets.get(f.asset_id) if f.asset_id else None
+        results.append(_finding_result(f, asset, index))
+    return results, unknown
+
+
+def _finding_result(f: Finding, asset: Asset | None, index: dict[str, int]) -> dict[str, Any]:
+    return {
+        "ruleId": f.rule_id,
+        "ruleIndex": index[f.rule_id],
+        "level": _LEVEL_BY_SEVERITY[f.severity],
+        "message": {"text": safe_text(f.message + (f" (asset: {asset.name})" if asset else ""))},
+        "locations": [_location(f.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: f.id},
+        "properties": {"severity": f.severity, **({"assetId": f.asset_id} if f.asset_id else {})},
+    }
+
+
+def _truncate(results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """GitHub rejects runs above 25,000 results: keep the most severe (stable order within a level), and
+    a notification saying how many were dropped."""
+    dropped = len(results) - MAX_RESULTS
+    rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
+    kept = sorted(results, key=lambda r: rank[r["level"]])[:MAX_RESULTS]
+    notification = {
+        "level": "warning",
+        "message": {"text": f"{dropped} results omitted: GitHub accepts at most {MAX_RESULTS} per run"},
+        "descriptor": {"id": "tierguard/truncated"},
+    }
+    return kept, notification
+
+
+def _invocation(result: ScanResult, notifications: list[dict[str, Any]]) -> dict[str, Any]:
+    # executionSuccessful stays true: the run completed; what it could not read is in the notifications
+    # (one per skipped unit or incomplete artifact) and counted in run.properties.coverage.
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    start, end = iso_utc(result.started), iso_utc(result.finished)
+    if start:
+        invocation["startTimeUtc"] = start
+    if end:
+        invocation["endTimeUtc"] = end
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
+def _run_properties(result: ScanResult) -> dict[str, Any]:
+    cov = coverage(result)
+    return {
+        "schemaVersion": result.schema_version,
+        "catalogVersion": result.catalog_version,
+        "packs": packs_text(result),
+        "context": result.context.model_dump(exclude_none=True),
+        "notes": list(result.notes),
+        "coverage": {
+            "complete": cov.complete,
+            "skippedByReason": dict(cov.skipped),
+            "inspectionsByStatus": dict(cov.inspections),
+            "gatingCount": len(cov.gating),
+            "gatingUnits": [uri_path(p) for p in cov.gating[:100]],
+        },
+    }
 
 
 def _rule(r: RuleInfo) -> dict[str, Any]:
