@@ -5,7 +5,8 @@ with bounded buffers. Nothing here reads a whole file.
   :class:`FileSource` is a target's file (``os.pread`` on a kept descriptor when the file is on disk, else
   reads through the resolver); :class:`BytesSource`, :class:`SliceSource` are in-memory and sub-ranges.
 * :class:`BoundedReader` is a RandomSource with a byte budget that raises :class:`Incomplete` instead of
-  returning short data (header readers use it); :class:`Cursor` reads sequentially through one.
+  returning short data (header readers use it; :class:`SourceReader` is one over a RandomSource already
+  opened); :class:`Cursor` reads sequentially through one.
 * :class:`Stream` reads forward through a buffer of at most ``BUF`` bytes and can ``skip`` without
   materialising data: :class:`RangeStream` (a range of a source), :class:`CrcRangeStream` (with a CRC-32),
   :class:`InflateStream` (raw deflate, bounded by :mod:`tierguard.formats.inflate`'s limits).
@@ -143,11 +144,28 @@ class BoundedReader:
         length = min(length, self.size - offset)
         if length > self.remaining:
             raise Incomplete("budget", f"{length} bytes needed, {self.remaining} of the read budget left")
-        data = self.resolver.read_bytes(self.ref, length, offset)
+        data = self._raw(offset, length)
         self.bytes_read += len(data)
         if exact and len(data) != length:
             raise Incomplete("truncated", f"short read at {offset}: {len(data)} of {length} bytes")
         return data
+
+    def _raw(self, offset: int, length: int) -> bytes:
+        return self.resolver.read_bytes(self.ref, length, offset)
+
+
+class SourceReader(BoundedReader):
+    """A :class:`BoundedReader` over a :class:`RandomSource` the caller has opened (a file, or a member of
+    an archive), with its own budget."""
+
+    def __init__(self, src: RandomSource, budget: int = DEFAULT_BUDGET) -> None:
+        self.src = src
+        self.size = src.size
+        self.budget = budget
+        self.bytes_read = 0
+
+    def _raw(self, offset: int, length: int) -> bytes:
+        return self.src.read(offset, length)
 
 
 class Cursor:

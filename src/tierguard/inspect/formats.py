@@ -1,5 +1,6 @@
-"""Non-pickle formats: Keras config, Hugging Face remote code (auto_map + static AST review), GGUF structure
-and chat template (Jinja parse only, never render), ONNX external_data locations (hand-parsed protobuf)."""
+"""Non-pickle checks: Keras config, Hugging Face remote code (auto_map + static AST review), GGUF structure
+and chat templates (Jinja parse only, never render), ONNX external_data locations. The bytes are read by
+the shared readers of :mod:`tierguard.formats` (GGUF, protobuf, HDF5); this module judges what they return."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import ast
 import json
 import posixpath
 import re
-import struct
 from typing import TYPE_CHECKING, Any
 
 from tierguard.formats.protobuf import external_locations, fields
-from tierguard.formats.source import RandomSource
+from tierguard.formats.source import Incomplete, RandomSource
 from tierguard.targets.interface import FileRef, Resolver
 
 if TYPE_CHECKING:
@@ -225,90 +225,36 @@ def review_python(art: _Artifact, resolver: Resolver, ref: FileRef) -> None:
 
 # ---------------------------------------------------------------- GGUF
 
-_GGUF_FIXED = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
-
-
-class _GG:
-    def __init__(self, src: RandomSource) -> None:
-        self.src = src
-        self.off = 0
-        self._buf = b""
-        self._bstart = 0
-
-    def take(self, n: int) -> bytes:
-        if n < 0 or self.off + n > self.src.size:
-            raise ValueError(f"length {n} at byte {self.off} exceeds the file size {self.src.size}")
-        rel = self.off - self._bstart
-        if rel < 0 or rel + n > len(self._buf):
-            self._bstart = self.off
-            self._buf = self.src.read(self.off, max(n, 1 << 20))
-            rel = 0
-        out = self._buf[rel : rel + n]
-        self.off += n
-        return out
-
-    def u32(self) -> int:
-        return int(struct.unpack("<I", self.take(4))[0])
-
-    def u64(self) -> int:
-        return int(struct.unpack("<Q", self.take(8))[0])
-
-    def string(self, keep: int) -> str | None:
-        n = self.u64()
-        if n > self.src.size - self.off:
-            raise ValueError(f"string length {n} at byte {self.off - 8} exceeds the file size")
-        if n > keep:
-            self.take(n)
-            return None
-        return self.take(n).decode("utf-8", "replace")
+MAX_GGUF_METADATA = 64 * 1024 * 1024  # bytes of GGUF metadata read (token lists of large vocabularies fit)
 
 
 def scan_gguf(art: _Artifact, src: RandomSource, member: str | None) -> None:
-    g = _GG(src)
-    template: str | None = None
+    """Read the GGUF metadata with :mod:`tierguard.formats.gguf` and check every chat template. Metadata
+    not read to its end (budget, structure) leaves the artifact incomplete."""
+    from tierguard.formats.gguf import GGUFCounts, read_gguf_source
+
     try:
-        g.take(4)
-        version = g.u32()
-        n_tensors = g.u64() if version >= 2 else g.u32()
-        n_kv = g.u64() if version >= 2 else g.u32()
-        if n_tensors > src.size // 8 or n_kv > src.size // 8:
-            msg = f"GGUF counts (tensors={n_tensors}, kv={n_kv}) exceed the file size"
-            art.add("TG-GGUF-001", msg, member, "gguf-count")
-            art.incomplete.append("GGUF header counts out of bounds")
-            return
-        for _ in range(n_kv):
-            key = g.string(4096) or ""
-            vtype = g.u32()
-            val = _gguf_value(g, vtype, keep=MAX_TEMPLATE if key.startswith("tokenizer.chat_template") else 0)
-            if key == "tokenizer.chat_template" and isinstance(val, str):
-                template = val
-    except (ValueError, struct.error) as exc:
-        art.add("TG-GGUF-001", f"GGUF structure: {exc}", member, "gguf-structure")
-        art.incomplete.append(f"GGUF metadata unreadable: {exc}")
+        header, _ = read_gguf_source(src, MAX_GGUF_METADATA)
+    except GGUFCounts as exc:
+        art.add("TG-GGUF-001", f"GGUF {exc.detail}", member, "gguf-count")
+        art.incomplete.append("GGUF header counts out of bounds")
+        return
+    except Incomplete as exc:
+        if exc.reason == "budget":
+            art.incomplete.append(f"GGUF metadata over the {MAX_GGUF_METADATA}-byte budget: {exc.detail}")
+        else:
+            art.add("TG-GGUF-001", f"GGUF structure: {exc.detail or exc.reason}", member, "gguf-structure")
+            art.incomplete.append(f"GGUF metadata unreadable: {exc.detail or exc.reason}")
+        return
+    if header.partial:
+        art.incomplete.append(f"GGUF metadata not read to the end ({header.partial}): templates unchecked")
     else:
         art.inspected_units += 1
-    if template is not None:
+    for key, template in header.chat_templates().items():
+        if len(template) > MAX_TEMPLATE:
+            art.incomplete.append(f"GGUF {key} larger than {MAX_TEMPLATE} characters: not checked")
+            continue
         check_template(art, template, member)
-
-
-def _gguf_value(g: _GG, vtype: int, keep: int) -> object:
-    if vtype in _GGUF_FIXED:
-        g.take(_GGUF_FIXED[vtype])
-        return None
-    if vtype == 8:
-        return g.string(keep)
-    if vtype == 9:
-        inner = g.u32()
-        count = g.u64()
-        if count > g.src.size - g.off:
-            raise ValueError(f"array count {count} exceeds the file size")
-        if inner in _GGUF_FIXED:
-            g.take(_GGUF_FIXED[inner] * count)
-        else:
-            for _ in range(count):
-                _gguf_value(g, inner, 0)
-        return None
-    raise ValueError(f"unknown GGUF value type {vtype}")
 
 
 _SSTI_NAMES = {"lipsum", "cycler", "joiner", "namespace", "self", "config", "request", "url_for",
