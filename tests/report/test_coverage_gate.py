@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.oserrors import deny_open
 from tierguard.cli.main import app
 from tierguard.model import Inspection, Location, ScanResult, Skipped
 from tierguard.report.coverage import coverage, is_text_name
@@ -91,22 +92,11 @@ def test_unreadable_artifact_gates_and_the_flag_turns_it_off(source_tree: Path) 
     assert code == 1
 
 
-def _deny_reads(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    real = os.open
-
-    def fake(path: Any, *args: Any, **kwargs: Any) -> int:
-        if os.fspath(path).endswith(name):
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", fake)
-
-
 def test_unreadable_source_file_is_reported_but_does_not_gate(
     source_tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (source_tree / "app.py").write_text("import dashscope\n", encoding="utf-8")
-    _deny_reads(monkeypatch, "app.py")
+    deny_open(monkeypatch, "app.py")
     code, out, err = _scan(source_tree, "-f", "json")
     assert code == 0, err
     cov = json.loads(out)["coverage"]
@@ -116,7 +106,7 @@ def test_unreadable_source_file_is_reported_but_does_not_gate(
 
 def test_unreadable_weights_gate(source_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (source_tree / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    _deny_reads(monkeypatch, "model.safetensors")
+    deny_open(monkeypatch, "model.safetensors")
     code, out, err = _scan(source_tree, "-f", "table")
     assert code == 1
     assert "may be unread artifacts" in out

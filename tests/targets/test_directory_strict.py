@@ -9,24 +9,14 @@ from typing import Any
 
 import pytest
 
+from tests.oserrors import deny_open
 from tierguard.errors import TargetError
 from tierguard.targets.directory import DirectoryResolver
 
 
-def _deny(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    real = os.open
-
-    def fake(path: Any, *args: Any, **kwargs: Any) -> int:
-        if os.fspath(path).endswith(name):
-            raise PermissionError(13, "Permission denied", os.fspath(path))
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", fake)
-
-
 def test_strict_read_error_raises_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
-    _deny(monkeypatch, "a.py")
+    deny_open(monkeypatch, "a.py")
     lenient = DirectoryResolver(tmp_path)
     ref = next(lenient.files())
     with pytest.raises(PermissionError):  # recorded by the stages as skipped
@@ -80,7 +70,7 @@ def test_scan_strict_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
     (tmp_path / "a.py").write_text('URL = "https://api.deepseek.com"\n', encoding="utf-8")
     (tmp_path / "b.py").write_text("x = 1\n", encoding="utf-8")
-    _deny(monkeypatch, "b.py")
+    deny_open(monkeypatch, "b.py")
     runner = CliRunner()
     res = runner.invoke(make_app(["scan"]), ["scan", str(tmp_path), "--format", "json", "--no-progress"])
     assert res.exit_code in (0, 1), res.output

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote_from_bytes, unquote_to_bytes
 
 from tierguard.model import (
@@ -146,6 +148,22 @@ def no_surrogates(text: str) -> str:
         return text
     except UnicodeEncodeError:
         return "".join(_escape_char(ch) if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
+def json_text(doc: Any) -> str:
+    """A JSON document as UTF-8 text, with undecodable bytes (lone surrogates) left in any free text shown
+    as ``\\xNN`` (:func:`no_surrogates`), so the output is always valid UTF-8."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return no_surrogates(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return json.dumps(clean(doc), indent=2, ensure_ascii=False) + "\n"
 
 
 def producer_label(p: ProducerRef) -> str:

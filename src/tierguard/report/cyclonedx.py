@@ -18,7 +18,6 @@ Mapping (see docs/formats.md):
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from tierguard.report._common import (
     display_location,
     display_path,
     iso_utc,
-    no_surrogates,
+    json_text,
     packs_text,
     safe_text,
     uri_path,
@@ -81,18 +80,7 @@ __all__ = ["render", "bom", "purl_for"]
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(_valid_unicode(bom(result)), indent=2, ensure_ascii=False) + "\n"
-
-
-def _valid_unicode(value: Any) -> Any:
-    """Undecodable bytes (lone surrogates) left in any free text shown as ``\\xNN``: the BOM is UTF-8."""
-    if isinstance(value, str):
-        return no_surrogates(value)
-    if isinstance(value, dict):
-        return {k: _valid_unicode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_valid_unicode(v) for v in value]
-    return value
+    return json_text(bom(result))
 
 
 def bom(result: ScanResult) -> dict[str, Any]:

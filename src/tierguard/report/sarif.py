@@ -15,7 +15,6 @@ counted in a notification).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from tierguard.model import (
@@ -35,7 +34,7 @@ from tierguard.report._common import (
     display_location,
     display_path,
     iso_utc,
-    no_surrogates,
+    json_text,
     operator_text,
     packs_text,
     producers_text,
@@ -66,18 +65,7 @@ __all__ = ["render", "sarif_log"]
 
 
 def render(result: ScanResult) -> str:
-    return json.dumps(_valid_unicode(sarif_log(result)), indent=2, ensure_ascii=False) + "\n"
-
-
-def _valid_unicode(value: Any) -> Any:
-    """Undecodable bytes (lone surrogates) left in any free text shown as ``\\xNN``: the log is UTF-8."""
-    if isinstance(value, str):
-        return no_surrogates(value)
-    if isinstance(value, dict):
-        return {k: _valid_unicode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_valid_unicode(v) for v in value]
-    return value
+    return json_text(sarif_log(result))
 
 
 def sarif_log(result: ScanResult) -> dict[str, Any]:
@@ -250,7 +238,7 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
                 "message": {"text": _message(asset, m)},
                 "locations": [_location(loc)],
                 "partialFingerprints": {
-                    # undecodable bytes in the path: shown as \xNN by _valid_unicode, still stable
+                    # undecodable bytes in the path: shown as \xNN by json_text, still stable
                     FINGERPRINT_KEY: f"{asset.id}:{m.rule_id}:{loc.path}:{loc.member or ''}",
                 },
                 "properties": {
