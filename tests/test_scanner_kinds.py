@@ -1,5 +1,5 @@
-"""The scan shares each file's sniffed format from the identify stage with the inspect stage; the inspect
-results must be exactly those of the inspect stage reading every file itself."""
+"""The listing sniffs each file once and shares its format with the identify and inspect stages; their
+results must be exactly those of each stage reading and sniffing every file itself."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ def test_recorded_kinds_give_the_same_inspection(tmp_path: Path) -> None:
 
     plain = inspect_target(DirectoryResolver(tmp_path))
     listed = _Listed(DirectoryResolver(tmp_path))
-    listed.record_kinds = True
-    identify_artifacts(listed, load_catalog())
-    listed.record_kinds = False
+    list(listed.files())
     assert ("evil.pkl", None) in listed.kinds and ("app.py", None) in listed.kinds
     shared = inspect_target(listed, kinds=listed.kinds)
+    catalog = load_catalog()
+    own = identify_artifacts(DirectoryResolver(tmp_path), catalog)
+    given = identify_artifacts(listed, catalog, kinds=listed.kinds)
+    assert [a.model_dump_json() for a in given.assets] == [a.model_dump_json() for a in own.assets]
+    assert own.assets, "the PyTorch zip and the pickle are model artifacts"
 
     def dump(out: object) -> list[str]:
         items = [*out.inspections, *out.findings]  # type: ignore[attr-defined]

@@ -36,7 +36,6 @@ from tierguard.model import (
     Waiver,
 )
 from tierguard.targets.interface import FileRef, Resolver
-from tierguard.targets.sniff import SNIFF_BYTES, sniff
 
 if TYPE_CHECKING:
     from tierguard.catalog import Catalog
@@ -85,13 +84,12 @@ for being listed in .gitignore)."""
 
 @dataclass(slots=True)
 class _Listed:
-    """A resolver whose file list is taken once and shared by every stage. While ``record_kinds`` is on,
-    a read of a file's start (offset 0, at most SNIFF_BYTES bytes) reads SNIFF_BYTES bytes and remembers
-    their sniffed format in ``kinds``, so the inspect stage does not open every file again."""
+    """The target's one listing, shared by every stage: containers expanded once (their members listed
+    with the files) and every file's format sniffed once from one head read (``kinds``), so no stage walks
+    the target, opens an archive or sniffs a file again."""
 
     inner: Resolver
     _refs: list[FileRef] | None = field(default=None)
-    record_kinds: bool = False
     kinds: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     @property
@@ -116,12 +114,6 @@ class _Listed:
         return iter(self._refs)
 
     def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
-        if self.record_kinds and offset == 0 and limit <= SNIFF_BYTES:
-            key = (ref.path, ref.member)
-            if key not in self.kinds:
-                head = self.inner.read_bytes(ref, SNIFF_BYTES)
-                self.kinds[key] = sniff(head, ref.name)
-                return head[: max(0, limit)]
         return self.inner.read_bytes(ref, limit, offset)
 
     def local_path(self, ref: FileRef) -> Path | None:
@@ -300,11 +292,7 @@ class Scanner:
         if opts.artifacts:
             from tierguard.identify.artifacts import identify_artifacts
 
-            resolver.record_kinds = opts.inspect  # the identify stage reads every file's start anyway
-            try:
-                art = identify_artifacts(resolver, self.catalog, on_file=on_ref("identify"))
-            finally:
-                resolver.record_kinds = False
+            art = identify_artifacts(resolver, self.catalog, on_file=on_ref("identify"), kinds=resolver.kinds)
             acc.stages.append("identify")
             acc.assets.extend(art.assets)
             acc.evidence.extend(art.evidence)

@@ -189,8 +189,16 @@ def _parse_tokenizer(reader: BoundedReader, info: FileInfo) -> None:
         info.tokenizer = tok.from_lines(raw, complete, kind)
 
 
-def classify(resolver: Resolver, ref: FileRef) -> tuple[str, str, dict[str, Any]] | None:
-    """(format, role, extra) for a file worth reading, else None."""
+_NEEDS_HEAD = frozenset({"pickle", "text"})
+"""Sniffed formats whose role depends on the first bytes too (legacy torch / joblib pickles, short
+protobuf heads that decode as text)."""
+
+
+def classify(
+    resolver: Resolver, ref: FileRef, kind: str | None = None
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(format, role, extra) for a file worth reading, else None. ``kind``: the format the listing already
+    sniffed from the file's head (the file is then read only where the role needs its first bytes)."""
     name = ref.name
     lp = ref.logical_path
     if name in _DESCRIPTOR_NAMES:
@@ -202,12 +210,13 @@ def classify(resolver: Resolver, ref: FileRef) -> tuple[str, str, dict[str, Any]
         return ("json-descriptor", "ollama-manifest", {})
     if ref.size < 8:
         return None
+    if kind is not None and kind not in _NEEDS_HEAD:
+        return _classify_kind(kind, name, b"")
     head = resolver.read_bytes(ref, min(HEAD, ref.size))
-    return _classify_head(head, name)
+    return _classify_kind(sniff(head, name) if kind is None else kind, name, head)
 
 
-def _classify_head(head: bytes, name: str) -> tuple[str, str, dict[str, Any]] | None:
-    kind = sniff(head, name)
+def _classify_kind(kind: str, name: str, head: bytes) -> tuple[str, str, dict[str, Any]] | None:
     if kind in ("safetensors", "gguf"):
         return (kind, "weights", {})
     if kind == "zip":

@@ -27,7 +27,7 @@ file that cannot be read completely yields a Skipped entry and ``status=incomple
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tierguard.catalog.loader import Catalog
@@ -55,12 +55,18 @@ OnFile = Callable[[FileRef], None]
 
 
 def identify_artifacts(
-    resolver: Resolver, catalog: Catalog, *, on_file: OnFile | None = None
+    resolver: Resolver,
+    catalog: Catalog,
+    *,
+    on_file: OnFile | None = None,
+    kinds: Mapping[tuple[str, str | None], str] | None = None,
 ) -> ArtifactOutput:
-    """Find and identify every model artifact the resolver holds (see module docstring)."""
+    """Find and identify every model artifact the resolver holds (see module docstring). ``kinds``: each
+    file's format as the listing sniffed it, keyed by (path, member); a file is then read only where its
+    role needs its first bytes."""
     data = load_ident_data()
     out = ArtifactOutput()
-    _scan(resolver, catalog, data, out, on_file)
+    _scan(resolver, catalog, data, out, on_file, kinds or {})
     return out
 
 
@@ -70,6 +76,7 @@ def _scan(
     data: IdentData,
     out: ArtifactOutput,
     on_file: OnFile | None,
+    kinds: Mapping[tuple[str, str | None], str],
 ) -> None:
     refs = list(resolver.files())
     dist = build_index(resolver, refs)
@@ -82,7 +89,7 @@ def _scan(
         if on_file is not None:
             on_file(ref)
         try:
-            cls = classify(resolver, ref)
+            cls = classify(resolver, ref, kinds.get((ref.path, ref.member)))
         except OSError as exc:
             out.skipped.append(skip(ref, exc))
             if ref.name.lower().endswith(MODEL_SUFFIXES):

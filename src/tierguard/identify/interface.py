@@ -9,7 +9,7 @@ Two entry points, both pure functions of their inputs and the explicitly passed 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,5 +37,10 @@ class ArtifactIdentifyStage(Protocol):
     (``identify_artifacts``); ``on_file`` sees every file considered."""
 
     def __call__(
-        self, resolver: Resolver, catalog: Catalog, *, on_file: Callable[[FileRef], None] | None = None
+        self,
+        resolver: Resolver,
+        catalog: Catalog,
+        *,
+        on_file: Callable[[FileRef], None] | None = None,
+        kinds: Mapping[tuple[str, str | None], str] | None = None,
     ) -> ArtifactOutput: ...
