@@ -212,7 +212,9 @@ def inspect_source(
         art.add("TG-ZIP-005", f"{fmt}-compressed content was not inspected", member, f"{fmt}@{member}")
         return fmt
     if fmt == "hdf5":
-        art.not_inspected.append("HDF5 (Keras .h5) attributes are not parsed: Lambda layers not checked")
+        from tierguard.inspect.formats import scan_hdf5
+
+        scan_hdf5(art, src, member)
         return fmt
     if fmt == "gguf":
         from tierguard.inspect.formats import scan_gguf

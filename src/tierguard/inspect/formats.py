@@ -70,6 +70,41 @@ def scan_keras_config(art: _Artifact, raw: bytes, member: str | None) -> None:
             art.add("TG-KRS-001", "Keras config carries serialized function code", member, "function-code")
 
 
+# ---------------------------------------------------------------- HDF5 (legacy Keras .h5)
+
+MAX_HDF5_HEADER = 16 * 1024 * 1024  # bytes of superblock, root object header and attribute values read
+_KERAS_CONFIGS = ("model_config", "training_config")
+
+
+def scan_hdf5(art: _Artifact, src: RandomSource, member: str | None) -> None:
+    """A legacy Keras ``.h5``: the root group's ``model_config`` (and ``training_config``) JSON, read by
+    :mod:`tierguard.formats.hdf5`, gets the check ``.keras`` configs get. A file without them (weights
+    only, or plain data) has no model code to check. What the reader could not reach leaves the artifact
+    incomplete: the root group unreadable, attributes in dense storage, a config that is not a string."""
+    from tierguard.formats.hdf5 import read_hdf5_source
+
+    where = member or art.path
+    try:
+        root = read_hdf5_source(src, MAX_HDF5_HEADER)
+    except Incomplete as exc:
+        art.incomplete.append(f"{where}: HDF5 root group not read ({exc}): Keras model config not checked")
+        return
+    for problem in root.problems:
+        art.incomplete.append(f"{where}: {problem}: a Keras model config there is not checked")
+    complete = not root.problems
+    for name in _KERAS_CONFIGS:
+        attr = root.attributes.get(name)
+        if attr is None:
+            continue
+        if attr.value is None:
+            art.incomplete.append(f"{where}: HDF5 attribute {name} not decoded ({attr.note})")
+            complete = False
+            continue
+        scan_keras_config(art, attr.value.encode("utf-8", "surrogatepass"), member)
+    if complete:
+        art.inspected_units += 1
+
+
 # ---------------------------------------------------------------- HF configs / remote code
 
 _CROSS = re.compile(r"^([\w.-]+/[\w.-]+)--(.+)$")
