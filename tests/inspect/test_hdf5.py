@@ -130,3 +130,26 @@ def test_the_reader_only_ever_raises_incomplete_on_mutated_files(tmp_path: Path)
             bad[rng.randrange(min(len(bad), 4096))] = rng.randrange(256)
         with contextlib.suppress(Incomplete):
             read_hdf5_source(BytesSource(bytes(bad)), 1 << 20)
+
+
+def _keras_v3(tmp: Path, config: dict[str, object]) -> bytes:
+    import io
+    import zipfile
+
+    p = tmp / "model.weights.h5"
+    with h5py.File(p, "w") as f:
+        f.create_group("layers/dense/vars").create_dataset("0", data=np.zeros((4, 4), dtype="float32"))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.6.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", p.read_bytes())
+    return buf.getvalue()
+
+
+def test_a_keras_v3_archive_with_its_weights_h5_is_fully_inspected(tmp_path: Path) -> None:
+    # the weights member used to be "not parsed", which left every .keras archive incomplete
+    out = run({"clean.keras": _keras_v3(tmp_path, DENSE), "bad.keras": _keras_v3(tmp_path, LAMBDA)})
+    assert status(out, "clean.keras") == "clean"
+    assert ("TG-KRS-001", "Lambda:evil") in rules_at(out, "bad.keras")
+    assert status(out, "bad.keras") == "findings"
