@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from tierguard.model import SEVERITY_ORDER, ScanResult
+from collections.abc import Sequence
+from typing import Protocol
+
+from tierguard.model import SEVERITY_ORDER, Finding, Inspection
 
 FAIL_ON = ("info", "low", "medium", "high", "critical", "never")
 
 
-def exit_code(result: ScanResult, fail_on: str = "high", fail_on_incomplete: bool = True) -> int:
+class Outcome(Protocol):
+    """What the gate reads: a ScanResult, or the inspect stage's own output."""
+
+    @property
+    def findings(self) -> Sequence[Finding]: ...
+
+    @property
+    def inspections(self) -> Sequence[Inspection]: ...
+
+
+def exit_code(result: Outcome, fail_on: str = "high", fail_on_incomplete: bool = True) -> int:
     """1 when a finding is at/above ``fail_on`` or (``fail_on_incomplete``) an artifact was not fully
     inspected; else 0."""
     if fail_on != "never":
