@@ -1,10 +1,10 @@
 """JSON descriptors and small header readers: bounded JSON (configs, indexes, manifests), model-card YAML
-front matter, legacy PyTorch magic, tensor names from a PyTorch zip pickle (string scan, never unpickled)."""
+front matter, legacy PyTorch magic. (Tensor names in a pickle: :func:`tierguard.formats.pickle.tensor_names`,
+from the one pickle walker.)"""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import yaml
@@ -43,38 +43,3 @@ def read_front_matter(reader: BoundedReader, limit: int = 256 * 1024) -> dict[st
     except yaml.YAMLError as exc:
         raise Incomplete("malformed", f"invalid card front matter: {str(exc)[:200]}") from None
     return data if isinstance(data, dict) else {}
-
-
-_NAME = re.compile(r"^[A-Za-z_][\w.]*\.(?:weight|bias|[A-Za-z_]\w*)$")
-
-
-def pickle_tensor_names(raw: bytes) -> list[str]:
-    """Dotted parameter names that occur as pickle string operands (a static scan of the bytes)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    i = 0
-    n = len(raw)
-    while i < n:
-        op = raw[i]
-        if op == 0x8C and i + 1 < n:
-            ln = raw[i + 1]
-            s = raw[i + 2 : i + 2 + ln]
-            i += 2 + ln
-        elif op == 0x58 and i + 5 <= n:
-            ln = int.from_bytes(raw[i + 1 : i + 5], "little")
-            if ln > 4096:
-                i += 1
-                continue
-            s = raw[i + 5 : i + 5 + ln]
-            i += 5 + ln
-        else:
-            i += 1
-            continue
-        try:
-            t = s.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        if "." in t and _NAME.match(t) and t not in seen:
-            seen.add(t)
-            out.append(t)
-    return out

@@ -15,6 +15,7 @@ constants are imported by name, one per line, so that each is a plain global loo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tierguard.formats.pickle_ops import (
@@ -105,8 +106,10 @@ class StreamResult:
     opcodes: int = 0
 
 
-def walk_stream(s: Stream, total_size: int) -> StreamResult:
+def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) -> StreamResult:
     """Walk one pickle (until STOP) from the stream's current position. Never raises on bad input.
+    ``strings``: when given, every string operand the walk decodes (up to MAX_STR characters) is appended
+    to it, in stream order (identification takes tensor names from them: :func:`tensor_names`).
 
     size: the hot loop (fast path on the buffer with local state, general path for refills and rare opcodes)
     is one function on purpose: splitting it costs a call per opcode."""
@@ -176,9 +179,13 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                     if n > MAX_STR or j + n > nb or n > total_size:
                         break
                     try:
-                        push(buf[j : j + n].decode("utf-8", "surrogatepass"))
+                        t = buf[j : j + n].decode("utf-8", "surrogatepass")
                     except UnicodeDecodeError:
                         push(OPAQUE)
+                    else:
+                        push(t)
+                        if strings is not None:
+                            strings.append(t)
                     i = j + n
                     opcodes += 1
                     continue
@@ -429,6 +436,8 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
             # the opcode's effect (the frequent ones first)
             if name in STRING_OPS or name in PUSH_INT:
                 stack.append(arg)
+                if strings is not None and type(arg) is str:
+                    strings.append(arg)
             elif name in MEMO_PUT:
                 if name == "MEMOIZE":
                     key = len(memo)
@@ -557,7 +566,7 @@ def walk_stream(s: Stream, total_size: int) -> StreamResult:
                     nested = joblib_array(r, state, total_size)
                     if nested:
                         r.finish()
-                        sub = walk_stream(s, total_size)
+                        sub = walk_stream(s, total_size, strings)
                         res.imports.extend(sub.imports)
                         res.opcodes += sub.opcodes
                         if not sub.complete:
@@ -611,6 +620,24 @@ def _memo_value(stack: list[object], budget: list[int]) -> object:
     if isinstance(v, (Global, DType, int, Unresolved)):
         return v
     return OPAQUE
+
+
+_TENSOR_NAME = re.compile(r"^[A-Za-z_][\w.]*\.(?:weight|bias|[A-Za-z_]\w*)$")
+MAX_NAME_STREAMS = 8  # a legacy torch.save file stacks 5 pickles (magic, protocol, sys info, object, keys)
+
+
+def tensor_names(s: Stream, total_size: int) -> list[str]:
+    """Dotted parameter names (``model.layers.0.self_attn.q_proj.weight``) among the string operands of the
+    pickle(s) read from ``s``, first occurrence first: the walker's strings, never unpickled. Walks
+    consecutive protocol-2+ pickles (a legacy torch.save file) until one fails or non-pickle data follows;
+    what ``s`` yields is the byte budget (the names before a truncation or an error are kept)."""
+    strings: list[str] = []
+    for _ in range(MAX_NAME_STREAMS):
+        start = s.pos
+        res = walk_stream(s, total_size, strings)
+        if not res.complete or s.pos == start or not looks_like_pickle_start(s.peek(2)):
+            break
+    return list(dict.fromkeys(t for t in strings if "." in t and _TENSOR_NAME.match(t)))
 
 
 def looks_like_pickle_start(head: bytes) -> bool:

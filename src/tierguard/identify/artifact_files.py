@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierguard.formats import tokenizer as tok
-from tierguard.formats.descriptors import is_torch_legacy, pickle_tensor_names, read_front_matter, read_json
+from tierguard.formats.descriptors import is_torch_legacy, read_front_matter, read_json
 from tierguard.formats.gguf import GGUFArray, GGUFHeader, read_gguf
+from tierguard.formats.pickle import tensor_names
 from tierguard.formats.protobuf import read_onnx
 from tierguard.formats.safetensors import read_safetensors
-from tierguard.formats.source import DEFAULT_BUDGET, BoundedReader, Incomplete
+from tierguard.formats.source import DEFAULT_BUDGET, BoundedReader, BytesSource, Incomplete, RangeStream
 from tierguard.formats.zip import ZipMember, read_member, read_members, zip_kind
 from tierguard.model import Skipped
 from tierguard.targets.interface import FileRef, Resolver
 from tierguard.targets.sniff import sniff
 
 HEAD = 64
+PICKLE_NAMES_BYTES = 1024 * 1024  # of a data.pkl / legacy torch file, for its tensor names
 WEIGHT_FORMATS = frozenset(
     {
         "safetensors",
@@ -140,11 +142,11 @@ def _parse(reader: BoundedReader, info: FileInfo) -> None:
         if fmt == "pytorch-zip":
             pkl = next((e for e in entries if e.name.endswith("data.pkl")), None)
             if pkl is not None:
-                raw = read_member(reader, pkl, min(pkl.usize, 1024 * 1024))
-                info.tensors = {n: () for n in pickle_tensor_names(raw)}
+                raw = read_member(reader, pkl, min(pkl.usize, PICKLE_NAMES_BYTES))
+                info.tensors = _tensor_names(raw, pkl.usize)
     elif fmt == "pytorch-legacy":
-        raw = reader.read(0, min(reader.size, 1024 * 1024))
-        info.tensors = {n: () for n in pickle_tensor_names(raw)}
+        raw = reader.read(0, min(reader.size, PICKLE_NAMES_BYTES))
+        info.tensors = _tensor_names(raw, reader.size)
     elif fmt == "onnx":
         info.metadata = dict(read_onnx(reader))
     elif fmt in ("json-descriptor",):
@@ -154,6 +156,11 @@ def _parse(reader: BoundedReader, info: FileInfo) -> None:
     elif fmt == "tokenizer":
         _parse_tokenizer(reader, info)
     # hdf5, numpy, joblib, pickle, tf-savedmodel: the format itself is what identification gets
+
+
+def _tensor_names(raw: bytes, size: int) -> dict[str, tuple[int, ...]]:
+    # the pickle walker over the first PICKLE_NAMES_BYTES of the pickle(s): names only, no shapes
+    return {n: () for n in tensor_names(RangeStream(BytesSource(raw)), size)}
 
 
 def _parse_gguf(gg: GGUFHeader, info: FileInfo) -> None:
