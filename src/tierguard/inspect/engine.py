@@ -16,11 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tierguard.formats.numpy import read_npy_header
 from tierguard.formats.pickle import looks_like_pickle_start, walk_stream
 from tierguard.formats.source import (
     BytesSource,
     CrcRangeStream,
     FileSource,
+    Incomplete,
     InflateStream,
     RandomSource,
     RangeStream,
@@ -404,30 +406,15 @@ def _walk_and_crc(art: _Artifact, src: RandomSource, m: ZipMember, label: str, *
 
 
 def scan_npy(art: _Artifact, src: RandomSource, member: str | None) -> None:
-    head = src.read(0, 4096)
-    if len(head) < 10:
-        art.incomplete.append(f"{member or art.path}: truncated .npy header")
+    """A .npy: its header (formats.numpy); an object array's pickle, which follows the header, is walked."""
+    try:
+        hdr = read_npy_header(src)
+    except Incomplete as exc:
+        art.incomplete.append(f"{member or art.path}: {exc}")
         return
-    major = head[6]
-    if major == 1:
-        hlen = int.from_bytes(head[8:10], "little")
-        start = 10
-    else:
-        hlen = int.from_bytes(head[8:12], "little")
-        start = 12
-    if start + hlen > src.size:
-        art.incomplete.append(f"{member or art.path}: .npy header length exceeds the file")
-        return
-    header = src.read(start, hlen).decode("latin-1", "replace")
-    m = re.search(r"'descr'\s*:\s*'([^']*)'", header)
-    if m is None and "'descr'" in header:
-        # structured dtype (list of fields): may contain objects
-        obj = "'O'" in header or "|O" in header
-    else:
-        obj = m is not None and m.group(1).lstrip("|<>=") == "O"
     art.inspected_units += 1
-    if obj:
-        scan_pickles(art, RangeStream(src, start + hlen), src.size, member, multi=False)
+    if hdr.has_object:
+        scan_pickles(art, RangeStream(src, hdr.data_offset), src.size, member, multi=False)
 
 
 def _artifact_candidate(ref: FileRef, fmt: str) -> bool:
