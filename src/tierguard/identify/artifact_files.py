@@ -196,9 +196,8 @@ def _parse_tokenizer(reader: BoundedReader, info: FileInfo) -> None:
         info.tokenizer = tok.from_lines(raw, complete, kind)
 
 
-_NEEDS_HEAD = frozenset({"pickle", "text"})
-"""Sniffed formats whose role depends on the first bytes too (legacy torch / joblib pickles, short
-protobuf heads that decode as text)."""
+_NEEDS_HEAD = frozenset({"pickle"})
+"""Sniffed formats whose role depends on the first bytes too (legacy torch / joblib pickles)."""
 
 
 def classify(
@@ -240,18 +239,11 @@ def _classify_kind(kind: str, name: str, head: bytes) -> tuple[str, str, dict[st
         if b"joblib" in head or b"sklearn" in head:
             return ("joblib", "weights", {})
         return ("pickle", "weights", {})
-    if kind == "text" and _looks_like_onnx(head):
-        kind = "onnx-or-protobuf"  # short protobuf heads can decode as UTF-8
     if kind == "onnx-or-protobuf":
         if name == "saved_model.pb":
             return ("tf-savedmodel", "weights", {})
         return ("onnx", "weights", {})
     return None
-
-
-def _looks_like_onnx(head: bytes) -> bool:
-    # ModelProto starts with ir_version (field 1, varint: 0x08 <small>) then a length-delimited field
-    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 20 and head[2] in b"\x12\x1a\x22\x2a\x3a"
 
 
 def _zip_entries(reader: BoundedReader) -> list[ZipMember]:

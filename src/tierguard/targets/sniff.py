@@ -59,6 +59,8 @@ def sniff(head: bytes, name: str = "") -> str:
         return "json"
     if head[0] in _PICKLE_TEXT_OPCODES and _looks_like_text_pickle(head):
         return "pickle-text"
+    if looks_like_onnx(head):
+        return "onnx-or-protobuf"  # before the text check: a short protobuf head can decode as UTF-8
     if b"\x00" not in head[:1024] and not _has_control_bytes(head[:1024]):
         try:
             head[:1024].decode("utf-8")
@@ -76,6 +78,12 @@ _CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13, 27))
 def _has_control_bytes(chunk: bytes) -> bool:
     """Binary control bytes (other than tab, newlines, form feed, escape) mean "not text"."""
     return len(chunk.translate(None, _CONTROL)) != len(chunk)
+
+
+def looks_like_onnx(head: bytes) -> bool:
+    """An ONNX ModelProto (or a TF SavedModel .pb) head: ir_version first (field 1, varint: 0x08 then a small
+    value), then a length-delimited field (producer_name, producer_version, domain, doc_string, graph)."""
+    return len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 20 and head[2] in b"\x12\x1a\x22\x2a\x3a"
 
 
 def _is_safetensors(head: bytes) -> bool:
