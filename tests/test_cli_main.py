@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import typer
 from typer.main import get_command
@@ -41,3 +42,48 @@ def test_scan_does_not_import_other_commands() -> None:
     assert "tierguard.cli.scan_cmd" in out
     for other in ("catalog_cmd", "host_cmd", "inspect_cmd", "policy_cmd"):
         assert f"tierguard.cli.{other}" not in out
+
+
+def test_inspect_lean_parser_and_typer_command_agree() -> None:
+    """``tierguard inspect`` runs through argparse (lean start-up); its typer twin (for --help and embedding)
+    must offer exactly the same options and defaults."""
+    import argparse
+
+    from tierguard.cli.inspect_cmd import parser
+
+    cmd = get_command(make_app(["inspect"]))
+    sub = cmd.commands["inspect"]  # type: ignore[attr-defined]
+    typer_opts = {}
+    for p in sub.params:
+        if p.param_type_name == "option":
+            names = tuple(sorted(p.opts + p.secondary_opts))
+            typer_opts[names] = p.default
+    lean_opts = {}
+    for act in parser()._actions:
+        if not act.option_strings or isinstance(act, argparse._HelpAction):
+            continue
+        names = tuple(sorted(act.option_strings))
+        lean_opts[names] = act.default
+    assert lean_opts == typer_opts
+
+
+def test_tierguard_inspect_lean_path_errors_and_exit_codes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "ok.pkl").write_bytes(b"\x80\x04K\x01.")
+    (tmp_path / "bad.pkl").write_bytes(b"cos\nsystem\n(S'x'\ntR.")
+    code = "import sys\nfrom tierguard.cli.entry import main\nsys.argv = ['tierguard', *sys.argv[1:]]\nmain()"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-c", code, *args]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+
+    assert run("inspect", str(tmp_path / "ok.pkl")).returncode == 0
+    assert run("inspect", str(tmp_path / "bad.pkl")).returncode == 1
+    missing = run("inspect", str(tmp_path / "nope.pkl"))
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "does not exist" in missing.stderr
+    assert run("inspect", str(tmp_path), "--format", "xml").returncode == 2
+    out = run("inspect", str(tmp_path), "-o", str(tmp_path))  # a directory: refused before any work
+    assert out.returncode == 2 and "directory" in out.stderr
+    assert "Usage" in run("inspect", "--help").stdout  # help goes to the typer app

@@ -122,3 +122,19 @@ def test_python_m_inspect_writes_the_same_result(tmp_path: Path) -> None:
     doc = json.loads(proc.stdout)
     jsonschema.Draft202012Validator(load_schema()).validate(doc)
     assert doc["command"] == "inspect" and doc["findings"][0]["subject"] == "os.system"
+
+
+def test_discovery_only_view_does_not_open_archives_and_says_so(tmp_path: Path) -> None:
+    import zipfile
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    with zipfile.ZipFile(repo / "bundle.zip", "w") as z:
+        z.writestr("pkg/evil.pkl", EVIL_PICKLE)
+        z.writestr("pkg/app.py", 'URL = "https://api.deepseek.com"\n')
+    full = Scanner(packs=()).scan(repo, Context(), options=ScanOptions(policy=False))
+    assert "bundle.zip!pkg/app.py" in {e.location.display().split(":")[0] for e in full.evidence}
+    assert any(f.subject == "os.system" for f in full.findings)
+    lean = Scanner(packs=()).scan(repo, Context(), options=ScanOptions(artifacts=False, inspect=False))
+    assert not lean.evidence and not lean.findings
+    assert any("archives inside the target were not opened" in n for n in lean.notes)

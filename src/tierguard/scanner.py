@@ -91,16 +91,19 @@ class _Listed:
     inner: Resolver
     _refs: list[FileRef] | None = field(default=None)
     kinds: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    expand_archives: bool = True  # False: the discovery-only view lists the files as the resolver gives them
 
     @property
     def root_name(self) -> str:
         return self.inner.root_name
 
     def __post_init__(self) -> None:
-        from tierguard.targets.archive import expand
+        from tierguard.targets.archive import ExpandedResolver, expand
 
-        self.inner = expand(self.inner)  # containers expanded once: their members are listed with the files
-        self.kinds = self.inner.kinds  # each file sniffed once, from the listing's head read
+        if self.expand_archives:
+            self.inner = expand(self.inner)  # containers expanded once: members listed with the files
+        if isinstance(self.inner, ExpandedResolver):
+            self.kinds = self.inner.kinds  # each file sniffed once, from the listing's head read
 
     @property
     def containers(self) -> dict[str, ContainerInfo]:
@@ -170,7 +173,12 @@ class Scanner:
         if target is not None:
             from tierguard.targets.open import open_target
 
-            resolver = open_target(target, include_ignored=opts.include_ignored, strict=opts.strict)
+            resolver = open_target(
+                target,
+                include_ignored=opts.include_ignored,
+                strict=opts.strict,
+                expand_archives=opts.artifacts or opts.inspect,
+            )
         names = [display_name or str(target)] if target is not None else []
         names += [f"{i.kind}:{i.path}" for i in inventories if target is None]
         return self._run(resolver, context, waivers, opts, progress, ", ".join(names) or "-", inventories)
@@ -205,7 +213,10 @@ class Scanner:
         t0 = time.perf_counter()
         acc = _Acc()
         if resolver is not None:
-            listed = resolver if isinstance(resolver, _Listed) else _Listed(resolver)
+            if isinstance(resolver, _Listed):
+                listed = resolver
+            else:
+                listed = _Listed(resolver, expand_archives=opts.artifacts or opts.inspect)
             self._target_stages(listed, opts, progress, acc)
         if inventories:
             _read_inventories(inventories, opts, acc)
@@ -265,6 +276,10 @@ class Scanner:
         self, resolver: _Listed, opts: ScanOptions, progress: ProgressFn | None, acc: _Acc
     ) -> None:
         """discover -> identify (code evidence, then artifacts) -> inspect over one listing."""
+        if not resolver.expand_archives:
+            acc.notes.append(
+                "archives inside the target were not opened (--no-artifacts --no-inspect: discovery only)"
+            )
 
         def on_ref(stage: str) -> Callable[[FileRef], None] | None:
             return None if progress is None else (lambda ref: progress(stage, ref.logical_path))

@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
-
 from tierguard.model import VERDICT_ORDER, ScanResult
 
 if TYPE_CHECKING:
@@ -28,7 +26,11 @@ SEVERITY_FAIL_ON = ("info", "low", "medium", "high", "critical", "never")  # = i
 
 
 def check_choice(value: str, choices: tuple[str, ...], hint: str) -> None:
+    """A usage error (exit 2) unless ``value`` is one of ``choices``. typer is imported only to raise it
+    (the lean inspect path never loads typer)."""
     if value not in choices:
+        import typer
+
         raise typer.BadParameter(f"must be one of {', '.join(choices)}, not {value!r}", param_hint=hint)
 
 
@@ -81,8 +83,8 @@ def emit(
     *,
     console_printer: Callable[[ScanResult, Console], None] | None = None,
 ) -> None:
-    """Print the report (``table`` on a terminal goes through ``console_printer`` or the scan console
-    report) or write it atomically to ``output``."""
+    """Print the report (``table`` on a terminal goes through ``console_printer``, default the console
+    report, which shows each command's view) or write it atomically to ``output``."""
     if fmt == "table" and output is None:
         from rich.console import Console
 

@@ -7,126 +7,15 @@ Exit codes: 0 done; 1 a PRC component was found and --fail-on-prc was given (or 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tierguard.cli.common import FORMAT_HELP, emit, prepare_output
-from tierguard.model import Asset, Context, Decision, DeviceDetails, ScanResult
+from tierguard.model import Context
+from tierguard.report.console_views import MAX_HOST_TABLES_DEFAULT, print_equipment
 from tierguard.scanner import InventoryInput, Scanner, ScanOptions
-
-MAX_HOST_TABLES_DEFAULT = 20
-
-
-def _host_table(console: Console, host: str, assets: list[Asset], decisions: dict[str, Decision]) -> None:
-    t = Table(title=f"host {host}", title_justify="left", show_lines=False)
-    for c in ("component", "bus", "id", "producer", "jur.", "PRC", "conf.", "evidence"):
-        t.add_column(c, overflow="fold")
-    if decisions:
-        t.add_column("policy")
-    for a in assets:
-        p = a.provenance.producers[0] if a.provenance.producers else None
-        conf = f"{a.provenance.methods[0].confidence:.2f}" if a.provenance.methods else ""
-        dd = a.details if isinstance(a.details, DeviceDetails) else None
-        ids = dd.ids if dd is not None else {}
-        ident = ids.get("vendor_id", "") or ids.get("mac", "") or ids.get("os_id", "")
-        if ids.get("device_id"):
-            ident += ":" + ids["device_id"]
-        ev = a.evidence[0].location.display() if a.evidence else ""
-        row = [
-            a.name,
-            dd.bus if dd is not None else "",
-            ident,
-            p.name if p else "(unidentified)",
-            p.jurisdiction if p else "",
-            dd.prc if dd is not None else "",
-            conf,
-            ev,
-        ]
-        if decisions:
-            d = decisions.get(a.id)
-            row.append(
-                ""
-                if d is None
-                else d.verdict + (f" ({', '.join(m.rule_id for m in d.matches)})" if d.matches else "")
-            )
-        t.add_row(*row)
-    console.print(t)
-
-
-def _host_of(a: Asset) -> str:
-    return a.details.host if isinstance(a.details, DeviceDetails) else (a.parent or "")
-
-
-def _host_verdict(assets: list[Asset]) -> tuple[list[str], list[str]]:
-    """(PRC components, ambiguous components) of one host, as "name (producer, JUR)" texts."""
-    prc: list[str] = []
-    ambiguous: list[str] = []
-    for a in assets:
-        d = a.details
-        if not isinstance(d, DeviceDetails):
-            continue
-        if d.prc == "yes":
-            prc.append(f"{a.name} ({d.producer}, {d.jurisdiction})")
-        elif d.prc == "ambiguous":
-            basis = a.provenance.methods[0].value if a.provenance.methods else ""
-            ambiguous.append(f"{a.name} ({d.producer}?, {basis})")
-    return prc, ambiguous
-
-
-def print_output(
-    result: ScanResult, console: Console, max_host_tables: int = MAX_HOST_TABLES_DEFAULT
-) -> None:
-    """Per-host component tables and verdicts, per-site counts, the fleet summary (from the notes)."""
-    if result.context.country is None:
-        console.print("(identification verdict only; pass --country to evaluate policy packs)")
-    by_host: dict[str, list[Asset]] = defaultdict(list)
-    for a in result.assets:
-        by_host[_host_of(a)].append(a)
-    dec = {d.asset_id: d for d in result.decisions}
-    sites: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for shown, (host, assets) in enumerate(sorted(by_host.items())):
-        dd = next((a.details for a in assets if isinstance(a.details, DeviceDetails)), None)
-        site = (dd.site if isinstance(dd, DeviceDetails) else None) or "(no site)"
-        os_name = next((a.name for a in assets if a.kind == "operating-system"), "(unknown)")
-        prc, ambiguous = _host_verdict(assets)
-        counts = sites[site]
-        counts[0] += 1
-        counts[1] += bool(prc)
-        counts[2] += bool(ambiguous) and not prc
-        if shown < max_host_tables:
-            _host_table(console, host, assets, dec)
-            console.print(f"  OS: {os_name}   site: {site}", highlight=False, markup=False)
-        if prc:
-            console.print(
-                f"[bold red]verdict {host}: PRC-produced components:[/] " + "; ".join(prc), highlight=False
-            )
-        elif ambiguous:
-            console.print(
-                f"[yellow]verdict {host}: review (ambiguous):[/] " + "; ".join(ambiguous), highlight=False
-            )
-        elif shown < max_host_tables:
-            console.print(f"verdict {host}: no PRC-produced component identified", highlight=False)
-    if len(by_host) > max_host_tables:
-        console.print(f"({len(by_host) - max_host_tables} more host tables not shown; use --format json)")
-    console.print()
-    st = Table(title="sites", title_justify="left")
-    for col in ("site", "hosts", "hosts with PRC", "share", "ambiguous"):
-        st.add_column(col)
-    for site, (hosts, with_prc, amb) in sorted(sites.items()):
-        st.add_row(site, str(hosts), str(with_prc), f"{with_prc / hosts:.1%}" if hosts else "-", str(amb))
-    console.print(st)
-    for note in result.notes:
-        console.print(note, highlight=False, markup=False)
-    if result.decisions:
-        worst: dict[str, int] = defaultdict(int)
-        for d in result.decisions:
-            worst[d.effective_verdict] += 1
-        console.print("policy decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(worst.items())))
 
 
 def register(app: typer.Typer) -> None:
@@ -201,7 +90,7 @@ def register(app: typer.Typer) -> None:
             result,
             output_format,
             out_path,
-            console_printer=lambda r, c: print_output(r, c, max_host_tables),
+            console_printer=lambda r, c: print_equipment(r, c, max_host_tables),
         )
         denied = any(d.effective_verdict == "deny" for d in result.decisions)
         if fail_on_prc and (result.stats.hosts_with_prc > 0 or denied):

@@ -26,7 +26,7 @@ from tierguard.report._common import (
     summary_by_producer,
     verdict_label,
 )
-from tierguard.report.coverage import Coverage, coverage
+from tierguard.report.coverage import coverage
 
 _STYLE = {"deny": "bold red", "review": "yellow", "allow": "green"}
 MAX_LOCATIONS = 10  # evidence locations listed per decision (the rest are counted)
@@ -46,7 +46,13 @@ def _counts(d: dict[str, int]) -> str:
 
 
 def print_result(result: ScanResult, console: Console) -> None:
-    """Print the scan result: summary, decisions, not inspected/skipped, notes."""
+    """Print the result in the view of the command that made it: a scan's summary, decisions, gaps and
+    notes; an inspection's artifacts and findings; an equipment inventory's hosts, sites and fleet."""
+    if result.command in ("inspect", "host"):
+        from tierguard.report.console_views import print_equipment, print_inspection
+
+        (print_inspection if result.command == "inspect" else print_equipment)(result, console)
+        return
     _print_header(result, console)
     _print_producers(result, console)
     _print_decisions(result, console)
@@ -75,8 +81,7 @@ def _print_header(result: ScanResult, console: Console) -> None:
         + f"; {len(result.findings)} findings; {len(result.skipped)} skipped)"
     )
     console.print(summary)
-    cov = coverage(result)
-    console.print(Text(f"coverage: {_coverage_text(cov)}"), overflow="fold")
+    console.print(Text(f"coverage: {coverage(result).summary()}"), overflow="fold")
 
 
 def _print_producers(result: ScanResult, console: Console) -> None:
@@ -189,18 +194,6 @@ def _print_gaps(result: ScanResult, console: Console) -> None:
     for reason, n in gaps:
         t.add_row(Text(safe_text(reason)), str(n))
     console.print(t)
-
-
-def _coverage_text(cov: Coverage) -> str:
-    if cov.complete:
-        return "complete (nothing skipped, every artifact fully inspected)"
-    skipped = sum(n for _, n in cov.skipped)
-    parts = [f"{skipped} skipped (" + ", ".join(f"{r} {n}" for r, n in cov.skipped) + ")"] if skipped else []
-    if cov.not_fully_inspected:
-        parts.append(f"{cov.not_fully_inspected} artifact(s) not fully inspected")
-    if cov.gating:
-        parts.append(f"{len(cov.gating)} unit(s) may be unread artifacts (fail --fail-on-incomplete)")
-    return "; ".join(parts)
 
 
 def _seen_at(asset: Asset) -> list[str]:

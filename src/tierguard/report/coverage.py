@@ -76,6 +76,20 @@ class Coverage:
         """True when nothing was skipped and every artifact was fully inspected."""
         return not self.skipped and self.not_fully_inspected == 0
 
+    def summary(self) -> str:
+        """One line for people: what was skipped by reason, what was not fully inspected, what gates."""
+        if self.complete:
+            return "complete (nothing skipped, every artifact fully inspected)"
+        skipped = sum(n for _, n in self.skipped)
+        parts = (
+            [f"{skipped} skipped (" + ", ".join(f"{r} {n}" for r, n in self.skipped) + ")"] if skipped else []
+        )
+        if self.not_fully_inspected:
+            parts.append(f"{self.not_fully_inspected} artifact(s) not fully inspected")
+        if self.gating:
+            parts.append(f"{len(self.gating)} unit(s) may be unread artifacts (fail --fail-on-incomplete)")
+        return "; ".join(parts)
+
     def as_dict(self) -> dict[str, object]:
         """The JSON form (key ``coverage`` in the JSON report; see docs/formats.md)."""
         return {

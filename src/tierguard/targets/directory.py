@@ -30,8 +30,10 @@ import os
 import stat
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 from tierguard.errors import TargetError
 from tierguard.model import Skipped
@@ -54,10 +56,12 @@ class _IgnoreRules:
     """Stacked gitignore specs: (directory relative to root, spec). Deeper files override shallower ones."""
 
     def __init__(self) -> None:
-        self._specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+        self._specs: list[tuple[str, GitIgnoreSpec]] = []
 
     def add(self, base: str, lines: list[str]) -> None:
-        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        from pathspec import GitIgnoreSpec  # only where a .gitignore exists (not on a one-file target)
+
+        spec = GitIgnoreSpec.from_lines(lines)
         if len(spec.patterns) > 0:
             self._specs.append((base, spec))
 

@@ -10,19 +10,27 @@ from pathlib import Path
 from tierguard.errors import TargetError
 from tierguard.targets.archive import ExpandedResolver
 from tierguard.targets.directory import DirectoryResolver
+from tierguard.targets.interface import Resolver
 
 
-def open_target(path: Path, *, include_ignored: bool = False, strict: bool = False) -> ExpandedResolver:
+def open_target(
+    path: Path, *, include_ignored: bool = False, strict: bool = False, expand_archives: bool = True
+) -> Resolver:
     """A Resolver over ``path``, with every archive in it expanded.
 
     A directory (git working tree or not) honours ``.gitignore`` files unless ``include_ignored``; a file is
     a one-file target (an archive file: itself and its members). Raises :class:`TargetError` when the path
     does not exist or is neither. ``strict`` (``scan --strict``): the first file or directory that cannot be
-    read raises :class:`TargetError` instead of being recorded as skipped.
+    read raises :class:`TargetError` instead of being recorded as skipped. ``expand_archives=False`` (the
+    discovery-only view, ``scan --no-artifacts --no-inspect``): archives inside a directory target are not
+    opened, so no file is read just to learn whether it is one (an archive given as the target still is).
     """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
-    return ExpandedResolver(DirectoryResolver(p, include_ignored=include_ignored, strict=strict))
+    inner = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
+    if not expand_archives and p.is_dir():
+        return inner
+    return ExpandedResolver(inner)
