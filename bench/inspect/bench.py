@@ -175,9 +175,12 @@ def run_fickling(venv: Path, f: Path) -> tuple[str, float, int]:
 
 _ENGINE = {
     "tierguard": (
-        "from pathlib import Path; from tierguard.inspect.engine import inspect_target; "
-        "from tierguard.targets.open import open_target",
-        "inspect_target(open_target(Path(P)))",
+        "from pathlib import Path; from tierguard.model import Context; "
+        "from tierguard.scanner import INSPECT_VIEW, Scanner; "
+        # the modules the inspect view imports on first use, imported before the timed call like the peers'
+        "import tierguard.targets.open, tierguard.targets.archive, tierguard.inspect.engine, "
+        "tierguard.inspect.rules",
+        "Scanner().scan(Path(P), Context(), options=INSPECT_VIEW)",
     ),
     "picklescan": ("from picklescan.scanner import scan_file_path", "scan_file_path(P)"),
     "modelscan": ("from modelscan.modelscan import ModelScan", "ModelScan().scan(P)"),

@@ -1,5 +1,5 @@
 """``python -m tierguard`` runs the CLI."""
 
-from tierguard.cli.main import main
+from tierguard.cli.entry import main
 
 main()

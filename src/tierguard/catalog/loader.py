@@ -305,6 +305,11 @@ class Catalog:
         self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
         self._families: dict[str, ModelFamilyEntry] = {m.id: m for m in self.models}
         self._prefixes = sorted(self.router_prefixes, key=lambda r: (-len(r.prefix), r.router))
+        # longest prefix first, bucketed by the prefix's first character (a prefix match needs it)
+        self._prefix_index: dict[str, list[tuple[str, RouterPrefixEntry]]] = {}
+        for r in self._prefixes:
+            low = r.prefix.lower()
+            self._prefix_index.setdefault(low[:1], []).append((low, r))
 
     # -- lookups ---------------------------------------------------------------------------------------
     def producer(self, pid: str) -> ProducerEntry:
@@ -436,10 +441,10 @@ class Catalog:
             org = low.split("/", 1)[0]
             if org in self._hf_orgs:
                 return None
-        for r in self._prefixes:
+        for prefix, r in self._prefix_index.get(low[:1], ()):
             if router is not None and r.router != router:
                 continue
-            if low.startswith(r.prefix.lower()) and len(low) > len(r.prefix):
+            if low.startswith(prefix) and len(low) > len(prefix):
                 return r
         if router is not None:
             return self._router_prefix(ref, None)
