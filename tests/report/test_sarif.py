@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -206,3 +207,24 @@ def test_github_limits(
     (vend,) = [n for n in notes if n["descriptor"]["id"] == "tierguard/skipped/vendored"]
     assert vend["properties"]["count"] == 25 and "vendor/x0.js" in vend["message"]["text"]
     assert any(n["descriptor"]["id"] == "tierguard/truncated" for n in notes)
+
+
+def test_help_uri_is_always_absolute(tmp_path: Path) -> None:
+    """The shipped artifact-safety pack cites a project document (docs/policy.md#...): code-scanning UIs
+    link helpUri as is, so only absolute http(s) URLs may appear there."""
+    from tierguard.catalog import load_catalog
+    from tierguard.model import Context
+    from tierguard.policy.packs import load_packs
+    from tierguard.report.sarif import render
+    from tierguard.scanner import Scanner
+
+    (tmp_path / "evil.pkl").write_bytes(b"cos\nsystem\n(S'x'\ntR.")
+    (tmp_path / "app.py").write_text('URL = "https://api.deepseek.com/v1"\n', encoding="utf-8")
+    result = Scanner(load_catalog(), load_packs(None)).scan(
+        tmp_path, Context(country="GB", sector="government")
+    )
+    rules = json.loads(render(result))["runs"][0]["tool"]["driver"]["rules"]
+    assert any(r["id"].startswith("ART-") for r in rules)
+    for r in rules:
+        if "helpUri" in r:
+            assert r["helpUri"].startswith(("https://", "http://")), (r["id"], r["helpUri"])

@@ -217,7 +217,10 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
             "problem.severity": _LEVEL_BY_SEVERITY[r.severity].replace("note", "recommendation"),
         },
     }
-    uri = r.help_uri or (r.citations[0].url if r.citations else None)
+    # helpUri must be an absolute URL (code-scanning UIs link it as is): the first absolute one among the
+    # rule's own link and its citations; a project-relative docs link stays in the help text only
+    candidates = [r.help_uri, *(c.url for c in r.citations)]
+    uri = next((u for u in candidates if u and u.startswith(("https://", "http://"))), None)
     if uri:
         out["helpUri"] = uri
     return out
