@@ -136,3 +136,23 @@ def test_validator_rejects_invalid_bom(result: ScanResult, validator: Any) -> No
     bom["components"][0]["type"] = "ai-thing"
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(bom)
+
+
+def test_models_known_by_hugging_face_id_get_huggingface_purls() -> None:
+    from tierguard.model import Asset, ModelDetails
+    from tierguard.report.cyclonedx import purl_for
+
+    by_ref = Asset(kind="ai-model", name="deepseek-ai/DeepSeek-R1", details=ModelDetails(matched_via="hf-id"))
+    assert purl_for(by_ref) == "pkg:huggingface/deepseek-ai/DeepSeek-R1"
+    cached = Asset(
+        kind="ai-model",
+        name="qwen2",
+        details=ModelDetails(hf_repo="Qwen/Qwen2.5-7B", hf_revision="ABCDEF0123"),
+    )
+    assert purl_for(cached) == "pkg:huggingface/Qwen/Qwen2.5-7B@abcdef0123"
+    # a provider API id is no Hugging Face repository, and a path-like name from code is not either
+    assert (
+        purl_for(Asset(kind="ai-model", name="deepseek-chat", details=ModelDetails(matched_via="name")))
+        is None
+    )
+    assert purl_for(Asset(kind="ai-model", name="models/x", details=ModelDetails(matched_via="name"))) is None

@@ -27,6 +27,7 @@ from tierguard.model import (
     Asset,
     Decision,
     Location,
+    ModelDetails,
     ProducerRef,
     ScanResult,
     SdkDetails,
@@ -319,8 +320,31 @@ def _hashes(a: Asset) -> list[dict[str, str]]:
     return out
 
 
+_HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+def hf_purl(a: Asset) -> str | None:
+    """``pkg:huggingface/ORG/NAME[@REVISION]`` for a model known by its Hugging Face id: the HF cache repo of
+    an artifact, or a reference the catalog matched as an HF id (``org/name``). Purl type per the purl-spec
+    ``huggingface`` definition (namespace = user or organisation, version = commit hash)."""
+    d = a.details if isinstance(a.details, ModelDetails) else None
+    if a.kind != "ai-model" or d is None:
+        return None
+    repo = d.hf_repo
+    if repo is None and d.matched_via in ("hf-id", "hf-org") and _HF_ID.match(a.name):
+        repo = a.name
+    if repo is None or not _HF_ID.match(repo):
+        return None
+    org, name = repo.split("/", 1)
+    suffix = f"@{_pct(d.hf_revision.lower())}" if d.hf_revision else ""
+    return f"pkg:huggingface/{_pct(org)}/{_pct(name)}{suffix}"
+
+
 def purl_for(a: Asset) -> str | None:
-    """A package URL for an SDK dependency (pypi, npm), from attributes or evidence refs."""
+    """A package URL: SDK dependencies (pypi, npm, ...) from their details or evidence refs, models known
+    by a Hugging Face id (:func:`hf_purl`)."""
+    if a.kind == "ai-model":
+        return hf_purl(a)
     sdk = a.details if isinstance(a.details, SdkDetails) else None
     eco = sdk.ecosystem if sdk is not None else ""
     name = sdk.package if sdk is not None else ""
@@ -368,7 +392,7 @@ def _component(a: Asset, d: Decision | None) -> dict[str, Any]:
     hashes = _hashes(a)
     if hashes:
         c["hashes"] = hashes
-    if a.kind == "sdk-dependency":
+    if a.kind in ("sdk-dependency", "ai-model"):
         purl = purl_for(a)
         if purl:
             c["purl"] = purl
