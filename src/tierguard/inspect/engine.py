@@ -27,9 +27,10 @@ from tierguard.formats.source import (
     RandomSource,
     RangeStream,
     SliceSource,
+    SourceReader,
     Stream,
 )
-from tierguard.formats.zip import ZipMember, read_members, zip_kind
+from tierguard.formats.zip import ZipMember, read_zip, zip_kind
 from tierguard.inspect.imports import judge
 from tierguard.inspect.interface import InspectOutput
 from tierguard.inspect.rules import RULES
@@ -224,7 +225,7 @@ def inspect_source(
         scan_gguf(art, src, member)
         return fmt
     if fmt == "safetensors":
-        art.inspected_units += 1  # data only by design: header JSON + raw tensors
+        scan_safetensors(art, src, member)
         return fmt
     if fmt == "json" and low.rsplit("/", 1)[-1] in ("config.json",) and member is not None:
         from tierguard.inspect.formats import scan_keras_config
@@ -294,10 +295,13 @@ def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, container: C
     """A listed zip. Structure (names, flags, encryption, methods, CRC) is checked for every zip; a model
     container (PyTorch, Keras, npz) is one artifact whose pickles and configs are walked here; any other
     zip's members are files of the listing, inspected on their own (when the resolver expanded it)."""
-    members, problems = read_members(src)
+    listing = read_zip(src)  # both views, reconciled: every member either names is walked below
+    members, problems = listing.members, listing.problems
     for p in problems:
         art.incomplete.append(f"{parent or art.path}: {p}")
         art.add("TG-ZIP-005", p, parent, f"zip:{p}")
+    for subject, message in listing.disagreements:
+        art.add("TG-ZIP-006", message, parent, subject)
     names = [m.name for m in members]
     model = zip_kind(names) in MODEL_CONTAINERS
     if not model:
@@ -311,7 +315,7 @@ def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, container: C
     for m in members:
         if m.name.endswith("/"):
             continue
-        _zip_member(art, src, m, _member_label(parent, m.name), model, is_torch)
+        _zip_member(art, src, m, _member_label(parent, m.address), model, is_torch)
     if not members and not problems:
         art.inspected_units += 1
 
@@ -415,6 +419,28 @@ def scan_npy(art: _Artifact, src: RandomSource, member: str | None) -> None:
     art.inspected_units += 1
     if hdr.has_object:
         scan_pickles(art, RangeStream(src, hdr.data_offset), src.size, member, multi=False)
+
+
+_ST_RULES = {"overflow": "TG-ST-001", "layout": "TG-ST-002", "header": "TG-ST-003"}
+
+
+def scan_safetensors(art: _Artifact, src: RandomSource, member: str | None) -> None:
+    """A safetensors file: data only by design, so clean exactly when its header checks out
+    (formats.safetensors); a header that lies about the file is a finding, an unread one incomplete."""
+    from tierguard.formats.safetensors import INSPECT_HEADER_LIMIT, check_safetensors
+
+    label = member or art.path
+    try:
+        st = check_safetensors(SourceReader(src, INSPECT_HEADER_LIMIT + 8))
+    except Incomplete as exc:
+        art.incomplete.append(f"{label}: safetensors header: {exc}")
+        return
+    for p in st.problems:
+        art.add(_ST_RULES[p.kind], p.detail, member, p.subject)
+    if st.unread:
+        art.incomplete.append(f"{label}: safetensors tensor table not read: {st.unread}")
+    else:
+        art.inspected_units += 1
 
 
 def _artifact_candidate(ref: FileRef, fmt: str) -> bool:

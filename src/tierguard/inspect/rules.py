@@ -21,19 +21,22 @@ RULES: dict[str, RuleInfo] = {
             "pickle-dangerous-import",
             "critical",
             "Pickle imports a known code-execution, file, network or loader gadget",
-            "The pickle resolves a global (GLOBAL, INST or STACK_GLOBAL) that is a known gadget: os/posix/nt/"
-            "subprocess, builtins eval/exec/compile/getattr/__import__, runpy, pydoc, bdb, pickle.loads, "
-            "torch._inductor/_dynamo/jit/collect_env/bottleneck, numpy f2py/testing, pip, socket ... Loading "
-            "this file runs code.",
+            "The pickle resolves a global (GLOBAL, INST or STACK_GLOBAL, or an attribute path / getattr chain "
+            "that reaches one) on the curated gadget list (inspect/data/imports.yaml, each entry sourced from "
+            "the picklescan and fickling advisories): os/posix/nt/subprocess, builtins eval/exec/getattr, "
+            "runpy, pydoc, profilers and debuggers, pkgutil.resolve_name, _aix_support/_osx_support/uuid "
+            "helpers, logging handlers, torch config/datapipe loaders, pip, venv, mailcap ... Loading this "
+            "file runs code.",
         ),
         _r(
             "TG-PKL-002",
             "pickle-non-allowlisted-import",
-            "medium",
+            "high",
             "Pickle imports a global outside the framework allowlist",
-            "Default deny: every import that is not a known-safe reconstruction helper (torch rebuild "
-            "helpers, numpy reconstruct/dtype, collections.OrderedDict ...) is suspicious. Review the class; "
-            "prefer safetensors.",
+            "Default deny: loading a pickle calls every callable it imports, so an import that is not on the "
+            "allowlist of reconstruction helpers and framework data classes (torch rebuild helpers, numpy, "
+            "collections.OrderedDict, scikit-learn estimators ...; inspect/data/imports.yaml) fails the "
+            "default gate. Review the class; prefer safetensors.",
         ),
         _r(
             "TG-PKL-003",
@@ -48,8 +51,10 @@ RULES: dict[str, RuleInfo] = {
             "pickle-corrupt-stream",
             "medium",
             "Pickle stream is corrupt or truncated; the rest of the file was not inspected",
-            "An unknown opcode, a truncated argument or a missing STOP ended the walk. Opcodes before the "
-            "break were inspected and are reported; a loader may still execute them (nullifAI).",
+            "An unknown opcode, a truncated argument, a missing STOP or a memo reference (GET, BINGET, "
+            "LONG_BINGET) to an index never stored ended or broke the walk. Opcodes before the break were "
+            "inspected and are reported; a loader may still execute them (nullifAI). The artifact is "
+            "incomplete.",
         ),
         _r(
             "TG-PKL-005",
@@ -65,6 +70,15 @@ RULES: dict[str, RuleInfo] = {
             "info",
             "Pickle imports allowlisted reconstruction helpers only",
             "Informational: the imports are on the framework allowlist.",
+        ),
+        _r(
+            "TG-PKL-007",
+            "pickle-global-mutation",
+            "high",
+            "Pickle sets attributes on an imported global (BUILD on a class, function or module)",
+            "BUILD applied to what GLOBAL/STACK_GLOBAL pushed changes a module-level object while loading "
+            "(numpy.prod.a = 'os'), so later imports no longer mean what they say; framework pickles only "
+            "BUILD the objects they create.",
         ),
         _r(
             "TG-ZIP-001",
@@ -100,6 +114,24 @@ RULES: dict[str, RuleInfo] = {
             "medium",
             "Archive or member could not be opened (unsupported method, corrupt, too deep)",
             "The content could not be inspected: not clean.",
+        ),
+        _r(
+            "TG-ZIP-006",
+            "zip-views-disagree",
+            "high",
+            "Zip central directory and local headers disagree",
+            "The end record, the central directory and the local file headers (walked from the start of the "
+            "archive) disagree on the members: their count, a name, an offset, sizes, flags, method or CRC, a "
+            "member only one view shows, two members of one name, or a missing end record. Different readers "
+            "then see different files (scanner evasion); every member either view names was inspected.",
+        ),
+        _r(
+            "TG-TAR-001",
+            "tar-hidden-member",
+            "high",
+            "Tar member after the end-of-archive marker or an unreadable block",
+            "Readers that stop at the first zero block (or at an invalid header) do not see this member; "
+            "others (tar --ignore-zeros, concatenated archives) extract it. It was inspected.",
         ),
         _r(
             "TG-KRS-001",
@@ -151,6 +183,35 @@ RULES: dict[str, RuleInfo] = {
             "medium",
             "Chat template could not be parsed",
             "The template is not valid Jinja; it was not inspected.",
+        ),
+        _r(
+            "TG-ST-001",
+            "safetensors-header-overflow",
+            "high",
+            "safetensors header length or tensor offsets reach beyond the file",
+            "The 8-byte header length exceeds the file or the format's 100,000,000-byte limit, or a tensor's "
+            "data_offsets end beyond the data section: a truncated or forged file (parser overflow bait). "
+            "The reference reader refuses it; readers that do not check may read out of bounds.",
+        ),
+        _r(
+            "TG-ST-002",
+            "safetensors-layout",
+            "high",
+            "safetensors tensors overlap, leave gaps or untiled bytes, or disagree with shape x dtype",
+            "The tensors, sorted by offset, must tile the data section exactly, each spanning element "
+            "count x dtype size bytes. Overlaps make readers disagree; bytes no tensor covers (gaps, data "
+            "after the last tensor) are room for a second format in the same file (a polyglot, e.g. a zip "
+            "a PyTorch loader would open).",
+        ),
+        _r(
+            "TG-ST-003",
+            "safetensors-header-malformed",
+            "medium",
+            "safetensors header is not valid: JSON, descriptors, dtype or __metadata__",
+            "The header is not UTF-8 JSON (or holds duplicate keys, NaN/Infinity, lone surrogates on which "
+            "JSON readers disagree), is not an object, a tensor descriptor lacks a valid dtype/shape/"
+            "data_offsets, a dtype is unknown, or __metadata__ is not a string-to-string map. When the "
+            "tensor table could not be read at all the file is also incomplete.",
         ),
         _r(
             "TG-RC-001",
