@@ -1,7 +1,18 @@
-"""The zip reader (wheels, generic zips, PyTorch/Keras/NumPy zip containers): central directory AND local
-headers (both are read, so name mismatches are visible), zip64, flag bits, a local-header scan when there is
-no usable central directory, bounded member reads (stored in place; deflate through the bounded inflater).
-Never trusts a length beyond the source size."""
+"""The zip reader (wheels, generic zips, PyTorch/Keras/NumPy zip containers), with two views reconciled:
+
+* the **central directory** (found through the end record, zip64 included, or where the local headers
+  end), read entry by entry whatever the end record's count and size say;
+* the **local headers**, walked from the start of the archive: each member's data end is found from its sizes
+  (local header, data descriptor with or without its signature, zip64 extra, or the central directory's entry
+  for that header) and checked against the next signature; when a size is unknown or inconsistent the next
+  signature is searched for (bounded by ``SEARCH_BUDGET``).
+
+:func:`read_zip` returns the union: every member either view names, each with a unique ``address`` (a second
+member of the same name, or the local header's reading of a member the central directory describes otherwise,
+gets ``name@<tag>``), the reading problems (the archive is then incomplete) and every disagreement between the
+views (count, name, offset, sizes, flags, method, CRC, members only one view shows). Tampering with the end
+record or the central directory therefore never hides a member. Member reads are bounded (stored members in
+place; deflate through the bounded inflater). Never trusts a length beyond the source size."""
 
 from __future__ import annotations
 
@@ -10,63 +21,28 @@ from dataclasses import dataclass
 
 from tierguard.formats.inflate import Inflater
 from tierguard.formats.source import Incomplete, RandomSource
+from tierguard.formats.zip_local import (
+    CD,
+    EOCD,
+    EOCD64,
+    EOCD64_LOC,
+    LOCAL,
+    MAX_ENTRIES,
+    Window,
+    ZipListing,
+    ZipMember,
+    decode_name,
+    walk_local,
+    zip64_extra,
+)
 
-_EOCD = b"PK\x05\x06"
-_EOCD64_LOC = b"PK\x06\x07"
-_CD = b"PK\x01\x02"
-_LOCAL = b"PK\x03\x04"
-MAX_ENTRIES = 200_000
+__all__ = ["ZipListing", "ZipMember", "locate", "read_member", "read_members", "read_zip", "zip_kind"]
 
-
-@dataclass(slots=True)
-class ZipMember:
-    name: str
-    local_name: str | None
-    flags: int
-    method: int
-    crc: int
-    csize: int
-    usize: int
-    header_offset: int
-    data_offset: int = -1  # -1: local header unreadable
-    problem: str = ""
-
-    @property
-    def encrypted(self) -> bool:
-        return bool(self.flags & 0x1)
-
-    @property
-    def is_dir(self) -> bool:
-        return self.name.endswith("/")
+MAX_CD_BYTES = 256 * 1024 * 1024
 
 
 class ZipError(Exception):
     pass
-
-
-def _zip64(extra: bytes, usize: int, csize: int, off: int) -> tuple[int, int, int]:
-    i = 0
-    while i + 4 <= len(extra):
-        hid, ln = struct.unpack_from("<HH", extra, i)
-        body = extra[i + 4 : i + 4 + ln]
-        if hid == 0x0001:
-            j = 0
-            if usize == 0xFFFFFFFF and j + 8 <= len(body):
-                usize = struct.unpack_from("<Q", body, j)[0]
-                j += 8
-            if csize == 0xFFFFFFFF and j + 8 <= len(body):
-                csize = struct.unpack_from("<Q", body, j)[0]
-                j += 8
-            if off == 0xFFFFFFFF and j + 8 <= len(body):
-                off = struct.unpack_from("<Q", body, j)[0]
-        i += 4 + ln
-    return usize, csize, off
-
-
-def _name(raw: bytes, flags: int) -> str:
-    if raw.isascii():  # ASCII reads the same in UTF-8 and cp437
-        return raw.decode("ascii")
-    return raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
 
 
 # central directory entry (46 bytes): signature, flags, method, crc, csize, usize, name/extra/comment
@@ -75,56 +51,254 @@ _CD_ENTRY = struct.Struct("<4s4xHH4xIIIHHH8xI")
 _LOCAL_HEAD = struct.Struct("<4s2xH18xHH")
 
 
-def read_members(src: RandomSource, *, local_headers: bool = True) -> tuple[list[ZipMember], list[str]]:
-    """Members from the central directory (falls back to a local-header scan). Returns (members, problems).
-    With ``local_headers`` every member's local header is read too (its name and data offset); without,
-    ``local_name`` stays None and ``data_offset`` -1 until :func:`locate` is called."""
-    problems: list[str] = []
+@dataclass(slots=True)
+class _End:
+    """The end record(s): entry count, central directory size and offset, where the record is."""
+
+    count: int
+    cd_size: int
+    cd_off: int
+    pos: int  # offset of the end record (or of the zip64 end record when there is one)
+
+
+def _end_record(src: RandomSource) -> _End | None:
     size = src.size
     tail_len = min(size, 65536 + 22)
     tail = src.read(size - tail_len, tail_len)
-    pos = tail.rfind(_EOCD)
-    if pos < 0 or pos + 22 > len(tail):
-        problems.append("no end-of-central-directory record (truncated archive?)")
-        return _scan_local(src, problems), problems
+    pos = tail.rfind(EOCD)
+    while pos >= 0 and pos + 22 > len(tail):
+        pos = tail.rfind(EOCD, 0, pos)
+    if pos < 0:
+        return None
     (_, _, _, _, count, cd_size, cd_off, _) = struct.unpack_from("<4sHHHHIIH", tail, pos)
-    eocd_abs = size - tail_len + pos
+    end = _End(count, cd_size, cd_off, size - tail_len + pos)
     if count == 0xFFFF or cd_off == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
-        loc = src.read(eocd_abs - 20, 20) if eocd_abs >= 20 else b""
-        if loc[:4] == _EOCD64_LOC:
+        loc = src.read(end.pos - 20, 20) if end.pos >= 20 else b""
+        if loc[:4] == EOCD64_LOC:
             e64_off = struct.unpack_from("<Q", loc, 8)[0]
-            e64 = src.read(e64_off, 56)
-            if len(e64) == 56 and e64[:4] == b"PK\x06\x06":
-                count, cd_size, cd_off = struct.unpack_from("<QQQ", e64, 32)
-    if cd_off + cd_size > eocd_abs or count > MAX_ENTRIES or count * 46 > cd_size + 46:
-        problems.append("central directory out of bounds")
-        return _scan_local(src, problems), problems
-    cd = src.read(cd_off, cd_size)
+            e64 = src.read(e64_off, 56) if e64_off < size else b""
+            if len(e64) == 56 and e64[:4] == EOCD64:
+                end.count, end.cd_size, end.cd_off = struct.unpack_from("<QQQ", e64, 32)
+                end.pos = e64_off
+    return end
+
+
+def _parse_cd(
+    src: RandomSource, start: int, stop: int, prefix: int, listing: ZipListing
+) -> tuple[list[ZipMember], int]:
+    """Central directory entries from ``start`` for as long as the signature holds (whatever the end record's
+    count and size say), before ``stop``. Returns the entries and where they end."""
+    cd = src.read(start, max(0, min(stop - start, MAX_CD_BYTES)))
     members: list[ZipMember] = []
     i = 0
     unpack_entry = _CD_ENTRY.unpack_from
     n_cd = len(cd)
-    while i + 46 <= n_cd and len(members) < count:
+    while i + 46 <= n_cd and len(members) < MAX_ENTRIES:
         (sig, flags, method, crc, csize, usize, nlen, elen, clen, hoff) = unpack_entry(cd, i)
-        if sig != _CD:
-            problems.append(f"bad central directory entry at {cd_off + i}")
+        if sig != CD:
+            break
+        if i + 46 + nlen + elen + clen > n_cd:
+            listing.problems.append(f"central directory entry at {start + i} cut short")
             break
         name_raw = cd[i + 46 : i + 46 + nlen]
         if usize == 0xFFFFFFFF or csize == 0xFFFFFFFF or hoff == 0xFFFFFFFF:  # zip64 extra field
-            usize, csize, hoff = _zip64(cd[i + 46 + nlen : i + 46 + nlen + elen], usize, csize, hoff)
-        m = ZipMember(_name(name_raw, flags), None, flags, method, crc, csize, usize, hoff)
-        if local_headers:
-            _read_local(src, m, name_raw, flags)
+            usize, csize, hoff = zip64_extra(cd[i + 46 + nlen : i + 46 + nlen + elen], usize, csize, hoff)
+        m = ZipMember(decode_name(name_raw, flags), None, flags, method, crc, csize, usize, hoff + prefix)
+        m.raw_name = name_raw
         members.append(m)
         i += 46 + nlen + elen + clen
-    return members, problems
+    if len(members) >= MAX_ENTRIES:
+        listing.problems.append(f"more than {MAX_ENTRIES} central directory entries: the rest not read")
+    return members, start + i
+
+
+def _unique(taken: set[str], name: str, tag: str) -> str:
+    addr = name if name not in taken else f"{name}@{tag}"
+    n = 2
+    while addr in taken:
+        addr = f"{name}@{tag}.{n}"
+        n += 1
+    taken.add(addr)
+    return addr
+
+
+def _compare(listing: ZipListing, c: ZipMember, decl: tuple[int, int, int, int, int]) -> None:
+    lflags, lmethod, lcrc, lcsize, lusize = decl
+    diffs = []
+    if (lflags ^ c.flags) & 0x69:  # encryption, data descriptor, patched data, strong encryption
+        diffs.append(f"flags 0x{lflags:x}/0x{c.flags:x}")
+    if lmethod != c.method:
+        diffs.append(f"method {lmethod}/{c.method}")
+    if lcrc != c.crc:
+        diffs.append(f"CRC {lcrc:08x}/{c.crc:08x}")
+    if lcsize != c.csize:
+        diffs.append(f"compressed size {lcsize}/{c.csize}")
+    if lusize != c.usize:
+        diffs.append(f"size {lusize}/{c.usize}")
+    if diffs:
+        listing.disagree(
+            f"headers@{c.name}",
+            f"member {c.name!r}: local header / central directory disagree on " + ", ".join(diffs),
+        )
+
+
+def _reconcile(
+    src: RandomSource, listing: ZipListing, central: list[ZipMember], local: list[ZipMember], walked: bool
+) -> None:
+    """The union of both views into ``listing.members`` (central directory order, then local-only members),
+    with every disagreement recorded."""
+    by_off = {m.header_offset: m for m in local}
+    used: set[int] = set()
+    taken: set[str] = set()
+    names: dict[str, int] = {}
+    alts: list[ZipMember] = []
+    alt_offs: set[int] = set()
+    for c in central:
+        names[c.name] = names.get(c.name, 0) + 1
+        c.address = _unique(taken, c.name, str(c.header_offset))
+        lm = by_off.get(c.header_offset)
+        if lm is None:
+            c.view = "central"
+            _read_local(src, c, c.raw_name, c.flags)
+            if walked:
+                listing.disagree(
+                    f"offset@{c.name}",
+                    f"central directory entry {c.name!r} points to offset {c.header_offset}, where the "
+                    "local-header walk found no member",
+                )
+        else:
+            if c.header_offset in used:
+                listing.disagree(
+                    f"shared@{c.header_offset}",
+                    f"several central directory entries point to the local header at {c.header_offset} "
+                    "(overlapping members)",
+                )
+            used.add(c.header_offset)
+            same = lm.raw_name == c.raw_name and not (lm.flags ^ c.flags) & 0x800
+            c.local_name = c.name if same else lm.name
+            c.data_offset, c.local_decl, c.problem = lm.data_offset, lm.local_decl, ""
+            if c.data_offset + c.csize > src.size:
+                c.problem = "member data extends past the end of the archive"
+            if lm.local_decl is not None:
+                _compare(listing, c, lm.local_decl)
+            differs = (lm.method, lm.csize, lm.usize, lm.flags & 1) != (
+                c.method,
+                c.csize,
+                c.usize,
+                c.flags & 1,
+            )
+            if differs and lm.header_offset not in alt_offs:
+                alt_offs.add(lm.header_offset)
+                alts.append(lm)  # the local header's reading differs: inspect it too
+        listing.members.append(c)
+    for lm in alts:
+        lm.address = _unique(taken, lm.name, "local")
+        listing.members.append(lm)
+    for lm in local:
+        if lm.header_offset in used:
+            continue
+        names[lm.name] = names.get(lm.name, 0) + 1
+        lm.address = _unique(taken, lm.name, str(lm.header_offset))
+        listing.members.append(lm)
+        if central:
+            listing.disagree(
+                f"local-only@{lm.name}",
+                f"member {lm.name!r} at offset {lm.header_offset} is in the local headers only",
+            )
+    for name, n in names.items():
+        if n > 1:
+            listing.disagree(f"duplicate@{name}", f"{n} members are named {name!r}")
+
+
+def _locate_cd(win: Window, end: _End | None) -> tuple[int, int]:
+    """(offset of the central directory, prefix to add to its header offsets), or (-1, 0)."""
+    if end is None:
+        return -1, 0
+    if win.read(end.cd_off, 4) == CD:
+        return end.cd_off, 0
+    exp = end.pos - end.cd_size  # data prepended to the archive shifts every offset (self-extractors)
+    if exp > end.cd_off and win.read(exp, 4) == CD:
+        return exp, exp - end.cd_off
+    return -1, 0
+
+
+def read_zip(src: RandomSource) -> ZipListing:
+    """Both views of a zip, reconciled (see the module doc)."""
+    listing = ZipListing()
+    win = Window(src)
+    end = _end_record(src)
+    stop_at = end.pos if end is not None else src.size
+    central: list[ZipMember] = []
+    cd_start, prefix = _locate_cd(win, end)
+    cd_end = cd_start
+    if end is None:
+        listing.problems.append("no end-of-central-directory record (truncated archive?)")
+        listing.disagree("end-record", "no end-of-central-directory record")
+    elif cd_start < 0:
+        listing.disagree(
+            "cd-offset", f"no central directory at offset {end.cd_off}, where the end record puts it"
+        )
+    if cd_start >= 0:
+        central, cd_end = _parse_cd(src, cd_start, stop_at, prefix, listing)
+    local, stop, walked = walk_local(win, {m.header_offset: m for m in central}, listing)
+    if walked and stop >= 0 and stop != cd_start and win.read(stop, 4) == CD:
+        more, more_end = _parse_cd(src, stop, stop_at, 0, listing)
+        if cd_start >= 0:
+            listing.disagree("second-cd", f"a second central directory at offset {stop}")
+        else:
+            cd_start, cd_end = stop, more_end
+        central += more
+    if end is not None and cd_start >= 0:
+        if end.count != len(central):
+            listing.disagree(
+                "count", f"end record counts {end.count} members; the central directory holds {len(central)}"
+            )
+        if end.cd_size != cd_end - cd_start:
+            listing.disagree(
+                "cd-size",
+                f"end record gives a central directory of {end.cd_size} bytes; it has {cd_end - cd_start}",
+            )
+    if not central and not local:
+        listing.problems.append("no readable central directory or local headers")
+    elif cd_start < 0 and local:
+        listing.disagree("central-directory", "no central directory: members listed from the local headers")
+    _reconcile(src, listing, central, local, walked)
+    return listing
+
+
+def _central_only(src: RandomSource) -> tuple[list[ZipMember], list[str]] | None:
+    """The central directory alone, when the end record finds it and agrees with it (count and size);
+    None otherwise (the caller then reads both views)."""
+    end = _end_record(src)
+    win = Window(src)
+    cd_start, prefix = _locate_cd(win, end)
+    if end is None or cd_start < 0:
+        return None
+    scratch = ZipListing()
+    members, cd_end = _parse_cd(src, cd_start, end.pos, prefix, scratch)
+    if scratch.problems or end.count != len(members) or end.cd_size != cd_end - cd_start:
+        return None
+    return members, []
+
+
+def read_members(src: RandomSource, *, local_headers: bool = True) -> tuple[list[ZipMember], list[str]]:
+    """Members and reading problems. With ``local_headers`` (the default) both views are read and reconciled
+    (:func:`read_zip`; its disagreements are dropped here). Without, an intact central directory is read alone
+    (``local_name`` stays None and ``data_offset`` -1 until :func:`locate`); a damaged one falls back to both
+    views."""
+    if not local_headers:
+        quick = _central_only(src)
+        if quick is not None:
+            return quick
+    listing = read_zip(src)
+    return listing.members, listing.problems
 
 
 def _read_local(src: RandomSource, m: ZipMember, cd_name: bytes = b"", cd_flags: int = 0) -> None:
     """Read the member's local header (one read covers it and a name as long as the central directory's)
     and record its name, so that a disagreement with the central directory is visible."""
-    lh = src.read(m.header_offset, 30 + len(cd_name))
-    if len(lh) < 30 or lh[:4] != _LOCAL:
+    lh = src.read(m.header_offset, 30 + len(cd_name)) if 0 <= m.header_offset < src.size else b""
+    if len(lh) < 30 or lh[:4] != LOCAL:
         m.problem = "local header missing or unreadable"
         return
     _, lflags, nlen, elen = _LOCAL_HEAD.unpack_from(lh)
@@ -132,39 +306,16 @@ def _read_local(src: RandomSource, m: ZipMember, cd_name: bytes = b"", cd_flags:
     if raw == cd_name and not (lflags ^ cd_flags) & 0x800:
         m.local_name = m.name  # same bytes, same encoding flag: the same name
     else:
-        m.local_name = _name(raw, lflags)
+        m.local_name = decode_name(raw, lflags)
     m.data_offset = m.header_offset + 30 + nlen + elen
     if m.data_offset + m.csize > src.size:
         m.problem = "member data extends past the end of the archive"
 
 
-def _scan_local(src: RandomSource, problems: list[str]) -> list[ZipMember]:
-    """Fallback when there is no usable central directory: walk local headers from the start."""
-    out: list[ZipMember] = []
-    off = 0
-    while off + 30 <= src.size and len(out) < MAX_ENTRIES:
-        lh = src.read(off, 30)
-        if lh[:4] != _LOCAL:
-            break
-        flags, method = struct.unpack_from("<HH", lh, 6)
-        crc, csize, usize, nlen, elen = struct.unpack_from("<IIIHH", lh, 14)
-        name = _name(src.read(off + 30, nlen), flags)
-        m = ZipMember(name, name, flags, method, crc, csize, usize, off, off + 30 + nlen + elen)
-        if flags & 0x8 and csize == 0:
-            m.problem = "size in data descriptor; cannot walk without a central directory"
-            out.append(m)
-            break
-        out.append(m)
-        off = m.data_offset + csize
-    if not out:
-        problems.append("no readable local headers")
-    return out
-
-
 def locate(src: RandomSource, m: ZipMember) -> int:
     """The member's data offset (its local header is read when :func:`read_members` did not)."""
     if m.data_offset < 0 and not m.problem:
-        _read_local(src, m, m.name.encode("utf-8"), m.flags)
+        _read_local(src, m, m.raw_name or m.name.encode("utf-8"), m.flags)
     return m.data_offset
 
 

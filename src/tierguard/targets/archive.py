@@ -78,9 +78,9 @@ class _Zip:
     def __init__(self, src: RandomSource, members: list[zipfmt.ZipMember]) -> None:
         self._src = src
         self._by_name: dict[str, zipfmt.ZipMember] = {}
-        for m in members:
+        for m in members:  # every member either zip view names, by its unique address
             if not m.is_dir:
-                self._by_name.setdefault(m.name, m)
+                self._by_name.setdefault(m.address, m)
         self._cursors: dict[str, InflateStream] = {}
 
     def members(self) -> list[tuple[str, int]]:
@@ -204,7 +204,7 @@ def open_container(src: RandomSource, fmt: str, budget: _Budget) -> _Opened | No
     """Open ``src`` (sniffed as ``fmt``) as a container, or None when it is not one."""
     if fmt == "zip":
         try:
-            members, problems = zipfmt.read_members(src, local_headers=False)
+            members, problems = zipfmt.read_members(src)  # both views: the union is listed
         except Incomplete as exc:  # pragma: no cover - plain sources do not raise it
             return _Opened("zip", None, [str(exc)])
         kind = zipfmt.zip_kind([m.name for m in members])
@@ -289,7 +289,7 @@ class ExpandedResolver:
         key = (ref.path, ref.member)
         if ref.member is not None:  # a member's head is costly to read again (inflation restarts)
             self._heads[key] = head[:HEAD_CACHE]
-        self.kinds[key] = sniff(head, ref.name)
+        self.kinds[key] = sniff(head, ref.name, ref.size if ref.size >= 0 else None)
         return head
 
     def _visit(self, ref: FileRef, src: RandomSource | None, refs: list[FileRef], depth: int) -> None:
