@@ -219,7 +219,7 @@ def classify(
     if kind is not None and kind not in _NEEDS_HEAD:
         return _classify_kind(kind, name, b"")
     head = resolver.read_bytes(ref, min(HEAD, ref.size))
-    return _classify_kind(sniff(head, name) if kind is None else kind, name, head)
+    return _classify_kind(sniff(head, name, ref.size) if kind is None else kind, name, head)
 
 
 def _classify_kind(kind: str, name: str, head: bytes) -> tuple[str, str, dict[str, Any]] | None:

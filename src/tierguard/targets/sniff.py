@@ -1,23 +1,37 @@
 """Format by content (magic bytes), never by file extension.
 
-``sniff(head, name)`` looks at the first bytes of a file (64 are enough; pass up to 4 KiB) and returns a
-format name. The name is only used to break ties between formats that share a container (e.g. a zip that
-is a PyTorch checkpoint vs a Keras archive is decided later by member names, not here).
+``sniff(head, name, size)`` looks at the first bytes of a file (64 are enough; pass up to 4 KiB) and returns
+a format name. The name is only used to break ties between formats that share a container (e.g. a zip that
+is a PyTorch checkpoint vs a Keras archive is decided later by member names, not here). ``size`` (the file's
+size, when known) tells whether ``head`` is the whole file.
+
+A protocol 0/1 pickle has no magic number: its first byte is an opcode that is also a common letter (``c``,
+GLOBAL, starts ``CHANGES``, ``.gitlab-ci.yml``, a wheel's ``RECORD``). A head with such a first byte is
+walked with the real opcode walker (:func:`tierguard.formats.pickle.walk_stream`, which never unpickles) and
+is a pickle only when the opcodes validate: see :func:`_walks_as_pickle`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import struct
+
+from tierguard.formats.pickle import walk_stream
+from tierguard.formats.source import BytesSource, RangeStream
 
 SNIFF_BYTES = 4096
 
 # pickle: PROTO opcode (0x80) followed by protocol 2..5; protocol 0/1 pickles start with an opcode byte
 _PICKLE_PROTO = b"\x80"
-_PICKLE_TEXT_OPCODES = frozenset(b"(cl]}NIFSVLd")  # MARK, GLOBAL, LIST ... (protocol 0/1 first opcodes)
+# protocol 0/1 first opcodes that can start a pickle worth inspecting: GLOBAL, MARK, EMPTY_LIST, EMPTY_DICT
+# (a scalar pickle such as ``N.`` or ``I1\n.`` holds no import)
+_PICKLE_TEXT_OPCODES = frozenset(b"(c]}")
+# a GLOBAL/INST operand pickle.load can resolve: a dotted Python name (anything else fails before a call)
+_PY_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
 
-def sniff(head: bytes, name: str = "") -> str:
+def sniff(head: bytes, name: str = "", size: int | None = None) -> str:
     """Return one of: safetensors, gguf, zip, 7z, tar, gzip, bzip2, xz, zstd, hdf5, numpy, onnx-or-protobuf,
     pickle, pickle-text, png, jpeg, pdf, elf, json, text, empty, unknown."""
     if not head:
@@ -57,7 +71,7 @@ def sniff(head: bytes, name: str = "") -> str:
     stripped = head.lstrip()
     if stripped[:1] in (b"{", b"["):
         return "json"
-    if head[0] in _PICKLE_TEXT_OPCODES and _looks_like_text_pickle(head):
+    if head[0] in _PICKLE_TEXT_OPCODES and _walks_as_pickle(head, size):
         return "pickle-text"
     if looks_like_onnx(head):
         return "onnx-or-protobuf"  # before the text check: a short protobuf head can decode as UTF-8
@@ -95,12 +109,52 @@ def _is_safetensors(head: bytes) -> bool:
     return head[8:9] == b"{" and (head[9:10] in (b'"', b"}", b" ", b"\n"))
 
 
-def _looks_like_text_pickle(head: bytes) -> bool:
-    # protocol 0/1 pickles end with STOP '.'; a typical start is "c<module>\n<name>\n" or "(" MARK
-    if head[:1] == b"c":
-        line, _, rest = head[1:].partition(b"\n")
-        return bool(line) and b" " not in line and rest[:1] != b""
-    return head[:1] in (b"(", b"]", b"}") and b"." in head
+class _Head(RangeStream):
+    """The head as a stream that notes when its reader asks for bytes past the end: the walk ran out of head
+    bytes (the walker's first read takes the whole head; any later read or skip is past it)."""
+
+    def __init__(self, head: bytes) -> None:
+        super().__init__(BytesSource(head))
+        self._len = len(head)
+        self.past_end = False
+
+    def read(self, n: int) -> bytes:
+        if n > 0 and self.pos >= self._len:
+            self.past_end = True
+        return super().read(n)
+
+    def skip(self, n: int) -> int:
+        got = super().skip(n)
+        if got < n:
+            self.past_end = True
+        return got
+
+
+def _walks_as_pickle(head: bytes, size: int | None) -> bool:
+    """Does ``head`` (a protocol 0/1 candidate) validate as a pickle opcode stream? Only when the walk reaches
+    STOP or runs out of head bytes without an opcode error (a counted operand longer than the file, ``size``,
+    is an error: ``(The MIT License)`` reads as MARK then a 1.3 GB BINSTRING), and:
+
+    - every GLOBAL/INST operand is a dotted Python name (``pickle.load`` fails on any other before it could
+      call anything): a wheel's ``RECORD`` line ``certifi/core.py,sha256=...`` is not a module (the first
+      operand's module line is checked also when the head ends inside that operand);
+    - the stream is more than GLOBALs (and STOP): lines of plain words (``coverage\npytest\n`` in a
+      requirements file, ``cache\nbuild\n.eggs`` in a .gitignore) walk as GLOBALs only."""
+    first = head.lstrip(b"(")  # MARKs, then the first GLOBAL/INST's module line (also when cut after it)
+    if first[:1] in (b"c", b"i"):
+        line, nl, _ = first[1:].partition(b"\n")
+        if nl and not _PY_NAME.fullmatch(line.decode("utf-8", "replace")):
+            return False
+    stream = _Head(head)
+    res = walk_stream(stream, size if size is not None else 1 << 62)
+    if not (res.complete or stream.past_end):
+        return False
+    named = [i for i in res.imports if i.opcode in ("GLOBAL", "INST")]
+    for i in named:
+        if not (i.module and i.name and _PY_NAME.fullmatch(i.module) and _PY_NAME.fullmatch(i.name)):
+            return False
+    globals_ = sum(1 for i in named if i.opcode == "GLOBAL")
+    return res.opcodes - (1 if res.complete else 0) > globals_
 
 
 def looks_like_json(head: bytes) -> bool:
