@@ -326,6 +326,14 @@ class Scanner:
             acc.skipped.extend(ins.skipped)
         if not opts.discover:  # the discover stage reports what the resolver passed over; else do it here
             acc.skipped.extend(resolver.skipped())
+        acc.notes.extend(_resolver_notes(resolver.inner))
+
+
+def _resolver_notes(resolver: object) -> list[str]:
+    """What the target's resolver said about its listing (how git's index was read, a ``.git`` it could not
+    read, tracked files that ignore rules match); the archive expansion wraps it as ``outer``."""
+    notes = getattr(getattr(resolver, "outer", resolver), "notes", None)
+    return [str(n) for n in notes()] if callable(notes) else []
 
 
 def _read_inventories(inputs: Sequence[InventoryInput], opts: ScanOptions, acc: _Acc) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -133,14 +134,19 @@ def test_use_modes(estate: DiscoverOutput) -> None:
     assert modes[("services/assistant/app.py", "deepseek-chat")] == "hosted-api"
 
 
-def test_gitignored_files_are_absent_by_default(estate: DiscoverOutput, tcat: Catalog) -> None:
+def test_gitignored_files_are_absent_by_default(tcat: Catalog, tmp_path: Path) -> None:
+    # A copy outside any git working tree: the estate's .gitignore decides. (Inside this repository git
+    # tracks these two files, and tracked files are always scanned: tests/targets/test_git.py.)
+    copy = tmp_path / "estate"
+    shutil.copytree(ESTATE, copy)
+    estate = run_detectors(open_target(copy), DETECTORS, tcat)
     paths = {e.location.path for e in estate.evidence}
     assert not any(p.startswith("scratch/") or p.endswith(".local.env") for p in paths)
     assert {(s.path, s.reason) for s in estate.skipped} >= {
         ("scratch/", "gitignored"),
         ("deploy/prod.local.env", "gitignored"),
     }
-    everything = run_detectors(open_target(ESTATE, include_ignored=True), DETECTORS, tcat)
+    everything = run_detectors(open_target(copy, include_ignored=True), DETECTORS, tcat)
     extra = {_key(e) for e in everything.evidence} - {_key(e) for e in estate.evidence}
     assert ("scratch/try_moonshot.py", "python", "endpoint", "api.moonshot.cn", "A", "moonshot") in extra
 
