@@ -268,6 +268,9 @@ def _archive(
             art.add("TG-ZIP-005", f"{fmt} archive unreadable: {why}"[:300], member, f"{fmt}@{label}")
         return
     art.inspected_units += 1  # the members are inspected as files of the listing
+    for name, why in container.hidden:
+        at = _member_label(member, name) if name else member
+        art.add("TG-TAR-001", why, at, f"hidden@{name or why}"[:200])
     for p in container.problems:
         art.incomplete.append(f"{label}: {p}")
         art.add("TG-ZIP-005", f"{fmt} archive only partly read: {p}"[:300], member, f"{fmt}:{p}"[:200])
@@ -465,7 +468,7 @@ def inspect_file(
     ``sniff`` of the file's first SNIFF_BYTES bytes when an earlier stage already computed it (a file that
     is no candidate is then not read again). ``container``: the resolver's expansion of this file when it
     is an archive (an archive it could not read completely is always inspected, so never absent)."""
-    forced = container is not None and bool(container.problems)
+    forced = container is not None and bool(container.problems or container.hidden)
     if kind is not None and not forced and not _artifact_candidate(ref, kind):
         return None
     try:

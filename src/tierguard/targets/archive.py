@@ -53,6 +53,7 @@ class ContainerInfo:
     kind: str
     expanded: bool
     problems: tuple[str, ...] = ()
+    hidden: tuple[tuple[str, str], ...] = ()  # (member, why) listed members some readers do not see
 
 
 class _Container(Protocol):
@@ -138,15 +139,15 @@ def _chunks(src: RandomSource, start: int, size: int, step: int = 256 * 1024) ->
 class _Tar:
     def __init__(self, src: RandomSource | None, members: list[TarMember]) -> None:
         self._src = src
-        self._by_name: dict[str, TarMember] = {}
-        for m in members:
-            self._by_name.setdefault(m.name, m)
+        self._by_name: dict[str, TarMember] = {m.address: m for m in members}  # unique addresses
 
     def members(self) -> list[tuple[str, int]]:
         return [(n, m.size) for n, m in self._by_name.items()]
 
     def read(self, name: str, limit: int, offset: int) -> bytes:
         m = self._by_name[name]
+        if m.sparse:
+            raise OSError(f"{name}: sparse tar member (holes not reconstructed): not read")
         limit = max(0, min(limit, m.size - offset))
         if m.data is not None:
             if offset + limit > len(m.data):
@@ -188,6 +189,7 @@ class _Opened:
     kind: str
     container: _Container | None
     problems: list[str] = field(default_factory=list)
+    hidden: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _gzip_kind(src: RandomSource) -> str:
@@ -217,7 +219,7 @@ def open_container(src: RandomSource, fmt: str, budget: _Budget) -> _Opened | No
         from tierguard.formats.tar import read_tar  # tarfile only when a tar is met
 
         tl = read_tar(src)
-        return _Opened("tar", _Tar(src, tl.members) if tl.members else None, tl.problems)
+        return _Opened("tar", _Tar(src, tl.members) if tl.members else None, tl.problems, tl.hidden)
     if fmt == "gzip":
         gz = _gzip_kind(src)
         if gz == "unreadable":
@@ -233,7 +235,7 @@ def open_container(src: RandomSource, fmt: str, budget: _Budget) -> _Opened | No
         partial = sum(1 for m in tl.members if not m.complete)
         if partial:
             probs.append(f"{partial} member(s) only partly read (budget)")
-        return _Opened("tar.gz", _Tar(None, tl.members) if tl.members else None, probs)
+        return _Opened("tar.gz", _Tar(None, tl.members) if tl.members else None, probs, tl.hidden)
     if fmt == "7z":
         from tierguard.formats.sevenzip import read_7z  # py7zr only when a 7z is met
 
@@ -313,7 +315,8 @@ class ExpandedResolver:
         if opened is None:
             return
         c = opened.container
-        self._note(addr, ContainerInfo(opened.kind, c is not None, tuple(opened.problems)))
+        info = ContainerInfo(opened.kind, c is not None, tuple(opened.problems), tuple(opened.hidden))
+        self._note(addr, info)
         if c is None:
             return
         for name, size in sorted(c.members()):
