@@ -43,9 +43,9 @@ def test_cli_incomplete_and_flags(tmp_path: Path) -> None:
 
 
 def test_exit_code_thresholds() -> None:
-    out = run({"s.pkl": stack_global("mypkg", "Thing")})  # medium
-    assert exit_code(out, "high") == 0
-    assert exit_code(out, "medium") == 1
+    out = run({"s.pkl": stack_global("mypkg", "Thing")})  # non-allowlisted: high, fails the default gate
+    assert exit_code(out, "critical") == 0
+    assert exit_code(out, "high") == 1
     assert exit_code(out, "never") == 0
 
 

@@ -207,7 +207,8 @@ def test_allowlist(module: str, name: str) -> None:
 
 
 def test_default_deny_unknown_is_suspicious() -> None:
-    assert judge("sklearn.linear_model", "LogisticRegression") == "suspicious"
+    assert judge("sklearn.linear_model", "LogisticRegression") == "safe"  # safe_classes (imports.yaml)
+    assert judge("sklearn.linear_model", "os.system") == "dangerous"  # never through an allowlisted prefix
     assert judge("mypkg", "Thing") == "suspicious"
     out = run({"s.pkl": stack_global("mypkg", "Thing")})
     assert ("TG-PKL-002", "mypkg.Thing") in rules_at(out, "s.pkl")

@@ -21,9 +21,10 @@ RULES: dict[str, RuleInfo] = {
             "pickle-dangerous-import",
             "critical",
             "Pickle imports a known code-execution, file, network or loader gadget",
-            "The pickle resolves a global (GLOBAL, INST or STACK_GLOBAL, or an attribute path / getattr chain "
-            "that reaches one) on the curated gadget list (inspect/data/imports.yaml, each entry sourced from "
-            "the picklescan and fickling advisories): os/posix/nt/subprocess, builtins eval/exec/getattr, "
+            "The pickle resolves a global (GLOBAL, INST or STACK_GLOBAL, or an attribute path or getattr "
+            "chain that reaches one) on the curated gadget list (inspect/data/imports.yaml, each entry "
+            "sourced from the picklescan and fickling advisories): os/posix/nt/subprocess, builtins "
+            "eval/exec/getattr, "
             "runpy, pydoc, profilers and debuggers, pkgutil.resolve_name, _aix_support/_osx_support/uuid "
             "helpers, logging handlers, torch config/datapipe loaders, pip, venv, mailcap ... Loading this "
             "file runs code.",
