@@ -16,6 +16,7 @@ constants are imported by name, one per line, so that each is a plain global loo
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from tierguard.formats.pickle_ops import (
@@ -82,6 +83,48 @@ from tierguard.formats.source import Stream
 
 MAX_MEMO = 500_000
 MEMO_STR_BUDGET = 16 * 1024 * 1024  # characters of memoized strings kept per stream
+MAX_STACK = 1_000_000  # simulated stack depth (a stream of DUP or MARK opcodes must not grow it unbounded)
+# Budgets of one artifact's pickle walk (all its streams and members): opcode bytes read (arguments skipped
+# unread, such as tensor bytes, do not count) and wall time. Measured walker speed on dense small-opcode
+# pickles is ~6-9 MB/s (2 M opcodes/s) on the 2-core reference machine, so the byte budget ends such a walk
+# within ~10 s; real checkpoints' pickles are a few MB. Beyond either budget the artifact is incomplete.
+MAX_PICKLE_BYTES = 64 * 1024 * 1024
+PICKLE_SECONDS = 10.0
+BUDGET_CHECK_BYTES = 64 * 1024  # the budget is checked at least this often (the general path's refills)
+MAX_MEMO_ERRORS = 16
+# calls whose result is a global the walker can name: getattr(<global>, "attr"), import_module("mod"), ...
+RESOLVING_CALLS = frozenset({"getattr", "import_module", "__import__", "resolve_name", "locate"})
+
+
+@dataclass(slots=True)
+class WalkBudget:
+    """What is left of one artifact's pickle budget; shared by every stream the artifact walks."""
+
+    bytes_left: int = MAX_PICKLE_BYTES
+    deadline: float = float("inf")  # a time.monotonic() value
+    exhausted: str = ""
+
+    limit: int = MAX_PICKLE_BYTES
+    seconds: float = PICKLE_SECONDS
+
+    @classmethod
+    def start(cls) -> WalkBudget:
+        """A fresh budget of MAX_PICKLE_BYTES and PICKLE_SECONDS (read at call time)."""
+        return cls(MAX_PICKLE_BYTES, time.monotonic() + PICKLE_SECONDS, "", MAX_PICKLE_BYTES, PICKLE_SECONDS)
+
+    def charge(self, n: int) -> str:
+        """Take ``n`` bytes; the reason when a budget is now exhausted, else ""."""
+        self.bytes_left -= n
+        if not self.exhausted:
+            if self.bytes_left < 0:
+                self.exhausted = f"pickle byte budget exhausted ({self.limit} bytes of opcodes read)"
+            elif time.monotonic() > self.deadline:
+                self.exhausted = f"pickle time budget exhausted ({self.seconds:g} s)"
+        return self.exhausted
+
+
+class BudgetExhausted(Exception):
+    pass
 
 
 @dataclass(slots=True)
@@ -104,19 +147,26 @@ class StreamResult:
     error_offset: int = -1
     frame_issues: list[tuple[int, str]] = field(default_factory=list)
     opcodes: int = 0
+    memo_errors: list[tuple[int, int]] = field(default_factory=list)  # (offset, key) of GETs never stored
+    mutations: list[tuple[int, str]] = field(default_factory=list)  # (offset, global) BUILD applied to
+    budget: str = ""  # set when the walk stopped at the artifact's budget (error says so too)
 
 
-def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) -> StreamResult:
+def walk_stream(
+    s: Stream, total_size: int, strings: list[str] | None = None, budget: WalkBudget | None = None
+) -> StreamResult:
     """Walk one pickle (until STOP) from the stream's current position. Never raises on bad input.
     ``strings``: when given, every string operand the walk decodes (up to MAX_STR characters) is appended
     to it, in stream order (identification takes tensor names from them: :func:`tensor_names`).
+    ``budget``: the artifact's byte and time budget, charged as the walk goes; when it runs out the walk
+    stops with ``budget`` (and ``error``) set.
 
     size: the hot loop (fast path on the buffer with local state, general path for refills and rare opcodes)
     is one function on purpose: splitting it costs a call per opcode."""
     res = StreamResult(start=s.pos, end=s.pos)
     stack: list[object] = []
     memo: dict[int, object] = {}
-    budget = [MEMO_STR_BUDGET]
+    str_budget = [MEMO_STR_BUDGET]
     frame_end = -1
     frame_start = -1
 
@@ -136,6 +186,7 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
         return items
 
     r = Reader(s)
+    charge_at = r.pos  # bytes before this offset (less what the reader skipped) are charged to the budget
     opcodes = 0
     push = stack.append
     fast = FAST
@@ -221,13 +272,17 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                         break
                     mkey = buf[i + 1]
                     v = memo.get(mkey)
-                    push(Unresolved(f"invalid memo key {mkey}") if v is None else v)
+                    if v is None:
+                        v = _bad_get(res, base + i, mkey, len(memo))
+                    push(v)
                     i += 2
                     opcodes += 1
                     continue
                 elif c == F_REDUCE:
                     if len(stack) < 2:
                         break
+                    if type(stack[-2]) is Global and stack[-2].name.rsplit(".", 1)[-1] in RESOLVING_CALLS:
+                        break  # the general path names what the call returns
                     args = stack.pop()
                     fn = stack.pop()
                     if (
@@ -284,7 +339,9 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                         break
                     mkey = U32(buf, i + 1)[0]
                     v = memo.get(mkey)
-                    push(Unresolved(f"invalid memo key {mkey}") if v is None else v)
+                    if v is None:
+                        v = _bad_get(res, base + i, mkey, len(memo))
+                    push(v)
                     i += 5
                     opcodes += 1
                     continue
@@ -381,10 +438,10 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                         v = stack[-1]
                         tv = type(v)
                         if tv is str:
-                            if budget[0] < len(v):  # type: ignore[arg-type]
+                            if str_budget[0] < len(v):  # type: ignore[arg-type]
                                 v = Unresolved("memo string budget exhausted")
                             else:
-                                budget[0] -= len(v)  # type: ignore[arg-type]
+                                str_budget[0] -= len(v)  # type: ignore[arg-type]
                         elif tv not in MEMO_KEEP:
                             v = OPAQUE
                     else:
@@ -397,6 +454,13 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
             # buffer and defers to this path whenever anything is unusual.
             r.i = i
             off = base + i
+            if budget is not None and off - charge_at >= BUDGET_CHECK_BYTES:
+                if budget.charge(off - charge_at - r.take_skipped()):
+                    raise BudgetExhausted(budget.exhausted)
+                charge_at = off
+                if len(stack) > MAX_STACK:
+                    budget.exhausted = f"pickle stack deeper than {MAX_STACK} values"
+                    raise BudgetExhausted(budget.exhausted)
             code = r.byte()
             op = OPS_BY_BYTE[code]
             if op is None:
@@ -451,7 +515,7 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                     assert isinstance(arg, int)
                     key = arg
                 if len(memo) < MAX_MEMO:
-                    memo[key] = _memo_value(stack, budget)
+                    memo[key] = _memo_value(stack, str_budget)
             elif name in MEMO_GET:
                 if name == "GET":
                     assert isinstance(arg, bytes)
@@ -462,7 +526,8 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                 else:
                     assert isinstance(arg, int)
                     gkey = arg
-                stack.append(memo.get(gkey, Unresolved(f"invalid memo key {gkey}")))
+                got = memo.get(gkey)
+                stack.append(_bad_get(res, off, gkey, len(memo)) if got is None else got)
             elif name == "MARK":
                 stack.append(MARK)
             elif name == "TUPLE":
@@ -488,6 +553,9 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                 fn = pop()
                 if isinstance(fn, Global) and (fn.module, fn.name) == JOBLIB_WRAPPER and name == "NEWOBJ":
                     stack.append(JoblibWrapper())
+                elif name == "REDUCE" and isinstance(fn, Global) and (got := _resolve_call(fn, args)):
+                    res.imports.append(ImportRef(got.module, got.name, off, f"REDUCE({fn.module}.{fn.name})"))
+                    stack.append(got)
                 elif (
                     isinstance(fn, Global)
                     and fn.name == "dtype"
@@ -559,6 +627,9 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                 stack.append(OPAQUE)
             elif name == "BUILD":
                 state = pop()
+                if stack and isinstance(stack[-1], Global):
+                    g = stack[-1]
+                    res.mutations.append((off, f"{g.module}.{g.name}" if g.name else g.module))
                 if stack and isinstance(stack[-1], JoblibWrapper):
                     if frame_end >= 0 and r.pos != frame_end:
                         res.frame_issues.append((frame_start, f"joblib array data at {r.pos} inside a FRAME"))
@@ -566,12 +637,20 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
                     nested = joblib_array(r, state, total_size)
                     if nested:
                         r.finish()
-                        sub = walk_stream(s, total_size, strings)
+                        if budget is not None and budget.charge(r.pos - charge_at - r.take_skipped()):
+                            raise BudgetExhausted(budget.exhausted)
+                        sub = walk_stream(s, total_size, strings, budget)
                         res.imports.extend(sub.imports)
                         res.opcodes += sub.opcodes
+                        res.memo_errors.extend(sub.memo_errors)
+                        res.mutations.extend(sub.mutations)
+                        if sub.budget:
+                            res.budget = sub.budget
+                            raise BudgetExhausted(sub.budget)
                         if not sub.complete:
                             raise Corrupt(f"joblib object array pickle: {sub.error}")
                         r = Reader(s)
+                        charge_at = r.pos
             elif name == "PROTO":
                 assert isinstance(arg, int)
                 res.protocol = arg
@@ -601,10 +680,48 @@ def walk_stream(s: Stream, total_size: int, strings: list[str] | None = None) ->
     except Corrupt as exc:
         res.error = str(exc)
         res.error_offset = r.pos - 1
+    except BudgetExhausted as exc:
+        res.error = res.budget = str(exc)
+        res.error_offset = r.pos
     res.opcodes += opcodes
+    if budget is not None and not res.budget:
+        budget.charge(r.pos - charge_at - r.take_skipped())
     r.finish()
     res.end = s.pos
     return res
+
+
+def _bad_get(res: StreamResult, offset: int, key: int, memo_size: int) -> Unresolved:
+    """A GET of a memo index never stored: a loader fails here (KeyError), so the stream is not clean; the
+    walk goes on to find what follows. Past MAX_MEMO the index may have been dropped by the walker itself."""
+    if memo_size >= MAX_MEMO:
+        return Unresolved(f"memo key {key} beyond the walker's memo budget")
+    if len(res.memo_errors) < MAX_MEMO_ERRORS:
+        res.memo_errors.append((offset, key))
+    return Unresolved(f"invalid memo key {key}")
+
+
+def _resolve_call(fn: Global, args: object) -> Global | None:
+    """What a resolving call returns, when its operands are known: ``getattr(<global>, 'attr')`` is the
+    global's attribute, ``importlib.import_module('os')`` / ``__import__('os')`` the module,
+    ``pkgutil.resolve_name('os:system')`` / ``pydoc.locate('os.system')`` the named object."""
+    call = fn.name.rsplit(".", 1)[-1]
+    if call not in RESOLVING_CALLS or type(args) is not tuple or not args:
+        return None
+    first = args[0]
+    if call == "getattr":
+        if len(args) >= 2 and isinstance(first, Global) and type(args[1]) is str:
+            return Global(first.module, f"{first.name}.{args[1]}" if first.name else args[1])
+        return None
+    if type(first) is not str or not first:
+        return None
+    if call == "resolve_name" and ":" in first:
+        mod, _, attr = first.partition(":")
+        return Global(mod, attr)
+    if call in ("locate", "resolve_name") and "." in first:
+        mod, _, attr = first.rpartition(".")
+        return Global(mod, attr)
+    return Global(first, "")
 
 
 def _memo_value(stack: list[object], budget: list[int]) -> object:

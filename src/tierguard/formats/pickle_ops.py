@@ -191,13 +191,20 @@ READ_AHEAD = 1 << 16  # bytes the walker's window asks its stream for at a time
 class Reader:
     """A local window over a Stream for the hot loop; ``finish`` gives unconsumed bytes back."""
 
-    __slots__ = ("s", "buf", "i", "base")
+    __slots__ = ("s", "buf", "i", "base", "skipped")
 
     def __init__(self, s: Stream) -> None:
         self.s = s
         self.base = s.pos  # absolute offset of buf[0]
         self.buf = b""
         self.i = 0
+        self.skipped = 0  # argument bytes passed over with skip() (not read: not charged to a budget)
+
+    def take_skipped(self) -> int:
+        """Bytes skipped since the last call."""
+        n = self.skipped
+        self.skipped = 0
+        return n
 
     @property
     def pos(self) -> int:
@@ -232,12 +239,14 @@ class Reader:
         avail = len(self.buf) - self.i
         if n <= avail:
             self.i += n
+            self.skipped += n
             return True
         self.base += len(self.buf)
         self.buf = b""
         self.i = 0
         got = self.s.skip(n - avail)
         self.base += got
+        self.skipped += avail + got
         return got == n - avail
 
     def line(self, limit: int) -> bytes | None:

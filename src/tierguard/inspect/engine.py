@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tierguard.formats.numpy import read_npy_header
-from tierguard.formats.pickle import looks_like_pickle_start, walk_stream
+from tierguard.formats.pickle import StreamResult, WalkBudget, looks_like_pickle_start, walk_stream
+from tierguard.formats.pickle_ops import OPS
 from tierguard.formats.source import (
     BytesSource,
     CrcRangeStream,
@@ -31,7 +32,7 @@ from tierguard.formats.source import (
     Stream,
 )
 from tierguard.formats.zip import ZipMember, read_zip, zip_kind
-from tierguard.inspect.imports import judge
+from tierguard.inspect.imports import explain
 from tierguard.inspect.interface import InspectOutput
 from tierguard.inspect.rules import RULES
 from tierguard.model import Finding, Inspection, Location, Skipped
@@ -41,7 +42,6 @@ from tierguard.targets.sniff import SNIFF_BYTES, sniff
 
 MAX_DEPTH = 4
 MAX_NESTED_INMEM = 64 * 1024 * 1024
-MAX_STREAMS = 64
 MAX_CONFIG = 8 * 1024 * 1024
 MODEL_EXTS = (
     ".pt", ".pth", ".bin", ".ckpt", ".pkl", ".pickle", ".joblib", ".npy", ".npz", ".h5", ".hdf5", ".keras",
@@ -53,6 +53,7 @@ CONFIG_NAMES = frozenset(
 )  # fmt: skip
 _TENSOR_MEMBER = re.compile(r"(^|/)data/\d+$")
 _PICKLE_NAMES = (".pkl", ".pickle", ".joblib")
+_TORCH_NAMES = (".pt", ".pth", ".ckpt", ".bin")
 _NOT_MODEL = frozenset({"png", "jpeg", "pdf", "elf", "text", "json", "empty"})
 
 
@@ -64,6 +65,7 @@ class _Artifact:
     not_inspected: list[str] = field(default_factory=list)
     inspected_units: int = 0
     seen: set[tuple[str, str, str]] = field(default_factory=set)
+    pickle_budget: WalkBudget | None = None  # shared by every pickle stream of the artifact
 
     def add(self, rule: str, message: str, member: str | None, subject: str, **attrs: str) -> None:
         key = (rule, member or "", subject)
@@ -98,83 +100,89 @@ def _stream_name(path: str, member: str | None, n: int) -> str:
 
 
 def scan_pickles(art: _Artifact, s: Stream, size: int, member: str | None, *, multi: bool = True) -> None:
-    """Walk consecutive pickle streams from ``s`` (PyTorch legacy files stack several)."""
+    """Walk every pickle stream stacked in ``s`` (PyTorch legacy files stack five; a loader that calls
+    ``pickle.load`` in a loop runs them all) to the end of the pickle data, within the artifact's byte and
+    time budget (formats.pickle.WalkBudget): beyond it, or on a corrupt, truncated or broken-memo stream,
+    the artifact is incomplete with the reason, never clean."""
+    if art.pickle_budget is None:
+        art.pickle_budget = WalkBudget.start()
+    budget = art.pickle_budget
     n = 0
-    while n < MAX_STREAMS:
+    while True:
         start = s.pos
-        res = walk_stream(s, size)
+        if budget.exhausted:
+            nxt_name = _stream_name(art.path, member, n + 1)
+            art.incomplete.append(f"{nxt_name} and after: {budget.exhausted}; not inspected")
+            return
+        res = walk_stream(s, size, budget=budget)
         n += 1
         sname = _stream_name(art.path, member, n)
-        judged: set[tuple[bool, str | None, str | None]] = set()
-        for imp in res.imports:
-            # a finding is kept once per (rule, member, subject), at its first offset; the rule follows
-            # from (resolved?, module, name), so later imports of the same global add nothing
-            ikey = (not imp.why, imp.module, imp.name)
-            if ikey in judged:
-                continue
-            judged.add(ikey)
-            where = {"offset": str(imp.offset), "stream": sname, "opcode": imp.opcode}
-            if imp.why:
-                subj = f"{imp.module or '<unresolved>'}.{imp.name or '<unresolved>'}"
-                art.add(
-                    "TG-PKL-003",
-                    f"unresolved import at byte {imp.offset} ({imp.why}) in {sname}",
-                    member,
-                    subj,
-                    **where,
-                )
-                continue
-            mod, nm = imp.module or "", imp.name or ""
-            verdict = judge(mod, nm)
-            subj = f"{mod}.{nm}"
-            if verdict == "dangerous":
-                art.add(
-                    "TG-PKL-001",
-                    f"dangerous import {subj} at byte {imp.offset} in {sname}",
-                    member,
-                    subj,
-                    **where,
-                )
-            elif verdict == "suspicious":
-                art.add(
-                    "TG-PKL-002",
-                    f"non-allowlisted import {subj} at byte {imp.offset} in {sname}",
-                    member,
-                    subj,
-                    **where,
-                )
-        for off, why in res.frame_issues:
-            art.add("TG-PKL-005", f"{why} in {sname}", member, f"frame@{off}", offset=str(off), stream=sname)
+        _judge_stream(art, res, sname, member)
+        if res.budget:
+            art.incomplete.append(f"{sname}: {res.budget} at byte {res.error_offset}; the rest not inspected")
+            art.inspected_units += 1
+            return
         if not res.complete:
-            if n > 1 and res.opcodes <= 1 and not res.imports:
-                break  # trailing non-pickle data (e.g. legacy torch storages)
+            if n > 1 and not res.imports and not res.mutations and not (res.protocol and res.opcodes > 1):
+                return  # trailing data that is no pickle (legacy torch storages): nothing a loader imports
             if n == 1 and res.opcodes <= 1 and not res.imports:
                 art.not_inspected.append(f"not a pickle ({res.error})")
                 return
-            art.add(
-                "TG-PKL-004",
-                f"{res.error} at byte {res.error_offset} in {sname}; the rest was not inspected",
-                member,
-                f"corrupt@{res.error_offset}",
-                offset=str(res.error_offset),
-                stream=sname,
-            )
-            art.incomplete.append(f"{sname}: {res.error} at byte {res.error_offset}")
+            _broken(art, sname, member, res.error, res.error_offset)
             art.inspected_units += 1
             return
         art.inspected_units += 1
-        if not multi:
-            return
-        nxt = s.peek(64)
-        if not nxt:
-            return
-        if nxt[0] == 0x80:
-            if not looks_like_pickle_start(nxt[:2]):
-                return
-        elif res.protocol >= 2 or sniff(nxt, "") != "pickle-text":
-            return
-        if s.pos == start:
-            return
+        if res.memo_errors:
+            off, key = res.memo_errors[0]
+            why = f"memo reference to index {key}, never stored ({len(res.memo_errors)} such): a loader fails"
+            _broken(art, sname, member, why, off)
+        nxt = s.peek(2)
+        if not multi or not nxt or s.pos == start or nxt[0] not in OPS:
+            return  # end of data, or what follows cannot start a pickle
+
+
+def _broken(art: _Artifact, sname: str, member: str | None, why: str, offset: int) -> None:
+    art.add(
+        "TG-PKL-004",
+        f"{why} at byte {offset} in {sname}; the rest was not inspected",
+        member,
+        f"corrupt@{offset}",
+        offset=str(offset),
+        stream=sname,
+    )
+    art.incomplete.append(f"{sname}: {why} at byte {offset}")
+
+
+def _judge_stream(art: _Artifact, res: StreamResult, sname: str, member: str | None) -> None:
+    """Findings for one walked stream: every distinct import judged once (a finding is kept once per rule,
+    member and subject, at its first offset), BUILD on imported globals, FRAME issues."""
+    judged: set[tuple[bool, str | None, str | None]] = set()
+    for imp in res.imports:
+        ikey = (not imp.why, imp.module, imp.name)
+        if ikey in judged:
+            continue
+        judged.add(ikey)
+        where = {"offset": str(imp.offset), "stream": sname, "opcode": imp.opcode}
+        if imp.why:
+            subj = f"{imp.module or '<unresolved>'}.{imp.name or '<unresolved>'}"
+            msg = f"unresolved import at byte {imp.offset} ({imp.why}) in {sname}"
+            art.add("TG-PKL-003", msg, member, subj, **where)
+            continue
+        mod, nm = imp.module or "", imp.name or ""
+        j = explain(mod, nm)
+        subj = f"{mod}.{nm}" if nm else mod
+        via = f" (reaches {j.reaches})" if j.reaches not in (subj, f"builtins.{nm}") else ""
+        if j.verdict == "dangerous":
+            msg = f"dangerous import {subj}{via} at byte {imp.offset} in {sname}"
+            art.add("TG-PKL-001", msg, member, subj, reaches=j.reaches, source=j.source[:300], **where)
+        elif j.verdict == "suspicious":
+            msg = f"non-allowlisted import {subj} at byte {imp.offset} in {sname}: loading it calls it"
+            art.add("TG-PKL-002", msg, member, subj, **where)
+    for off, target in res.mutations:
+        msg = f"BUILD sets attributes on the imported global {target} at byte {off} in {sname}"
+        art.add("TG-PKL-007", msg, member, f"build@{target}", offset=str(off), stream=sname)
+    for off, why in res.frame_issues:
+        art.add("TG-PKL-005", f"{why} in {sname}", member, f"frame@{off}", offset=str(off), stream=sname)
 
 
 def _is_pickle_fmt(fmt: str) -> bool:
@@ -231,6 +239,9 @@ def inspect_source(
         from tierguard.inspect.formats import scan_keras_config
 
         scan_keras_config(art, src.read(0, min(src.size, MAX_CONFIG)), member)
+        return fmt
+    if fmt == "empty" and low.endswith(_PICKLE_NAMES + _TORCH_NAMES):
+        art.incomplete.append(f"{member or art.path}: empty file: nothing to inspect (a loader fails on it)")
         return fmt
     if fmt in _NOT_MODEL:
         art.inspected_units += 1
