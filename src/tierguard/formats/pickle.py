@@ -281,7 +281,7 @@ def walk_stream(
                 elif c == F_REDUCE:
                     if len(stack) < 2:
                         break
-                    if type(stack[-2]) is Global and stack[-2].name.rsplit(".", 1)[-1] in RESOLVING_CALLS:
+                    if type(stack[-2]) is Global and stack[-2].name in RESOLVING_CALLS:
                         break  # the general path names what the call returns
                     args = stack.pop()
                     fn = stack.pop()

@@ -13,7 +13,6 @@ says what the import really reaches and which source the verdict rests on.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
@@ -95,8 +94,7 @@ def _dotted(text: str) -> bool:
     return bool(text) and all(p.isidentifier() for p in text.split("."))
 
 
-@dataclass(frozen=True, slots=True)
-class Tables:
+class Tables(msgspec.Struct, frozen=True):
     """The data compiled for lookups."""
 
     safe_exact: dict[tuple[str, str], str]  # (module, name) -> source
@@ -154,8 +152,7 @@ def build_json(yaml_text: str) -> bytes:
     return msgspec.json.format(msgspec.json.encode(data), indent=1) + b"\n"
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(msgspec.Struct, frozen=True):
     verdict: Verdict
     reaches: str  # the dotted path the import really resolves to (differs for attribute paths)
     source: str  # the data entry the verdict rests on ("" for the default deny)
