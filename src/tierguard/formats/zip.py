@@ -20,7 +20,7 @@ import struct
 from dataclasses import dataclass
 
 from tierguard.formats.inflate import Inflater
-from tierguard.formats.source import Incomplete, RandomSource
+from tierguard.formats.source import Incomplete, InflateStream, RandomSource
 from tierguard.formats.zip_local import (
     CD,
     EOCD,
@@ -36,7 +36,16 @@ from tierguard.formats.zip_local import (
     zip64_extra,
 )
 
-__all__ = ["ZipListing", "ZipMember", "locate", "read_member", "read_members", "read_zip", "zip_kind"]
+__all__ = [
+    "MemberSource",
+    "ZipListing",
+    "ZipMember",
+    "locate",
+    "read_member",
+    "read_members",
+    "read_zip",
+    "zip_kind",
+]
 
 MAX_CD_BYTES = 256 * 1024 * 1024
 
@@ -350,6 +359,39 @@ def read_member(src: RandomSource, m: ZipMember, limit: int, offset: int = 0) ->
     if len(out) < want and not inf.eof and len(out) < m.usize:
         raise Incomplete("truncated", f"deflate data of {m.name[:120]!r} ends early")
     return bytes(out[offset:want])
+
+
+class MemberSource:
+    """A zip member as a RandomSource, never materialised: a stored member is read in place; a deflated one
+    through one forward inflater (a read behind it restarts it), within ``limit`` output bytes and the
+    inflater's ratio limit. ``size`` is the declared size (at most ``limit``); a read the data cannot serve
+    (corrupt, cut short, a limit reached) raises :class:`Incomplete`, so it is never taken for the end."""
+
+    def __init__(self, src: RandomSource, m: ZipMember, limit: int) -> None:
+        self._src = src
+        self._m = m
+        self.size = max(0, min(m.csize if m.method == 0 else m.usize, limit))
+        if m.method == 0:
+            self.size = max(0, min(self.size, src.size - m.data_offset))
+        self._cur: InflateStream | None = None
+
+    def read(self, offset: int, n: int) -> bytes:
+        m = self._m
+        n = min(n, self.size - offset)
+        if offset < 0 or n <= 0:
+            return b""
+        if m.method == 0:
+            return self._src.read(m.data_offset + offset, n)
+        if m.method != 8:
+            raise Incomplete("unsupported", f"compression method {m.method} for {m.name[:120]!r}")
+        cur = self._cur
+        if cur is None or cur.pos > offset:
+            cur = self._cur = InflateStream(self._src, m.data_offset, m.csize, limit=max(1, self.size))
+        cur.skip(offset - cur.pos)
+        data = cur.read(n)
+        if len(data) < n:
+            raise Incomplete("truncated", f"{m.name[:120]!r}: {cur.stopped or 'deflate data ends early'}")
+        return data
 
 
 def zip_kind(names: list[str]) -> str:

@@ -23,7 +23,7 @@ _DD = b"PK\x07\x08"
 _NEXT = (LOCAL, CD, EOCD, EOCD64, EOCD64_LOC, b"PK\x06\x08", b"PK\x05\x05")
 MAX_ENTRIES = 200_000
 SEARCH_BUDGET = 256 * 1024 * 1024  # bytes scanned for signatures, per archive
-_WINDOW = 8192
+_WINDOW = 1024  # one read covers a local header, its name and extra field
 _LOCAL_FULL = struct.Struct("<4s2xHH4xIIIHH")
 
 

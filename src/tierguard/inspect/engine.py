@@ -20,7 +20,6 @@ from tierguard.formats.numpy import read_npy_header
 from tierguard.formats.pickle import StreamResult, WalkBudget, looks_like_pickle_start, walk_stream
 from tierguard.formats.pickle_ops import OPS
 from tierguard.formats.source import (
-    BytesSource,
     CrcRangeStream,
     FileSource,
     Incomplete,
@@ -31,7 +30,7 @@ from tierguard.formats.source import (
     SourceReader,
     Stream,
 )
-from tierguard.formats.zip import ZipMember, read_zip, zip_kind
+from tierguard.formats.zip import MemberSource, ZipMember, read_zip, zip_kind
 from tierguard.inspect.imports import explain
 from tierguard.inspect.interface import InspectOutput
 from tierguard.inspect.rules import RULES
@@ -290,12 +289,10 @@ def _archive(
 def _member_source(art: _Artifact, src: RandomSource, m: ZipMember, label: str) -> RandomSource | None:
     if m.method == 0:
         return SliceSource(src, m.data_offset, m.csize)
-    if m.method == 8 and m.usize <= MAX_NESTED_INMEM:
-        st = InflateStream(src, m.data_offset, m.csize, limit=MAX_NESTED_INMEM)
-        data = st.read(m.usize)
-        if st.truncated:
-            art.incomplete.append(f"{label}: deflate stream truncated ({st.stopped or 'input ends early'})")
-        return BytesSource(data)
+    if m.method == 8:  # inflated lazily, as far as the reader of the member goes (bounded; never held)
+        if m.usize > MAX_NESTED_INMEM:
+            art.incomplete.append(f"{label}: declared size {m.usize} over {MAX_NESTED_INMEM}: read that far")
+        return MemberSource(src, m, MAX_NESTED_INMEM)
     art.not_inspected.append(f"{label}: compression method {m.method} not supported for nested content")
     art.add("TG-ZIP-005", f"member {label} uses compression method {m.method}", label, f"method@{label}")
     return None
@@ -392,13 +389,16 @@ def _zip_member(
     sub = _member_source(art, src, m, label)
     if sub is None:
         return
-    if lowname.endswith(".py") or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES:
-        from tierguard.inspect.formats import scan_keras_config
+    try:
+        if lowname.endswith(".py") or lowname.rsplit("/", 1)[-1] in CONFIG_NAMES:
+            from tierguard.inspect.formats import scan_keras_config
 
-        if lowname.endswith("config.json"):
-            scan_keras_config(art, sub.read(0, min(sub.size, MAX_CONFIG)), label)
-        return
-    inspect_source(art, sub, m.name, label, 1)
+            if lowname.endswith("config.json"):
+                scan_keras_config(art, sub.read(0, min(sub.size, MAX_CONFIG)), label)
+            return
+        inspect_source(art, sub, m.name, label, 1)
+    except Incomplete as exc:  # the member's data could not be read as far as its reader went
+        art.incomplete.append(f"{label}: {exc}")
 
 
 def _walk_and_crc(art: _Artifact, src: RandomSource, m: ZipMember, label: str, *, walk: bool) -> None:
