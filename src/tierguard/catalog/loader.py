@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tierguard.catalog.non_api import NonApiHostEntry
 from tierguard.errors import CatalogError
 
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -133,6 +134,7 @@ class CatalogFile(BaseModel):
     env_keys: tuple[EnvKeyEntry, ...] = ()
     models: tuple[ModelFamilyEntry, ...] = ()
     traps: tuple[TrapEntry, ...] = ()
+    non_api_hosts: tuple[NonApiHostEntry, ...] = ()  # documentation/forum/console hosts (non_api.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,7 @@ class Catalog:
         self.env_keys: dict[str, EnvKeyEntry] = {}
         self.models: list[ModelFamilyEntry] = []
         self.traps: list[TrapEntry] = []
+        self.non_api_hosts: list[NonApiHostEntry] = []
         for f in files:
             if f.version != self.version:
                 raise CatalogError(f"catalog: mixed versions {self.version} and {f.version}")
@@ -230,6 +233,7 @@ class Catalog:
                 self.env_keys[k.name.upper()] = k
             self.models.extend(f.models)
             self.traps.extend(f.traps)
+            self.non_api_hosts.extend(f.non_api_hosts)
         self._check_refs()
         self._check_unique()
         self._index()

@@ -7,15 +7,18 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from tierguard.catalog.loader import Catalog, ModelMatch
+from tierguard.catalog.non_api import NonApiHosts
 from tierguard.model import Evidence, Location, Strength
 
 from .interface import Unit
 from .keywords import MODEL_TRIGGERS, Prefilter, UnitHits, derived_keywords, names_rx
+from .syntax import LEXER_BY_DETECTOR, SyntaxMap, class_use
 
 MAX_EXCERPT = 200
 
@@ -67,7 +70,14 @@ _HF_CANDIDATE = re.compile(
     r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
 )
 _BEDROCK_REGION = re.compile(r"^(?:us|eu|apac|ap|global|us-gov|ca|jp|au)\.", re.IGNORECASE)
-_DOWNGRADE_LINE = re.compile(r"logo|icon|\.svg|\.png|price|pricing|cost_per|per_1k|per_million|per 1m", re.I)
+# logo/icon/price words as whole tokens (snake_case, camelCase or kebab-case parts): "siliconflow" holds
+# "icon" and "enterprise" nothing, so neither is a logo or price table
+_DOWNGRADE_LINE = re.compile(
+    r"(?:(?<![A-Za-z])(?:logo|icon|price|pricing|LOGO|ICON|PRICE|PRICING)|(?<=[a-z])(?:Logo|Icon|Price|Pricing)"
+    r"|(?<![A-Za-z])(?:Logo|Icon|Price|Pricing))s?(?![a-z])"
+    r"|\.svg\b|\.png\b|cost_per|per_1k|per_million|per 1m",
+    re.ASCII,
+)
 _SELF_HOSTED_FILE = re.compile(r"\bollama\b|\bvllm\b|llama\.cpp|llama-server|from_pretrained", re.I)
 
 
@@ -148,6 +158,7 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
+        self._syntax: SyntaxMap | None = None  # built on the first observation (lazy, incremental)
         self.low = lower_same_length(self.text)
         self.cache: dict[str, object] = {}
         # the engine's prefilter positions apply when this collector scans the unit's own text; a unit that
@@ -169,9 +180,15 @@ class Collector:
         attributes = dict(self.extra_attrs)
         attributes.update(attrs or {})
         line_text = self.lines.line_text(pos)
+        demoted = "" if self.mention else self._demoted(kind, value, pos)
         if self.mention:
             attributes.setdefault("as", kind)
             attributes["context"] = self.mention
+            attributes["use_mode"] = "unknown"
+            kind, strength = "mention", "C"
+        elif demoted:
+            attributes.setdefault("as", kind)
+            attributes["context"] = demoted
             attributes["use_mode"] = "unknown"
             kind, strength = "mention", "C"
         elif kind not in ("sdk-import", "package-dependency") and _DOWNGRADE_LINE.search(line_text):
@@ -196,6 +213,28 @@ class Collector:
         )
 
 
+    def _demoted(self, kind: str, value: str, pos: int) -> str:
+        """Why an observation at ``pos`` is only a mention, from where it sits in the text ("" when it is
+        a use): a comment, docstring or message text (help, log, error, translation), or a class name that is
+        not an identifier imported, called or subclassed."""
+        if self._syntax is None:
+            lexer = LEXER_BY_DETECTOR.get(self.detector)
+            if lexer is None:
+                return ""
+            self._syntax = SyntaxMap(self.text, lexer)
+        where = self._syntax.where(pos)
+        if where in ("comment", "docstring"):
+            return where
+        if where == "message":
+            return "message text"
+        if kind == "framework-class" and self._syntax.lexer != "hash":
+            if where == "string":
+                return "class name in a string"
+            if not class_use(self.text, pos, pos + len(value)):
+                return "class name not imported, called or subclassed"
+        return ""
+
+
 def model_refs(m: ModelMatch) -> dict[str, str]:
     refs = {"producer": m.producer.id}
     if m.family is not None:
@@ -211,6 +250,16 @@ def match_model(catalog: Catalog, value: str, in_model_context: bool = True) -> 
     if m is None and _BEDROCK_REGION.match(value):
         m = catalog.match_model(_BEDROCK_REGION.sub("", value, count=1), in_model_context=in_model_context)
     return m
+
+
+_NON_API: weakref.WeakKeyDictionary[Catalog, NonApiHosts] = weakref.WeakKeyDictionary()
+
+
+def _non_api_hosts(catalog: Catalog) -> NonApiHosts:
+    hit = _NON_API.get(catalog)
+    if hit is None:
+        hit = _NON_API[catalog] = NonApiHosts(catalog.non_api_hosts)
+    return hit
 
 
 def scan_urls(c: Collector, catalog: Catalog) -> None:
@@ -230,6 +279,17 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
             continue
         ep = catalog.match_host(host, parts.path or "")
         if ep is None:
+            continue
+        site = _non_api_hosts(catalog).match(host) if "*" in ep.host else None
+        if site is not None:  # a forum/docs/console page under a wildcard endpoint: a link, not the API
+            c.add(
+                "mention",
+                host.lower(),
+                "C",
+                mo.start(),
+                {"endpoint": ep.host, "producer": ep.operator},
+                {"use_mode": "unknown", "context": f"{site.kind} site", "as": "endpoint", "url": url[:200]},
+            )
             continue
         refs = {"endpoint": ep.host, "producer": ep.operator}
         if ep.path_prefix:

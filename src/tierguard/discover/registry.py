@@ -22,6 +22,21 @@ _SHELL_WORDS = (
     b"poetry add",
 )
 _MB = 1024 * 1024
+# Tokenizer vocabularies and similar data files hold every word of a language, model names included: they
+# are identified as tokenizers (identify/), never mined for mentions. Large token->id maps and word lists
+# under other names are recognised by content (``config.is_word_list``).
+_NOT_MINED = (
+    "vocab.json",
+    "vocab.txt",
+    "*.vocab",
+    "tokenizer.json",
+    "merges.txt",
+    "*.tiktoken",
+    "spiece.model",
+    "sentencepiece.bpe.model",
+    "encoder.json",
+    "added_tokens.json",
+)
 
 DETECTORS: tuple[Detector, ...] = (
     Detector(
@@ -85,7 +100,9 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         name="json-config",
         globs=("*.json", "*.jsonc", "*.json5"),
-        exclude=("package.json", "package-lock.json", "npm-shrinkwrap.json", "pipfile.lock", "*.ipynb"),
+        exclude=(
+            "package.json", "package-lock.json", "npm-shrinkwrap.json", "pipfile.lock", "*.ipynb", *_NOT_MINED
+        ),
         parse=config.parse_json,
         keywords=_MODEL_WORDS,
         tags=frozenset({"default", "config"}),
@@ -151,7 +168,7 @@ DETECTORS: tuple[Detector, ...] = (
     Detector(
         name="docs",
         globs=("*.md", "*.markdown", "*.mdx", "*.rst", "*.adoc", "**/docs/*.txt"),
-        exclude=("requirements*.txt", "constraints*.txt", "LICENSE*", "license*"),
+        exclude=("requirements*.txt", "constraints*.txt", "LICENSE*", "license*", *_NOT_MINED),
         parse=docs.parse_docs,
         tags=frozenset({"default", "docs"}),
         description="Documentation: hosts, env keys, model ids as mentions (C)",

@@ -23,6 +23,17 @@ _SERVING_IMAGE = re.compile(
 )
 _SERVING_HINTS = ("ollama/ollama", "vllm/vllm-openai", "llama.cpp")  # one must occur for _SERVING_IMAGE
 _VCR = re.compile(r"^interactions:\s*$", re.M)
+# a vocabulary ({"token": id, ...}) or a word list (["word", ...]) at the start of a large JSON file
+_WORD_LIST = re.compile(
+    r"""\s*(?:\{\s*(?:"(?:[^"\\\n]|\\.){0,100}"\s*:\s*-?\d+\s*,\s*){32}"""
+    r"""|\[\s*(?:"(?:[^"\\\n]|\\.){0,100}"\s*,\s*){64})"""
+)
+WORD_LIST_MIN = 256 * 1024
+
+
+def is_word_list(unit: Unit) -> bool:
+    """A large JSON vocabulary or word list (any name): data, not configuration; not mined for mentions."""
+    return len(unit.data) >= WORD_LIST_MIN and _WORD_LIST.match(unit.text, 0, 16384) is not None
 
 
 def is_cassette(unit: Unit) -> bool:
@@ -64,6 +75,8 @@ def parse_yaml(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
 
 
 def parse_json(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    if is_word_list(unit):
+        return ()
     return _scan_config(unit, catalog, "json-config", free_literals=True)
 
 
