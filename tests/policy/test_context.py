@@ -15,7 +15,7 @@ def write(p: Path, text: str) -> Path:
     return p
 
 
-def test_precedence_cli_over_config_over_target(tmp_path: Path) -> None:
+def test_precedence_cli_over_config_over_trusted_target(tmp_path: Path) -> None:
     target = tmp_path / "repo"
     target.mkdir()
     write(
@@ -23,34 +23,52 @@ def test_precedence_cli_over_config_over_target(tmp_path: Path) -> None:
         '[context]\ncountry = "DE"\nsector = "critical-infrastructure"\nuse = "self-hosted"\n',
     )
     cfg = write(tmp_path / "org.toml", '[context]\ncountry = "GB"\nsector = "government"\n')
-    r = resolve_context(root=target, config=None, profile=None, overrides=NONE)
+    r = resolve_context(root=target, config=None, profile=None, overrides=NONE, trust_target_config=True)
     assert (r.context.country, r.context.sector, r.context.use) == (
         "DE",
         "critical-infrastructure",
         "self-hosted",
     )
-    r = resolve_context(root=target, config=cfg, profile=None, overrides=NONE)
+    r = resolve_context(root=target, config=cfg, profile=None, overrides=NONE, trust_target_config=True)
     assert (r.context.country, r.context.sector, r.context.use) == ("GB", "government", "self-hosted")
-    r = resolve_context(root=target, config=cfg, profile=None, overrides={"country": "fr", "sector": None})
+    r = resolve_context(
+        root=target,
+        config=cfg,
+        profile=None,
+        overrides={"country": "fr", "sector": None},
+        trust_target_config=True,
+    )
     assert (r.context.country, r.context.sector) == ("FR", "government")
+    # untrusted (the default): the target's file takes no part
+    r = resolve_context(root=target, config=cfg, profile=None, overrides=NONE)
+    assert (r.context.country, r.context.sector, r.context.use) == ("GB", "government", "any")
 
 
-def test_target_cannot_supply_packs_waivers_or_threshold(tmp_path: Path) -> None:
+def test_target_toml_is_ignored_entirely_unless_trusted(tmp_path: Path) -> None:
     target = tmp_path / "repo"
     target.mkdir()
     write(
         target / "tierguard.toml",
-        'packs = ["evil.yaml"]\nwaivers = "waive-all.yaml"\nfail_on = "never"\n[context]\ncountry = "GB"\n',
+        'packs = ["evil.yaml"]\nwaivers = "waive-all.yaml"\nfail_on = "never"\n[context]\ncountry = "CN"\n'
+        '[profiles.self]\ncountry = "CN"\n',
     )
     r = resolve_context(root=target, config=None, profile=None, overrides=NONE)
     assert r.packs == [] and r.waivers is None and r.fail_on is None
-    assert r.context.country == "GB"  # [context] is honoured
-    assert any("ignored packs, waivers, fail_on" in n for n in r.notes)
+    assert r.context.country is None  # [context] is ignored too: a repository cannot declare its own context
+    assert any("ignored the scanned target's tierguard.toml entirely" in n for n in r.notes)
+    with pytest.raises(PolicyError, match="unknown profile 'self'"):  # nor its profiles
+        resolve_context(root=target, config=None, profile="self", overrides=NONE)
     trusted = resolve_context(
         root=target, config=None, profile=None, overrides=NONE, trust_target_config=True
     )
     assert trusted.packs == [str(target / "evil.yaml")] and trusted.waivers == target / "waive-all.yaml"
-    assert trusted.fail_on == "never"
+    assert trusted.fail_on == "never" and trusted.context.country == "CN"
+    assert any("trusted the scanned target's tierguard.toml" in n for n in trusted.notes)
+
+
+def test_no_target_toml_no_note(tmp_path: Path) -> None:
+    r = resolve_context(root=tmp_path, config=None, profile=None, overrides=NONE)
+    assert r.notes == [] and r.context.country is None
 
 
 def test_config_file_supplies_packs_and_waivers(tmp_path: Path) -> None:
@@ -73,8 +91,19 @@ def test_profiles_builtin_and_from_files(tmp_path: Path) -> None:
     write(
         target / "tierguard.toml", '[profiles.uk-nhs]\ncountry = "GB"\nsector = "critical-infrastructure"\n'
     )
-    r = resolve_context(root=target, config=None, profile="uk-nhs", overrides={"sector": "government"})
+    r = resolve_context(
+        root=target,
+        config=None,
+        profile="uk-nhs",
+        overrides={"sector": "government"},
+        trust_target_config=True,
+    )
     assert (r.context.country, r.context.sector) == ("GB", "government")  # CLI beats the profile
+    cfg_profiles = write(
+        tmp_path / "profiles.toml", '[profiles.uk-nhs]\ncountry = "GB"\nsector = "critical-infrastructure"\n'
+    )
+    r = resolve_context(root=target, config=cfg_profiles, profile="uk-nhs", overrides=NONE)
+    assert (r.context.country, r.context.sector) == ("GB", "critical-infrastructure")
     cfg = write(tmp_path / "org.toml", 'profile = "uk-gov"\n')
     assert resolve_context(root=None, config=cfg, profile=None, overrides=NONE).context.country == "GB"
     with pytest.raises(PolicyError, match="unknown profile 'nope'.*uk-gov"):
@@ -102,10 +131,13 @@ def test_bad_config_files(tmp_path: Path) -> None:
     target.mkdir()
     write(target / "tierguard.toml", '[context]\ncountry = "ZZ"\n')
     with pytest.raises(PolicyError, match=r"tierguard.toml \[context\]: field country"):
-        resolve_context(root=target, config=None, profile=None, overrides=NONE)
+        resolve_context(root=target, config=None, profile=None, overrides=NONE, trust_target_config=True)
     write(target / "tierguard.toml", "[context\n")
     with pytest.raises(PolicyError, match="invalid TOML"):
-        resolve_context(root=target, config=None, profile=None, overrides=NONE)
+        resolve_context(root=target, config=None, profile=None, overrides=NONE, trust_target_config=True)
+    # untrusted, a broken target file is not even parsed: it cannot stop the scan either
+    r = resolve_context(root=target, config=None, profile=None, overrides=NONE)
+    assert r.context.country is None and any("ignored the scanned target's" in n for n in r.notes)
     with pytest.raises(PolicyError, match="--config file not found"):
         resolve_context(root=None, config=tmp_path / "missing.toml", profile=None, overrides=NONE)
 

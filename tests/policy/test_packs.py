@@ -112,7 +112,7 @@ def test_unknown_framework_and_pack(tmp_path: Path) -> None:
 
 def test_framework_is_added_when_referenced() -> None:
     packs = load_packs(["openai-2025-03-proposal"])
-    assert [p.id for p in packs] == ["openai-2025-03-proposal", "ai-diffusion-2025"]
+    assert [p.id for p in packs] == ["openai-2025-03-proposal", "ai-diffusion-2025", "no-context"]
     fw = packs[1].frameworks[0]
     assert fw.rescinded == "2025-05-13"
     assert fw.tier_of("GB") == "1" and fw.tier_of("HK") == "3" and fw.tier_of("SG") == "2"

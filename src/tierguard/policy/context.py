@@ -1,9 +1,11 @@
-"""The deployment context: CLI overrides > --config file > tierguard.toml at the scanned root, with named
-profiles (from those files or built in).
+"""The deployment context: CLI overrides > the chosen profile > --config file, with named profiles (from
+--config or built in).
 
-Security: the scanned target is untrusted. From the target's own ``tierguard.toml`` only ``[context]`` and
-``[profiles.*]`` are honoured; ``packs``, ``waivers`` and ``fail_on`` there are ignored (with a note) unless
-``trust_target_config=True``, so a repository cannot exempt itself or load its own rules.
+Security: the scanned target is untrusted. Its own ``tierguard.toml`` is ignored entirely -- ``[context]``
+and ``[profiles.*]`` too, not only ``packs``, ``waivers`` and ``fail_on`` -- with a note, unless
+``trust_target_config=True``: a repository could otherwise declare ``country = "CN"`` (or any context no
+rule covers) and allow itself. ``--config FILE`` and the flags are the normal way to give the context; with
+none, the policy stage fails closed (see ``policy.engine.no_context_note`` and the ``no-context`` pack).
 """
 
 from __future__ import annotations
@@ -157,9 +159,10 @@ def resolve_context(
     overrides: Mapping[str, str | None],
     trust_target_config: bool = False,
 ) -> ResolvedConfig:
-    """Layers, lowest first: target ``[context]``, --config ``[context]``, the chosen profile (--config
-    profiles, then target profiles, then built-in), CLI overrides. Packs, waivers and fail_on come from
-    --config, and from the target only with ``trust_target_config``."""
+    """Layers, lowest first: the target's ``[context]`` (only with ``trust_target_config``), --config
+    ``[context]``, the chosen profile (--config profiles, then trusted target profiles, then built-in), CLI
+    overrides. Packs, waivers and fail_on come from --config, and from the target only when trusted. An
+    untrusted target's ``tierguard.toml`` is not even parsed; a note says it was ignored."""
     notes: list[str] = []
     values: dict[str, Any] = {}
     packs: list[str] = []
@@ -169,24 +172,21 @@ def resolve_context(
     config_profile: str | None = None
 
     target_cfg = root / CONFIG_NAME if root is not None else None
-    if target_cfg is not None and target_cfg.is_file():
+    if target_cfg is not None and target_cfg.is_file() and not trust_target_config:
+        notes.append(
+            f"ignored the scanned target's {CONFIG_NAME} entirely: its context, profiles, packs, waivers and"
+            " thresholds are never taken from the repository being scanned (give the context with --country,"
+            " --state, --profile or --config FILE, or pass --trust-target-config)"
+        )
+    elif target_cfg is not None and target_cfg.is_file():
         src = str(target_cfg)
         data = _read_config(target_cfg, "target config")
         values.update(validate_context_values(_table(data, "context", src), f"{src} [context]"))
         profile_sources.append((src, _profiles(data, src)))
-        policy_keys = [k for k in ("packs", "waivers", "fail_on") if k in data]
-        if policy_keys and not trust_target_config:
-            notes.append(
-                f"ignored {', '.join(policy_keys)} in the scanned target's {CONFIG_NAME}: policy packs,"
-                " waivers and thresholds are never taken from the target"
-                " (use --config or --trust-target-config)"
-            )
-        elif policy_keys:
-            p, w, f = _policy_keys(data, src, target_cfg.parent)
-            packs, waivers, fail_on = p or packs, w or waivers, f or fail_on
-            notes.append(
-                f"trusted policy settings from the scanned target's {CONFIG_NAME}: {', '.join(policy_keys)}"
-            )
+        p, w, f = _policy_keys(data, src, target_cfg.parent)
+        packs, waivers, fail_on = p or packs, w or waivers, f or fail_on
+        used = ", ".join(k for k in CONFIG_KEYS if k in data) or "empty"
+        notes.append(f"trusted the scanned target's {CONFIG_NAME} (--trust-target-config): {used}")
 
     if config is not None:
         if not config.is_file():

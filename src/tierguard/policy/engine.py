@@ -30,6 +30,7 @@ from tierguard.model import (
     Verdict,
     Waiver,
 )
+from tierguard.policy import NO_CONTEXT
 from tierguard.policy.schema import Framework, Match, Pack, Rule
 
 EQUIPMENT_KINDS = frozenset({"hardware-device", "operating-system"})
@@ -50,6 +51,12 @@ def parse_day(value: str, *, end: bool = False) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise PolicyError(f"invalid date {value!r}: expected YYYY-MM-DD") from exc
+
+
+def has_deployment_context(context: Context) -> bool:
+    """A deployment country was given (a state implies its country; every built-in profile names one).
+    Without it no rule scoped by country, state or tier can apply, and the ``no_context`` rules do."""
+    return context.country is not None
 
 
 def evaluation_day(context: Context, today: dt.date | None) -> dt.date:
@@ -175,6 +182,8 @@ def frameworks_of(packs: Sequence[Pack]) -> dict[str, Framework]:
 def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework], day: dt.date) -> str | None:
     """None when ``rule`` applies to ``context`` on ``day``; else why not, in plain words."""
     s = rule.scope
+    if s.no_context and has_deployment_context(context):
+        return f"a deployment context was given (country {context.country})"
     if rule.sunset and day > parse_day(rule.sunset, end=True):
         return f"no longer in force (sunset {rule.sunset})"
     if rule.effective and day < parse_day(rule.effective) and rule.before_effective is None:
@@ -420,6 +429,9 @@ def coverage_notes(
         {a.rule.id for a in active if any(m.kinds and set(m.kinds) <= EQUIPMENT_KINDS for m in a.rule.match)}
     )
     notes: list[str] = []
+    missing = no_context_note(context, packs)
+    if missing:
+        notes.append(missing)
     if equipment_rules and not any(a.kind in EQUIPMENT_KINDS for a in assets):
         notes.append(
             f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules"
@@ -427,6 +439,25 @@ def coverage_notes(
             f" ({', '.join(equipment_rules)})"
         )
     return notes
+
+
+def no_context_note(context: Context, packs: Sequence[Pack]) -> str | None:
+    """Without a deployment country: which packs' jurisdiction-scoped rules were not evaluated and which
+    fail-closed rules stood in (shown at the top of every report format); None with a context."""
+    if has_deployment_context(context):
+        return None
+    skipped = sorted({p.id for p in packs for r in p.rules if r.scope.jurisdictional})
+    if not skipped:
+        return None
+    fail_closed = sorted({r.id for p in packs for r in p.rules if r.scope.no_context})
+    then = "their rules matched nothing"
+    if fail_closed:
+        then = f"assets with a PRC producer, operator or base model are review ({', '.join(fail_closed)})"
+        then += ", never allow"
+    return (
+        f"{NO_CONTEXT} (no --country, --state, --profile or --config context): context-dependent packs were"
+        f" not evaluated ({', '.join(skipped)}); {then}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,16 +3,18 @@
 Entry points:
 - ``tierguard.policy.packs.load_packs(selectors: Sequence[str] | None) -> list[Pack]``: packaged packs by id,
   or user pack files by path (None: every shipped pack); tier frameworks referenced by rules are added;
-  invalid packs raise PolicyError naming file, line and field.
+  invalid packs raise PolicyError naming file, line and field; the ``no-context`` pack is added next to any
+  pack with jurisdiction-scoped rules (fail closed without a deployment country).
 - ``tierguard.policy.engine.evaluate(assets, findings, inspections, context, packs, waivers=(), *,
   today=None) -> list[Decision]``: one Decision per asset, pure, no I/O. Worst matched verdict; strength C
   never denies; waived decisions keep their verdict.
 - ``tierguard.policy.engine.rules_info(packs) -> list[RuleInfo]`` for reporters;
-  ``coverage_notes(assets, context, packs) -> list[str]`` (e.g. "no equipment inventory supplied ...");
+  ``coverage_notes(assets, context, packs) -> list[str]`` ("no deployment context given ...", "no equipment
+  inventory supplied ...");
   ``trace(asset, findings, inspections, context, packs) -> list[RuleTrace]`` for ``tierguard explain``.
 - ``tierguard.policy.context.resolve_context(*, root, config, profile, overrides, trust_target_config=False)
-  -> ResolvedConfig(context, packs, waivers, fail_on, notes)``: CLI flags > --config > the target's
-  ``tierguard.toml`` (only [context] and [profiles.*] from the target unless trusted).
+  -> ResolvedConfig(context, packs, waivers, fail_on, notes)``: CLI flags > profile > --config; the target's
+  own ``tierguard.toml`` is ignored entirely (with a note) unless trusted.
 - ``tierguard.policy.waivers.load_waivers(path) -> list[Waiver]``; ``waiver_report(decisions, waivers,
   context) -> WaiverReport(applied, expired, unused)``.
 - ``tierguard.policy.selftest.run_examples(pack, support_packs) -> list[ExampleResult]``.

@@ -83,6 +83,12 @@ class Scope(_Strict):
     device_classes: tuple[str, ...] = ()
     data_sensitivity: tuple[str, ...] = ()
     use_modes: tuple[Literal["hosted-api", "self-hosted"], ...] = ()
+    no_context: bool = False  # applies only when no deployment country is given (the fail-closed default)
+
+    @property
+    def jurisdictional(self) -> bool:
+        """The rule needs the deployment country (directly, by state or by tier) to apply."""
+        return bool(self.countries or self.states or self.tier is not None)
 
     @field_validator("states")
     @classmethod

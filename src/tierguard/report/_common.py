@@ -24,6 +24,17 @@ from tierguard.model import (
 )
 
 UNKNOWN_JURISDICTION = "XX"
+NO_CONTEXT = "no deployment context given"
+"""How the policy stage's note begins when no deployment context was given: the same text as
+``tierguard.policy.NO_CONTEXT`` (a test holds them equal; not imported, so ``tierguard inspect`` loads no
+policy code)."""
+
+
+def context_warning(result: ScanResult) -> str | None:
+    """The policy stage's note that no deployment context was given, so the context-dependent packs were not
+    evaluated: every format shows it first (console header, JSON ``notes[0]``, SARIF run properties and a
+    notification, a CycloneDX metadata property, the HTML banner). None when a context was given."""
+    return next((n for n in result.notes if n.startswith(NO_CONTEXT)), None)
 
 
 # ---- file names and other untrusted text -------------------------------------------------------------

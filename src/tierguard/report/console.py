@@ -14,6 +14,7 @@ from tierguard.model import Asset, Decision, ScanResult
 from tierguard.report._common import (
     asset_index,
     asset_locations,
+    context_warning,
     counts_by_verdict,
     display_location,
     display_path,
@@ -70,6 +71,9 @@ def _print_header(result: ScanResult, console: Console) -> None:
     head = Text("tierguard ", style="bold")
     head.append(f"{result.tool_version} | catalog {result.catalog_version} | packs {packs_text(result)}")
     console.print(head)
+    warning = context_warning(result)
+    if warning is not None:
+        console.print(Text(f"WARNING: {safe_text(warning)}", style="bold yellow"), overflow="fold")
     console.print(Text(f"target: {display_path(result.target)}"))
     ctx = ", ".join(f"{k}={v}" for k, v in result.context.model_dump().items() if v is not None)
     console.print(Text(f"context: {ctx or 'default'}"))

@@ -37,6 +37,7 @@ from tierguard.model import (
 from tierguard.report._common import (
     asset_index,
     citation_text,
+    context_warning,
     decision_index,
     display_location,
     display_path,
@@ -488,7 +489,9 @@ def _endpoint(value: str) -> str:
 
 
 def _metadata_properties(result: ScanResult) -> list[dict[str, str]]:
-    props = [
+    warning = context_warning(result)
+    props = [_prop("tierguard:no-deployment-context", warning)] if warning is not None else []
+    props += [
         _prop("tierguard:schema-version", result.schema_version),
         _prop("tierguard:catalog-version", result.catalog_version),
         _prop("tierguard:packs", packs_text(result)),

@@ -17,6 +17,7 @@ import jinja2
 
 from tierguard.model import Asset, Decision, ScanResult
 from tierguard.report._common import (
+    context_warning,
     counts_by_jurisdiction,
     counts_by_verdict,
     decision_index,
@@ -142,6 +143,7 @@ def context(result: ScanResult) -> dict[str, Any]:
         "gaps": [i for i in result.inspections if i.status in ("incomplete", "not-inspected")],
         "packs": packs_text(result),
         "ctx": [(k, v) for k, v in result.context.model_dump().items() if v is not None],
+        "context_warning": context_warning(result),
     }
 
 

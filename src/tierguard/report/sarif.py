@@ -31,6 +31,7 @@ from tierguard.report._common import (
     asset_index,
     asset_locations,
     citation_text,
+    context_warning,
     display_location,
     display_path,
     iso_utc,
@@ -74,7 +75,7 @@ def sarif_log(result: ScanResult) -> dict[str, Any]:
     rule_ids = list(rules)
     index = {rid: i for i, rid in enumerate(rule_ids)}
     results, unknown = _results(result, index)
-    notifications = _notifications(result)
+    notifications = _context_notification(result) + _notifications(result)
     notifications += [
         {
             "level": "warning",
@@ -173,9 +174,25 @@ def _invocation(result: ScanResult, notifications: list[dict[str, Any]]) -> dict
     return invocation
 
 
+def _context_notification(result: ScanResult) -> list[dict[str, Any]]:
+    """First notification: no deployment context, so the context-dependent packs were not evaluated."""
+    warning = context_warning(result)
+    if warning is None:
+        return []
+    return [
+        {
+            "level": "warning",
+            "message": {"text": warning},
+            "descriptor": {"id": "tierguard/no-deployment-context"},
+        }
+    ]
+
+
 def _run_properties(result: ScanResult) -> dict[str, Any]:
     cov = coverage(result)
+    warning = context_warning(result)
     return {
+        **({"contextWarning": warning} if warning is not None else {}),
         "schemaVersion": result.schema_version,
         "catalogVersion": result.catalog_version,
         "packs": packs_text(result),

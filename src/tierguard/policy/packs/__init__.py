@@ -11,6 +11,10 @@ from tierguard.policy.schema import Framework, Pack, load_pack_file, parse_pack
 
 __all__ = ["Framework", "Pack", "load_packs", "shipped_pack_ids", "load_pack"]
 
+NO_CONTEXT_PACK = "no-context"
+"""Added by :func:`load_packs` whenever a selected pack has a rule scoped by country, state or tier: with no
+deployment country those rules cannot apply, and its rule keeps PRC-linked assets from reading as allowed."""
+
 
 def _shipped_files() -> dict[str, resources.abc.Traversable]:
     base = resources.files(__package__ or "tierguard.policy.packs")
@@ -44,7 +48,8 @@ def load_pack(selector: str) -> Pack:
 
 def load_packs(selectors: Sequence[str] | None = None) -> list[Pack]:
     """Packs by id or path (None or empty: every shipped pack). Tier frameworks that rules refer to are added
-    from the shipped packs when no selected pack defines them. Rule ids must be unique across packs."""
+    from the shipped packs when no selected pack defines them, and the ``no-context`` pack when a selected
+    pack has jurisdiction-scoped rules. Rule ids must be unique across packs."""
     ids = list(selectors) if selectors else shipped_pack_ids()
     packs: list[Pack] = []
     seen: set[str] = set()
@@ -63,6 +68,8 @@ def load_packs(selectors: Sequence[str] | None = None) -> list[Pack]:
         if provider.id not in seen:
             seen.add(provider.id)
             packs.append(provider)
+    if NO_CONTEXT_PACK not in seen and any(r.scope.jurisdictional for p in packs for r in p.rules):
+        packs.append(_load_shipped(NO_CONTEXT_PACK))  # fail closed when the scan has no deployment country
     owner: dict[str, str] = {}
     for p in packs:
         for r in p.rules:
