@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 # What to scan
 Target = Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")]
-# The deployment context (also from [context] in tierguard.toml or --config; flags win)
+# The deployment context (also [context] in --config; flags win; the target's own tierguard.toml if trusted)
 Country = Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")]
 State = Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")]
 Sector = Annotated[str | None, typer.Option(help="government | critical-infrastructure | general.")]
@@ -38,7 +38,7 @@ Use = Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")
 DeviceClass = Annotated[str | None, typer.Option(help="Device/network class (e.g. state-issued).")]
 DataSensitivity = Annotated[str | None, typer.Option(help="Data sensitivity label.")]
 Date = Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")]
-Profile = Annotated[str | None, typer.Option(help="Named context profile (tierguard.toml or built-in).")]
+Profile = Annotated[str | None, typer.Option(help="Named context profile (--config or built-in).")]
 Config = Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")]
 # Policy
 Packs = Annotated[
@@ -46,7 +46,10 @@ Packs = Annotated[
 ]
 Waivers = Annotated[Path | None, typer.Option(help="Waivers file (YAML or TOML).")]
 TrustTargetConfig = Annotated[
-    bool, typer.Option(help="Also take packs and waivers from the target's own tierguard.toml.")
+    bool,
+    typer.Option(
+        help="Use the target's own tierguard.toml (context, profiles, packs, waivers); ignored by default."
+    ),
 ]
 # Report and exit code
 Format = Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)]
@@ -60,7 +63,7 @@ FailOnIncomplete = Annotated[
     ),
 ]
 # Which stages run, and how
-IncludeIgnored = Annotated[bool, typer.Option(help="Also scan files .gitignore excludes.")]
+IncludeIgnored = Annotated[bool, typer.Option(help="Also scan untracked files .gitignore excludes.")]
 NoArtifacts = Annotated[bool, typer.Option(help="Skip model-artifact identification.")]
 NoInspect = Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")]
 Strict = Annotated[bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")]
