@@ -291,3 +291,16 @@ def test_mutations_never_raise() -> None:
             del b[rnd.randrange(len(b)) :]
         lst = read_zip(BytesSource(bytes(b)))
         assert len({m.address for m in lst.members}) == len(lst.members)
+
+
+def test_identify_bounded_reader_reads_a_tampered_zip() -> None:
+    """identify reads through a BoundedReader, which refuses reads past the file: the signature search
+    must stay inside it."""
+    from tierguard.formats.source import BoundedReader
+
+    z = _hand_zip([("archive/data.pkl", EVIL), ("archive/version", b"3\n")], signed=False, wide=False)
+    cut = z[: z.find(b"PK\x01\x02")]  # descriptors without signature, no central directory: a search
+    res = MemoryResolver({"m.pt": cut})
+    ref = next(iter(res.files()))
+    members, problems = read_members(BoundedReader(res, ref), local_headers=False)
+    assert [m.name for m in members] == ["archive/data.pkl", "archive/version"] and problems

@@ -147,7 +147,7 @@ class _Searcher:
                 return None
             n = min(1 << 20, size - pos)
             self.left -= n
-            chunk = self.win.src.read(pos, n + 3)
+            chunk = self.win.src.read(pos, min(n + 3, size - pos))
             i = chunk.find(b"PK")
             while 0 <= i < n:
                 if chunk[i : i + 4] in _NEXT or chunk[i : i + 4] == _DD:
