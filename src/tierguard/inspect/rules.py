@@ -121,10 +121,11 @@ RULES: dict[str, RuleInfo] = {
             "zip-views-disagree",
             "high",
             "Zip central directory and local headers disagree",
-            "The end record, the central directory and the local file headers (walked from the start of the "
-            "archive) disagree on the members: their count, a name, an offset, sizes, flags, method or CRC, a "
-            "member only one view shows, two members of one name, or a missing end record. Different readers "
-            "then see different files (scanner evasion); every member either view names was inspected.",
+            "The end record, the central directory and the local file headers (walked from the start of "
+            "the archive) disagree on the members: their count, a name, an offset, sizes, flags, method or "
+            "CRC, a member only one view shows, two members of one name, or a missing end record. Different "
+            "readers then see different files (scanner evasion); every member either view names was "
+            "inspected.",
         ),
         _r(
             "TG-TAR-001",
