@@ -271,6 +271,11 @@ class ModelDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="m
     architecture: str | None = None
     structure: str | None = None  # architecture family shown by the tensor layout
     tokenizer_family: str | None = None
+    # the framework that exported the file (ONNX producer_name, graph naming, TFLite converter): a lineage /
+    # framework signal, never the model's producer (who trained the weights is in provenance.producers)
+    framework: str | None = None  # e.g. "PaddlePaddle"
+    framework_producer: str | None = None  # catalog producer id of the framework's organisation ("baidu")
+    framework_jurisdiction: str | None = None  # that organisation's jurisdiction ("CN")
     notes: str = ""
 
 

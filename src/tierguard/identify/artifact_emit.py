@@ -13,6 +13,7 @@ import posixpath
 
 from tierguard.catalog.loader import Catalog, ModelMatch
 from tierguard.identify.artifact_files import disp
+from tierguard.identify.artifact_framework import Framework
 from tierguard.identify.artifact_signals import Signals, signals
 from tierguard.identify.artifact_units import Unit
 from tierguard.identify.data import ArchFamily, IdentData
@@ -54,6 +55,11 @@ def emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) -> 
     producers: list[ProducerRef] = []
     methods = list(sig.methods)
     name, self_match = _self_identity(sig, methods)
+    for pid, source, conf in sig.claimed_producers:  # metadata naming the model's author (ONNX, TFLite)
+        _add_producer(producers, catalog, pid, "producer")
+        methods.append(
+            IdentMethod(technique="manifest-analysis", confidence=conf, value=f"model producer: {source}")
+        )
     if sig.hash_match is not None:
         name = sig.hash_match[0]
         _add_producer(producers, catalog, sig.hash_match[1], "producer")
@@ -81,6 +87,8 @@ def emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) -> 
 
     # contradictions: what the model claims vs what its structure/tokenizer show
     findings = _contradictions(unit, catalog, data, sig, self_match, lineage)
+    if sig.framework is not None:
+        sig.notes.append(_framework_summary(catalog, sig.framework, producers))
     evidence = _evidence(unit, producers)
     asset = Asset(
         kind="ai-model",
@@ -91,7 +99,7 @@ def emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) -> 
         ),
         evidence=tuple(evidence),
         parent=unit.parent,
-        details=_details(unit, sig, best_fam, out),
+        details=_details(unit, sig, best_fam, out, catalog),
     )
     for fnd in findings:
         out.findings.append(fnd.model_copy(update={"asset_id": asset.id}))
@@ -182,7 +190,24 @@ def _structural_family(sig: Signals, data: IdentData) -> ArchFamily | None:
     return best_fam
 
 
-def _details(unit: Unit, sig: Signals, best_fam: ArchFamily | None, out: ArtifactOutput) -> ModelDetails:
+def _short(catalog: Catalog, pid: str) -> tuple[str, str]:
+    p = catalog.producers.get(pid)
+    return (p.name.split(" (", 1)[0], p.jurisdiction) if p is not None else (pid, "XX")
+
+
+def _framework_summary(catalog: Catalog, fw: Framework, producers: list[ProducerRef]) -> str:
+    """The two conclusions said apart, e.g. "framework: PaddlePaddle (Baidu, CN); model producer: unknown"."""
+    org = ""
+    if fw.producer is not None:
+        org_name, jur = _short(catalog, fw.producer)
+        org = f" ({org_name}, {jur})"
+    made = [f"{_short(catalog, p.id)[0]} ({p.jurisdiction})" for p in producers if p.role == "producer"]
+    return f"framework: {fw.name}{org}; model producer: {', '.join(made) if made else 'unknown'}"
+
+
+def _details(
+    unit: Unit, sig: Signals, best_fam: ArchFamily | None, out: ArtifactOutput, catalog: Catalog
+) -> ModelDetails:
     """The unit's details and read status; each file not read completely is also a Skipped in ``out``."""
     statuses = [f for f in unit.files if f.status != "complete"]
     status = "incomplete" if statuses else "complete"
@@ -206,8 +231,18 @@ def _details(unit: Unit, sig: Signals, best_fam: ArchFamily | None, out: Artifac
         architecture=best_fam.id if best_fam is not None else None,
         structure=sig.structure_family or None,
         tokenizer_family=sig.tokenizer_family or None,
+        framework=sig.framework.name if sig.framework is not None else None,
+        framework_producer=sig.framework.producer if sig.framework is not None else None,
+        framework_jurisdiction=_framework_jurisdiction(catalog, sig.framework),
         notes="; ".join(sig.notes),
     )
+
+
+def _framework_jurisdiction(catalog: Catalog, fw: Framework | None) -> str | None:
+    if fw is None or fw.producer is None:
+        return None
+    p = catalog.producers.get(fw.producer)
+    return p.jurisdiction if p is not None else None
 
 
 def _evidence(unit: Unit, producers: list[ProducerRef]) -> list[Evidence]:

@@ -19,6 +19,7 @@ from tierguard.formats.pickle import tensor_names
 from tierguard.formats.protobuf import read_onnx
 from tierguard.formats.safetensors import read_safetensors
 from tierguard.formats.source import DEFAULT_BUDGET, BoundedReader, BytesSource, Incomplete, RangeStream
+from tierguard.formats.tflite import read_tflite
 from tierguard.formats.zip import ZipMember, read_member, read_members, zip_kind
 from tierguard.model import Skipped
 from tierguard.targets.interface import FileRef, Resolver
@@ -33,6 +34,7 @@ WEIGHT_FORMATS = frozenset(
         "pytorch-zip",
         "pytorch-legacy",
         "onnx",
+        "tflite",
         "keras",
         "keras-h5",
         "numpy",
@@ -71,6 +73,7 @@ MODEL_SUFFIXES = (
     ".pt",
     ".pth",
     ".onnx",
+    ".tflite",
     ".h5",
     ".keras",
     ".ckpt",
@@ -148,7 +151,9 @@ def _parse(reader: BoundedReader, info: FileInfo) -> None:
         raw = reader.read(0, min(reader.size, PICKLE_NAMES_BYTES))
         info.tensors = _tensor_names(raw, reader.size)
     elif fmt == "onnx":
-        info.metadata = dict(read_onnx(reader))
+        _parse_onnx(reader, info)
+    elif fmt == "tflite":
+        _parse_tflite(reader, info)
     elif fmt in ("json-descriptor",):
         info.json = read_json(reader)
     elif fmt == "model-card":
@@ -156,6 +161,39 @@ def _parse(reader: BoundedReader, info: FileInfo) -> None:
     elif fmt == "tokenizer":
         _parse_tokenizer(reader, info)
     # hdf5, numpy, joblib, pickle, tf-savedmodel: the format itself is what identification gets
+
+
+def _parse_onnx(reader: BoundedReader, info: FileInfo) -> None:
+    """ModelProto header wherever it sits (head and tail windows); initializer names/dims as tensors."""
+    hdr = read_onnx(reader)
+    info.metadata = dict(hdr.fields)
+    info.metadata["opset_import"] = list(hdr.opsets)
+    info.metadata["metadata_props"] = dict(hdr.metadata)
+    info.metadata["graph_names"] = list(hdr.names)
+    info.metadata["graph_seen"] = hdr.graph_seen
+    info.tensors = dict(hdr.tensors)
+    _unread(info, hdr.unread)
+
+
+def _parse_tflite(reader: BoundedReader, info: FileInfo) -> None:
+    hdr = read_tflite(reader)
+    info.metadata = {
+        "tflite_schema_version": hdr.version,
+        "description": hdr.description,
+        "metadata": dict(hdr.metadata),
+        "model_metadata": dict(hdr.model_metadata),
+        "custom_ops": list(hdr.custom_ops),
+        "subgraph_name": hdr.subgraph_name,
+    }
+    info.tensors = dict(hdr.tensors)
+    _unread(info, hdr.unread)
+
+
+def _unread(info: FileInfo, unread: list[str]) -> None:
+    """Header fields the reader saw but could not read (outside the read windows, over a cap): incomplete."""
+    if unread:
+        info.status = "incomplete"
+        info.reason = ("unread: " + "; ".join(unread))[:1000]
 
 
 def _tensor_names(raw: bytes, size: int) -> dict[str, tuple[int, ...]]:
@@ -239,6 +277,8 @@ def _classify_kind(kind: str, name: str, head: bytes) -> tuple[str, str, dict[st
         if b"joblib" in head or b"sklearn" in head:
             return ("joblib", "weights", {})
         return ("pickle", "weights", {})
+    if kind == "tflite":
+        return ("tflite", "weights", {})
     if kind == "onnx-or-protobuf":
         if name == "saved_model.pb":
             return ("tf-savedmodel", "weights", {})

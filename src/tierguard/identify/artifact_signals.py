@@ -14,6 +14,7 @@ from typing import Any
 from tierguard.catalog.loader import Catalog, ModelMatch
 from tierguard.formats import tokenizer as tok
 from tierguard.identify.artifact_files import FileInfo
+from tierguard.identify.artifact_framework import Framework, framework_of
 from tierguard.identify.artifact_units import Unit
 from tierguard.identify.data import ArchFamily, IdentData
 from tierguard.model import IdentMethod, LineageRelation
@@ -35,6 +36,8 @@ class Signals:
     lineage: list[tuple[LineageRelation, str, str]] = field(default_factory=list)  # relation, base, source
     hash_match: tuple[str, str] | None = None
     notes: list[str] = field(default_factory=list)
+    framework: Framework | None = None  # the exporting framework (ONNX/TFLite), never the model's producer
+    claimed_producers: list[tuple[str, str, float]] = field(default_factory=list)  # producer id, source, conf
 
     def vote(self, fam: ArchFamily, score: float) -> None:
         self.family_scores[fam.id] = self.family_scores.get(fam.id, 0.0) + score
@@ -77,6 +80,7 @@ def signals(unit: Unit, catalog: Catalog, data: IdentData) -> Signals:
     for f in unit.weights():
         if f.format == "gguf":
             _gguf(sig, f.metadata, catalog, data)
+    _exported(sig, [f for f in unit.weights() if f.format in ("onnx", "tflite")], catalog)
     _card(sig, unit)
     _adapter(sig, unit)
     # names from the layout
@@ -190,6 +194,50 @@ def _gguf(sig: Signals, md: dict[str, Any], catalog: Catalog, data: IdentData) -
     if isinstance(ft, int) and ft not in _QUANT_FILE_TYPES:
         sig.notes.append(f"gguf file_type {ft} (quantized)")
         sig.lineage.append(("quantized", "", "gguf general.file_type"))
+
+
+# ONNX metadata_props keys whose value may name the model, or the organisation that made it
+_ONNX_MODEL_KEYS = frozenset(
+    {"model", "model_name", "model_id", "name", "base_model", "hf_model", "hf_model_id", "_name_or_path"}
+)
+_ONNX_AUTHOR_KEYS = frozenset({"author", "model_author", "organization", "organisation", "creator", "vendor"})
+
+
+def _exported(sig: Signals, files: list[FileInfo], catalog: Catalog) -> None:
+    """ONNX / TFLite: the exporting framework (a separate conclusion, see :mod:`.artifact_framework`) and
+    what the file says about the model itself (metadata naming the model or its author)."""
+    if not files:
+        return
+    call = framework_of(files)
+    sig.framework = call.framework
+    sig.methods.extend(call.methods)
+    sig.notes.extend(call.notes)
+    for f in files:
+        if f.format == "onnx":
+            props = f.metadata.get("metadata_props") or {}
+            items = [(f"onnx metadata_props {k}", k.lower(), str(v)) for k, v in props.items()]
+        else:
+            mm = f.metadata.get("model_metadata") or {}
+            items = [(f"tflite metadata {k}", k, str(v)) for k, v in mm.items() if k in ("name", "author")]
+        for source, key, value in items:
+            value = value.strip()
+            if not value or len(value) > 200:
+                continue
+            if key in _ONNX_MODEL_KEYS:
+                sig.self_ids.append((value, catalog.match_model(value), source, 0.5))
+            elif key in _ONNX_AUTHOR_KEYS:
+                pid = _producer_named(catalog, value)
+                if pid is not None:
+                    sig.claimed_producers.append((pid, f"{source}: {value}", 0.5))
+
+
+def _producer_named(catalog: Catalog, value: str) -> str | None:
+    """The catalog producer whose id, name, alias or HF organisation is exactly ``value`` (any case)."""
+    v = value.strip().lower()
+    for p in catalog.producers.values():
+        if v == p.id or v == p.name.lower() or v in (a.lower() for a in (*p.aliases, *p.hf_orgs)):
+            return p.id
+    return None
 
 
 def _card(sig: Signals, unit: Unit) -> None:

@@ -19,6 +19,7 @@ import struct
 
 from tierguard.formats.pickle import walk_stream
 from tierguard.formats.source import BytesSource, RangeStream
+from tierguard.formats.tflite import is_tflite
 
 SNIFF_BYTES = 4096
 
@@ -33,7 +34,7 @@ _PY_NAME = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
 def sniff(head: bytes, name: str = "", size: int | None = None) -> str:
     """Return one of: safetensors, gguf, zip, 7z, tar, gzip, bzip2, xz, zstd, hdf5, numpy, onnx-or-protobuf,
-    pickle, pickle-text, png, jpeg, pdf, elf, json, text, empty, unknown."""
+    tflite, pickle, pickle-text, png, jpeg, pdf, elf, json, text, empty, unknown."""
     if not head:
         return "empty"
     if head.startswith(b"GGUF"):
@@ -64,6 +65,8 @@ def sniff(head: bytes, name: str = "", size: int | None = None) -> str:
         return "elf"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
+    if is_tflite(head):
+        return "tflite"  # FlatBuffer: root table offset, then the file identifier TFL3 at offset 4
     if _is_safetensors(head):
         return "safetensors"
     if head[:1] == _PICKLE_PROTO and len(head) > 1 and 2 <= head[1] <= 5:
