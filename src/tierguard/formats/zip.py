@@ -292,15 +292,19 @@ def _central_only(src: RandomSource) -> tuple[list[ZipMember], list[str]] | None
 
 def read_members(src: RandomSource, *, local_headers: bool = True) -> tuple[list[ZipMember], list[str]]:
     """Members and reading problems. With ``local_headers`` (the default) both views are read and reconciled
-    (:func:`read_zip`; its disagreements are dropped here). Without, an intact central directory is read alone
-    (``local_name`` stays None and ``data_offset`` -1 until :func:`locate`); a damaged one falls back to both
-    views."""
+    (:func:`read_zip`; its disagreements are dropped here: the inspect stage reports them itself). Without, an
+    intact central directory is read alone (``local_name`` stays None and ``data_offset`` -1 until
+    :func:`locate`); a damaged one falls back to both views, and then every disagreement between them is a
+    problem too: a caller that reads the central directory alone (identify, the listing) cannot know which
+    view the archive's real reader will follow, so what the members are is not known for sure."""
     if not local_headers:
         quick = _central_only(src)
         if quick is not None:
             return quick
     listing = read_zip(src)
-    return listing.members, listing.problems
+    if local_headers:
+        return listing.members, listing.problems
+    return listing.members, listing.problems + [f"{s}: {m}" for s, m in listing.disagreements]
 
 
 def _read_local(src: RandomSource, m: ZipMember, cd_name: bytes = b"", cd_flags: int = 0) -> None:
