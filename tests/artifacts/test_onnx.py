@@ -357,8 +357,9 @@ def test_unread_fields_make_the_asset_incomplete(tmp_path: Path, catalog: Catalo
 
 def test_policy_does_not_treat_a_paddle_export_as_a_prc_model(tmp_path: Path) -> None:
     """What the shipped packs make of "framework: PaddlePaddle (Baidu, CN); model producer: unknown" in a UK
-    government context: no rule reads the framework, so no PRC-producer rule matches (the decision notes
-    that the producer is unknown). A Baidu-produced ONNX in the same scan is denied or reviewed."""
+    government context: no PRC-producer rule matches (the framework is not the producer), but the file is
+    never silently allowed: OAI-2025-T1-FRAMEWORK asks for review, on the framework alone. A Baidu-produced
+    ONNX in the same scan is denied or reviewed."""
     from tierguard.catalog import load_catalog
     from tierguard.model import Context
     from tierguard.policy.packs import load_packs
@@ -377,8 +378,8 @@ def test_policy_does_not_treat_a_paddle_export_as_a_prc_model(tmp_path: Path) ->
     paddle, made = by_path["paddle/model.onnx"], by_path["baidu/model.onnx"]
     assert paddle.details.framework_jurisdiction == "CN" and paddle.provenance.producers == ()
     d = verdict[paddle.id]
-    assert d.verdict != "deny"
-    assert not any("producer" in (m.rule_id + m.reason).lower() and "CN" in m.reason for m in d.matches)
+    assert d.verdict == "review"
+    assert [m.rule_id for m in d.matches if m.verdict != "allow"] == ["OAI-2025-T1-FRAMEWORK"]
     assert [p.id for p in made.provenance.producers] == ["baidu"]
     assert verdict[made.id].verdict in ("review", "deny")
 

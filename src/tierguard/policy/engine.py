@@ -25,6 +25,7 @@ from tierguard.model import (
     Decision,
     Finding,
     Inspection,
+    ModelDetails,
     RuleInfo,
     RuleMatch,
     Verdict,
@@ -83,6 +84,7 @@ class Features:
     strength: int
     worst_finding: int  # -1 when no finding is linked
     inspections: frozenset[str]
+    framework_jur: str | None = None  # jurisdiction of the framework that exported a model file
 
     @property
     def all_jurs(self) -> frozenset[str]:
@@ -108,7 +110,16 @@ def _finding_index(findings: Iterable[Finding]) -> dict[str, int]:
 
 
 FeatureKey = tuple[
-    str, str, frozenset[str], frozenset[str], "str | None", frozenset[str], int, int, frozenset[str]
+    str,
+    str,
+    frozenset[str],
+    frozenset[str],
+    "str | None",
+    frozenset[str],
+    int,
+    int,
+    frozenset[str],
+    "str | None",
 ]
 _EMPTY: frozenset[str] = frozenset()
 
@@ -156,6 +167,7 @@ def feature_key(
         STRENGTH_ORDER[asset.strength],
         worst_finding.get(asset_id, -1) if worst_finding else -1,
         statuses,
+        asset.details.framework_jurisdiction if isinstance(asset.details, ModelDetails) else None,
     )
 
 
@@ -243,6 +255,8 @@ def match_gap(m: Match, f: Features) -> str | None:
         return f"service jurisdiction is known ({f.service_jur})"
     if m.lineage_jurisdictions and f.lineage_jurs.isdisjoint(m.lineage_jurisdictions):
         return f"no lineage base from {', '.join(m.lineage_jurisdictions)}"
+    if m.framework_jurisdictions and f.framework_jur not in m.framework_jurisdictions:
+        return f"not exported with a framework from {', '.join(m.framework_jurisdictions)}"
     if m.any_jurisdictions and f.all_jurs.isdisjoint(m.any_jurisdictions):
         return f"no producer, operator or base in {', '.join(m.any_jurisdictions)}"
     if m.min_strength and f.strength < STRENGTH_ORDER[m.min_strength]:

@@ -110,6 +110,8 @@ class Match(_Strict):
     not_service_jurisdictions: Jurs = ()
     service_unknown: bool = False  # the asset's service operator/jurisdiction was not identified
     lineage_jurisdictions: Jurs = ()
+    # the framework that exported a model file (ONNX/TFLite producer, graph naming), not who trained it
+    framework_jurisdictions: Jurs = ()
     any_jurisdictions: Jurs = ()
     min_strength: Strength | None = None
     finding_severity: Severity | None = None  # some linked finding at or above this severity
@@ -216,6 +218,7 @@ class ExampleAsset(_Strict):
     producers: tuple[ExampleProducer, ...] = ()
     service_jurisdiction: str | None = None
     lineage: tuple[ExampleProducer, ...] = ()  # base producers
+    framework_jurisdiction: str | None = None  # of the framework that exported a model file
     strength: Strength = "A"
     findings: tuple[Severity, ...] = ()
     inspection: InspectionStatus | None = None

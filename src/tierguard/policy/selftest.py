@@ -14,6 +14,7 @@ from tierguard.model import (
     Inspection,
     LineageEdge,
     Location,
+    ModelDetails,
     ProducerRef,
     Provenance,
     Verdict,
@@ -61,6 +62,9 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
             producers=producers, service_jurisdiction=spec.service_jurisdiction, lineage=lineage
         ),
         evidence=(ev,),
+        details=ModelDetails(framework_jurisdiction=spec.framework_jurisdiction)
+        if spec.framework_jurisdiction
+        else None,
     )
     findings = [
         Finding(
