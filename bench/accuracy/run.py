@@ -100,6 +100,7 @@ class Tally:
     denies: int = 0
     false_denies: int = 0
     misses: list[dict[str, Any]] = field(default_factory=list)
+    other_misses: list[dict[str, Any]] = field(default_factory=list)
     false_alarms: list[dict[str, Any]] = field(default_factory=list)
     false_deny_list: list[dict[str, Any]] = field(default_factory=list)
 
@@ -109,6 +110,7 @@ class Tally:
         for name in ("cn_pairs", "cn_correct", "denies", "false_denies"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.misses += other.misses
+        self.other_misses += other.other_misses
         self.false_alarms += other.false_alarms
         self.false_deny_list += other.false_deny_list
 
@@ -350,25 +352,22 @@ def _score_recall(
         for prov in sorted(lab.providers):
             evs = [e for e in by_file.get(rel, []) if prov in ev_providers(e)]
             found = any(e["strength"] in ("A", "B") for e in evs)
-            if juris.get(prov) in CN_JURISDICTIONS:
+            cn = juris.get(prov) in CN_JURISDICTIONS
+            if cn:
                 t.recall_pairs += 1
                 t.recall_found += found
-                if not found:
-                    best = evs[0] if evs else None
-                    t.misses.append(
-                        {
-                            "package": pkg_key,
-                            "path": rel,
-                            "provider": prov,
-                            "got": f"{best['strength']} {best['detector']}: {best['excerpt'][:100]}"
-                            if best
-                            else "no evidence for this provider",
-                            "why": lab.why,
-                        }
-                    )
             else:
                 t.other_pairs += 1
                 t.other_found += found
+            if not found:
+                best = evs[0] if evs else None
+                got = (
+                    f"{best['strength']} {best['detector']}: {best['excerpt'][:100]}"
+                    if best
+                    else "no evidence"
+                )
+                miss = {"package": pkg_key, "path": rel, "provider": prov, "got": got, "why": lab.why}
+                (t.misses if cn else t.other_misses).append(miss)
 
 
 def _score_precision(
@@ -460,6 +459,7 @@ def print_table(per: dict[str, Tally], total: Tally) -> None:
 def print_errors(total: Tally, show: int) -> None:
     sections: list[tuple[str, list[dict[str, Any]]]] = [
         ("MISSES (real use, no A/B evidence for the provider)", total.misses),
+        ("NON-PRC MISSES (for information)", total.other_misses),
         ("FALSE ALARMS (A/B CN evidence not backed by a real-use label)", total.false_alarms),
         ("FALSE DENYS", total.false_deny_list),
     ]
@@ -518,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
 
     src: Path | None = args.src
     juris = catalog_jurisdictions(src)
+    unknown = sorted({p for lab in labels.values() for p in lab.providers | lab.mentions} - set(juris))
+    if unknown:
+        raise SystemExit(f"labels.csv names providers the catalog does not know: {unknown}")
     per: dict[str, Tally] = {}
     total = Tally()
     for key, root, files in targets:
