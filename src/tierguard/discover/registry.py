@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .detectors import code, config, docs, manifests, modelfile, notebook, shell
+from .detectors import code, config, docs, iac, iac_docs, manifests, modelfile, notebook, shell
 from .interface import Detector
 
 # Extra prefilter words besides the catalog's: self-hosting contexts whose model ids are inventoried even
@@ -92,7 +92,7 @@ DETECTORS: tuple[Detector, ...] = (
         name="yaml-config",
         globs=("*.yaml", "*.yml"),
         exclude=("pnpm-lock.yaml",),
-        parse=config.parse_yaml,
+        parse=iac_docs.parse_yaml,
         keywords=_SHELL_WORDS,
         tags=frozenset({"default", "config", "container"}),
         description="compose, Kubernetes and Helm values: env keys/values, args, hosts; cassettes -> C",
@@ -101,9 +101,10 @@ DETECTORS: tuple[Detector, ...] = (
         name="json-config",
         globs=("*.json", "*.jsonc", "*.json5"),
         exclude=(
-            "package.json", "package-lock.json", "npm-shrinkwrap.json", "pipfile.lock", "*.ipynb", *_NOT_MINED
+            "package.json", "package-lock.json", "npm-shrinkwrap.json", "pipfile.lock", "*.ipynb",
+            "*.tf.json", "*.tfvars.json", "*.tofu.json", *_NOT_MINED
         ),
-        parse=config.parse_json,
+        parse=iac_docs.parse_json,
         keywords=_MODEL_WORDS,
         tags=frozenset({"default", "config"}),
         description='JSON configuration: hosts, "model": values, env keys; cassettes -> C',
@@ -116,6 +117,20 @@ DETECTORS: tuple[Detector, ...] = (
         keywords=_SHELL_WORDS,
         tags=frozenset({"default", "config"}),
         description="TOML configuration: hosts, model = values, env keys",
+    ),
+    Detector(
+        name="terraform",
+        globs=("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json", "*.tofu", "*.tofu.json"),
+        parse=iac.parse_terraform,
+        tags=frozenset({"default", "config", "iac"}),
+        description="Terraform/OpenTofu HCL: model ids in Bedrock/SageMaker/Azure/Vertex resources, vars",
+    ),
+    Detector(
+        name="bicep",
+        globs=("*.bicep", "*.bicepparam"),
+        parse=iac.parse_bicep,
+        tags=frozenset({"default", "config", "iac"}),
+        description="Bicep: Microsoft.CognitiveServices deployments model { format, name }, model params",
     ),
     Detector(
         name="dotenv",

@@ -171,6 +171,8 @@ LEXER_BY_DETECTOR: dict[str, str] = {
     "yaml-config": "hash",
     "toml-config": "hash",
     "dotenv": "hash",
+    "terraform": "hash",
+    "bicep": "c",
 }
 
 _IMPORT_KW = re.compile(r"\b(?:import|require)\b")
