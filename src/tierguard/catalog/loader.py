@@ -6,10 +6,8 @@ Data lives in ``catalog/data/*.yaml``; ``catalog.yaml`` there carries the catalo
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,7 +16,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tierguard.catalog.globs import FirstGlob
 from tierguard.catalog.non_api import NonApiHostEntry
+from tierguard.catalog.requests import RequestSignatureEntry
 from tierguard.errors import CatalogError
 
 SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -135,6 +135,7 @@ class CatalogFile(BaseModel):
     models: tuple[ModelFamilyEntry, ...] = ()
     traps: tuple[TrapEntry, ...] = ()
     non_api_hosts: tuple[NonApiHostEntry, ...] = ()  # documentation/forum/console hosts (non_api.py)
+    request_signatures: tuple[RequestSignatureEntry, ...] = ()  # provider paths/headers (requests.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,33 +149,6 @@ class ModelMatch:
 
 
 _TAG = re.compile(r":[A-Za-z0-9._-]+$")
-
-
-class _FirstGlob:
-    """Which of many glob lists first fully matches a string, in list order, in one regex call: each list
-    becomes a named group of one alternation (the engine tries alternatives in order, so the group that
-    matched is the first list that matches; fnmatch patterns hold no capturing groups of their own)."""
-
-    def __init__(self, families: Sequence[tuple[ModelFamilyEntry, Iterable[str]]]) -> None:
-        self._items: dict[str, ModelFamilyEntry] = {}
-        alts: list[str] = []
-        for i, (fam, patterns) in enumerate(families):
-            pats = [fnmatch.translate(p.lower()) for p in patterns]
-            if pats:
-                self._items[f"g{i}"] = fam
-                alts.append(f"(?P<g{i}>" + "|".join(f"(?:{p})" for p in pats) + ")")
-        self._source = "|".join(alts)
-
-    @functools.cached_property
-    def _rx(self) -> re.Pattern[str] | None:  # compiled on first use: many runs never match model names
-        return re.compile(self._source) if self._source else None
-
-    def first(self, value: str) -> ModelFamilyEntry | None:
-        rx = self._rx
-        if rx is None:
-            return None
-        mo = rx.fullmatch(value)
-        return None if mo is None or mo.lastgroup is None else self._items[mo.lastgroup]
 
 
 SECTIONS: tuple[str, ...] = (
@@ -209,6 +183,7 @@ class Catalog:
         self.models: list[ModelFamilyEntry] = []
         self.traps: list[TrapEntry] = []
         self.non_api_hosts: list[NonApiHostEntry] = []
+        self.request_signatures: list[RequestSignatureEntry] = []
         for f in files:
             if f.version != self.version:
                 raise CatalogError(f"catalog: mixed versions {self.version} and {f.version}")
@@ -234,6 +209,7 @@ class Catalog:
             self.models.extend(f.models)
             self.traps.extend(f.traps)
             self.non_api_hosts.extend(f.non_api_hosts)
+            self.request_signatures.extend(f.request_signatures)
         self._check_refs()
         self._check_unique()
         self._index()
@@ -248,6 +224,9 @@ class Catalog:
             need(e.operator, f"endpoint {e.host}")
             for s in e.serves:
                 need(s, f"endpoint {e.host} serves")
+        for rs in self.request_signatures:
+            if rs.host not in {e.host for e in self.endpoints}:
+                raise CatalogError(f"catalog: request signature {rs.text!r}: unknown endpoint {rs.host!r}")
         for pk in self.packages:
             need(pk.producer, f"package {pk.ecosystem}:{pk.name}")
         for c in self.classes.values():
@@ -302,10 +281,10 @@ class Catalog:
         self._hf_orgs: dict[str, ProducerEntry] = {
             o.lower(): p for p in self.producers.values() for o in p.hf_orgs
         }
-        self._fam_name = _FirstGlob([(m, m.names) for m in self.models])
-        self._fam_name_free = _FirstGlob([(m, m.names) for m in self.models if not m.context_only])
-        self._fam_hf = _FirstGlob([(m, m.hf) for m in self.models])
-        self._fam_router = _FirstGlob([(m, m.router_ids) for m in self.models])
+        self._fam_name = FirstGlob([(m, m.names) for m in self.models])
+        self._fam_name_free = FirstGlob([(m, m.names) for m in self.models if not m.context_only])
+        self._fam_hf = FirstGlob([(m, m.hf) for m in self.models])
+        self._fam_router = FirstGlob([(m, m.router_ids) for m in self.models])
         self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
         self._families: dict[str, ModelFamilyEntry] = {m.id: m for m in self.models}
         self._prefixes = sorted(self.router_prefixes, key=lambda r: (-len(r.prefix), r.router))

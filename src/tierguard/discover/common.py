@@ -4,8 +4,6 @@ prefilter they build on lives in ``keywords.py``."""
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
 import weakref
 from collections.abc import Iterable
@@ -14,13 +12,16 @@ from urllib.parse import urlsplit
 
 from tierguard.catalog.loader import Catalog, ModelMatch
 from tierguard.catalog.non_api import NonApiHosts
+from tierguard.catalog.requests import RequestSignatures
 from tierguard.model import Evidence, Location, Strength
 
 from .interface import Unit
 from .keywords import MODEL_TRIGGERS, Prefilter, UnitHits, derived_keywords, names_rx
+from .model_lists import ListPositions, place
 from .syntax import LEXER_BY_DETECTOR, SyntaxMap, class_use
+from .text import MAX_EXCERPT, Lines, lower_same_length
 
-MAX_EXCERPT = 200
+__all__ = ["MAX_EXCERPT", "Collector", "Lines", "lower_same_length"]
 
 _URL = re.compile(r"""(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
 _BASE_URL_CTX = re.compile(r"base_?url|api_?base|baseurl|endpoint|host", re.IGNORECASE)
@@ -64,6 +65,15 @@ MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (  # (regex, cont
         "unknown",
     ),
     (re.compile(r"""([\w.+-]{3,120}\.gguf)\b""", re.IGNORECASE), "gguf file", "self-hosted"),
+    (  # a model id as the first argument of a Model/LLM/Chat constructor or call (``model_lists.py``)
+        re.compile(
+            r"""(?<![\w$])(?:[\w$]+\.)*[\w$]*?(?:model|llm|chat)[\w$]*\s*(?:<[^<>()\n]*>)?\s*\(\s*"""
+            r"""["'`]([^"'`\s]{2,150})["'`]\s*[,)]""",
+            re.IGNORECASE,
+        ),
+        "model constructor",
+        "unknown",
+    ),
 )
 _TOKEN_CHARS_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+"
 _HF_CANDIDATE = re.compile(
@@ -79,68 +89,6 @@ _DOWNGRADE_LINE = re.compile(
     re.ASCII,
 )
 _SELF_HOSTED_FILE = re.compile(r"\bollama\b|\bvllm\b|llama\.cpp|llama-server|from_pretrained", re.I)
-
-
-class Lines:
-    """Offset -> 1-based line number and line text. Most lookups come in ascending offset order, so the
-    line number is counted on from the previous lookup (``str.count``, C speed); a full line-start index is
-    built only if lookups go backwards often."""
-
-    _BACKWARDS_BEFORE_INDEX = 8
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._starts: list[int] | None = None
-        self._last = (0, 1)  # (offset, its line number)
-        self._backwards = 0
-
-    def _index(self) -> list[int]:
-        if self._starts is None:
-            # offsets of every line start, with C-level iteration only (split, map, accumulate)
-            lengths = map((1).__add__, map(len, self.text.split("\n")))
-            starts = list(itertools.accumulate(lengths, initial=0))
-            starts.pop()
-            self._starts = starts
-        return self._starts
-
-    def line(self, pos: int) -> int:
-        if self._starts is not None:
-            return bisect.bisect_right(self._starts, pos)
-        last_pos, last_line = self._last
-        if pos >= last_pos:
-            n = last_line + self.text.count("\n", last_pos, pos)
-        else:
-            self._backwards += 1
-            if self._backwards > self._BACKWARDS_BEFORE_INDEX:
-                return bisect.bisect_right(self._index(), pos)
-            n = 1 + self.text.count("\n", 0, pos)
-        self._last = (pos, n)
-        return n
-
-    def _line_start(self, pos: int) -> int:
-        return self.text.rfind("\n", 0, pos) + 1
-
-    def excerpt(self, pos: int) -> str:
-        start = self._line_start(pos)
-        end = self.text.find("\n", start)
-        if end < 0:
-            end = len(self.text)
-        if end - start > MAX_EXCERPT * 4:  # very long line: a window around the match
-            lo = max(start, pos - MAX_EXCERPT // 2)
-            return self.text[lo : lo + MAX_EXCERPT].strip()
-        return self.text[start:end].strip()[:MAX_EXCERPT]
-
-    def line_text(self, pos: int) -> str:
-        start = self._line_start(pos)
-        end = self.text.find("\n", start)
-        return self.text[start : end if end >= 0 else min(len(self.text), start + 2000)][:2000]
-
-
-def lower_same_length(text: str) -> str:
-    """``text.lower()`` with every offset preserved, so positions found in the lower-cased text index the
-    original. U+0130 (capital I with dot) is the only code point whose full lower-case mapping is longer
-    than one character ("i" + combining dot); it is mapped to a plain "i" first."""
-    return text.replace("\u0130", "i").lower() if "\u0130" in text else text.lower()
 
 
 @dataclass
@@ -213,21 +161,28 @@ class Collector:
         )
 
 
+    def syntax(self) -> SyntaxMap | None:
+        """The unit's syntax map (built on first use), or None for a detector without a lexer."""
+        if self._syntax is None:
+            lexer = LEXER_BY_DETECTOR.get(self.detector)
+            if lexer is None:
+                return None
+            self._syntax = SyntaxMap(self.text, lexer)
+        return self._syntax
+
     def _demoted(self, kind: str, value: str, pos: int) -> str:
         """Why an observation at ``pos`` is only a mention, from where it sits in the text ("" when it is
         a use): a comment, docstring or message text (help, log, error, translation), or a class name that is
         not an identifier imported, called or subclassed."""
-        if self._syntax is None:
-            lexer = LEXER_BY_DETECTOR.get(self.detector)
-            if lexer is None:
-                return ""
-            self._syntax = SyntaxMap(self.text, lexer)
-        where = self._syntax.where(pos)
+        syntax = self.syntax()
+        if syntax is None:
+            return ""
+        where = syntax.where(pos)
         if where in ("comment", "docstring"):
             return where
         if where == "message":
             return "message text"
-        if kind == "framework-class" and self._syntax.lexer != "hash":
+        if kind == "framework-class" and syntax.lexer != "hash":
             if where == "string":
                 return "class name in a string"
             if not class_use(self.text, pos, pos + len(value)):
@@ -306,6 +261,26 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
             refs,
             {"use_mode": "hosted-api", "context": ctx, "url": url[:200], "jurisdiction": ep.jurisdiction},
         )
+
+
+_SIGNATURES: weakref.WeakKeyDictionary[Catalog, RequestSignatures] = weakref.WeakKeyDictionary()
+
+
+def scan_requests(c: Collector, catalog: Catalog) -> None:
+    """Provider request paths and headers (``catalog/requests.py``): strength-A evidence of the provider's
+    API service (value: its host), as for a host literal; a path right after a host is left to scan_urls."""
+    sigs = _SIGNATURES.get(catalog)
+    if sigs is None:
+        sigs = _SIGNATURES[catalog] = RequestSignatures(catalog.request_signatures)
+    for mo in hit_matches(c, catalog, sigs.rx) if sigs.entries else ():
+        rs = sigs.entry(mo)
+        ep = catalog.match_host(rs.host)
+        if ep is None or not sigs.allowed(rs, c.low):
+            continue
+        refs = {"endpoint": ep.host, "producer": ep.operator}
+        attrs = {"context": f"request {rs.kind}", "signature": mo.group(0)[:200]}
+        attrs["jurisdiction"] = ep.jurisdiction
+        c.add("endpoint", rs.host, "A", mo.start(), refs, {"use_mode": "hosted-api", **attrs})
 
 
 def scan_env_keys(c: Collector, catalog: Catalog) -> None:
@@ -414,6 +389,8 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
                 v = v[: -len(".gguf")]
             if not _looks_like_model_id(v):
                 continue
+            if ctx == "model constructor" and (c.lines.line(mo.start(1)), v.lower()) in taken:
+                continue
             m = match_model(catalog, v, True)
             use = mode
             if ctx == "--model arg" and file_self_hosted:
@@ -453,17 +430,28 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
         if "huggingface.co/" in before or "hf.co/" in before or "://" in tok:
             continue  # part of a URL: left to the mention pass
         c.add("model-ref", v, "B", pos, model_refs(m), {"use_mode": "unknown", "context": "hf id"})
-    if not free_literals:
-        return
+    if free_literals:
+        _scan_literals(c, catalog, tokens, taken)
+
+
+def _scan_literals(
+    c: Collector, catalog: Catalog, tokens: list[tuple[int, str]], taken: set[tuple[int, str]]
+) -> None:
+    """Quoted literals (and list items) around keyword hits: a model id in a model list, map, enum or
+    registry (B, ``_listed_model``), else a C mention when the catalog matches it as free text."""
+    text = c.text
     for pos, v in tokens:
         if pos <= 0 or pos + len(v) >= len(text):
             continue
         q = text[pos - 1]
-        if q not in "\"'`" or text[pos + len(v)] != q:
+        quoted = q in "\"'`" and text[pos + len(v)] == q
+        if not quoted and text[pos - 1] not in ",\"' \t[" and text[pos + len(v)] not in ",\"' \t\n\r]":
             continue
         if (c.lines.line(pos), v.lower()) in taken or not _looks_like_model_id(v):
             continue
-        m = match_model(catalog, v, False)
+        if _listed_model(c, catalog, pos, v, taken):
+            continue
+        m = match_model(catalog, v, False) if quoted else None
         if m is None:
             continue
         taken.add((c.lines.line(pos), v.lower()))
@@ -475,6 +463,50 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
             model_refs(m),
             {"use_mode": "unknown", "context": "string literal outside a model context", "as": "model-ref"},
         )
+
+
+def _listed_model(c: Collector, catalog: Catalog, pos: int, v: str, taken: set[tuple[int, str]]) -> bool:
+    """A model id in a model list, map, enum, constructor or registry (``model_lists``): adds it as B when
+    the container is tied to models by a name, or by the file's strength-A evidence of the same producer;
+    the container's other literals that the catalog matches as models then count too (``glm-4`` beside
+    ``chatglm_pro``, although ``glm-4`` holds no prefilter keyword)."""
+    m = match_model(catalog, v, True) if not v.endswith(("-", ".", "_", "/")) else None  # not a prefix key
+    where = None if m is None else place(c.text, c.syntax(), c.unit.ref.path, c.detector, pos, v, c.cache)
+    if m is None or where is None:
+        return False
+    ctx, named = where
+    if not named:
+        if m.producer.id not in _file_producers(c, catalog):
+            return False
+        ctx += " near provider"
+    found = [(pos, v, m)]
+    lp = c.cache.get("list-positions")
+    if isinstance(lp, ListPositions) and ctx.startswith("model list") and lp.opener not in lp.swept:
+        lp.swept.add(lp.opener)
+        for a, b in lp.members(lp.opener):
+            for item in c.text[a + 1 : b - 1].split(","):
+                w = item.strip()
+                ok = _looks_like_model_id(w) and " " not in w and not w.endswith(("-", ".", "_", "/"))
+                mm = match_model(catalog, w, True) if ok else None
+                if mm is not None and w != v:
+                    found.append((c.text.find(w, a, b), w, mm))
+    for p, w, mm in found:
+        if (c.lines.line(p), w.lower()) not in taken:
+            taken.add((c.lines.line(p), w.lower()))
+            use = "hosted-api" if mm.router is not None else "unknown"
+            c.add("model-ref", w, "B", p, model_refs(mm), {"use_mode": use, "context": ctx})
+    return True
+
+
+def _file_producers(c: Collector, catalog: Catalog) -> set[str]:
+    """Producers the unit's strength-A evidence names (hosts add the producers they serve)."""
+    out: set[str] = set()
+    for e in c.out:
+        if e.strength == "A" and "producer" in e.refs:
+            out.add(e.refs["producer"])
+            ep = catalog.match_host(e.value) if e.kind == "endpoint" else None
+            out.update(ep.serves if ep is not None else ())
+    return out
 
 
 def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
@@ -552,6 +584,7 @@ def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:
 
 def scan_common(c: Collector, catalog: Catalog, language: str = "any", *, free_literals: bool = True) -> None:
     scan_urls(c, catalog)
+    scan_requests(c, catalog)
     scan_env_keys(c, catalog)
     if language != "none":
         scan_classes(c, catalog, language)

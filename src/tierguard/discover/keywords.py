@@ -32,6 +32,7 @@ MODEL_TRIGGERS: dict[str, tuple[str, ...]] = {
     "llama.cpp -hf": ("-hf ",),
     "model= kwarg": ("model",),
     "gguf file": (".gguf",),
+    "model constructor": ("model", "llm("),
 }
 
 
@@ -61,6 +62,7 @@ def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
         words.update(o.lower() for o in prod.hf_orgs)
     for r in catalog.router_prefixes:
         words.add(_family_prefix(r.prefix))
+    words.update(s.text.lower() for s in catalog.request_signatures)  # provider paths/headers
     for m in catalog.models:
         words.update(_family_prefix(pat) for pat in (*m.names, *m.ollama))
         words.update(_family_prefix(pat.split("/", 1)[-1]) for pat in m.hf)

@@ -46,7 +46,7 @@ _MESSAGE_BEFORE = re.compile(
     r"""|(?<![\w.])(?:print|println|printf|eprint|echo|secho|puts|warn|alert|gettext|ngettext|pgettext|_|"""
     r"""tr|i18n\.t|\$t|translate)\s*\(\s*"""
     r"""|\.(?:info|debug|warning|warn|error|critical|exception|fatal|trace|log|notice|echo|secho|"""
-    r"""Println|Printf|Print|Errorf|Fatalf|Fatal|Fatalln|Panicf|Debugf|Infof|Warnf|Warningf|Sprintf|"""
+    r"""Println|Printf|Print|Errorf|Fatalf|Fatal|Fatalln|Panicf|Debugf|Infof|Warnf|Warningf|"""
     r"""println|printf|print|describe|option)\s*\(\s*"""
     r"""|\b(?:raise|throw)\s+(?:new\s+)?[\w.]+\s*\(\s*|\b[\w.]*(?:Error|Exception|Warning)\s*\(\s*"""
     r"""|\berrors\.New\s*\(\s*)[rRbBuUfF]{0,2}$"""
@@ -92,6 +92,17 @@ class SyntaxMap:
             if s <= pos < e:
                 return s, e, k
         return None
+
+    def span(self, pos: int) -> tuple[int, int, str] | None:
+        """The comment ("c") or string ("s") token holding ``pos``: (start, end, kind), or None in code."""
+        return self._span(pos)
+
+    def spans(self, lo: int, hi: int) -> list[tuple[int, int, str]]:
+        """The comment/string tokens starting in ``[lo, hi)``, in text order."""
+        self._advance(hi)
+        i = bisect.bisect_left(self._starts, lo)
+        j = bisect.bisect_left(self._starts, hi)
+        return self._spans[i:j]
 
     def where(self, pos: int) -> Where:
         span = self._span(pos)
