@@ -193,30 +193,41 @@ def test_identify_read_raises_on_unreadable_table_only() -> None:
 
 
 @pytest.mark.parametrize(
-    "desc",
+    ("desc", "readable"),
     [
-        "not an object",
-        {"dtype": "U8", "shape": [-1], "data_offsets": [0, 1]},
-        {"dtype": "U8", "shape": [True], "data_offsets": [0, 1]},
-        {"dtype": "U8", "shape": [1.0], "data_offsets": [0, 1]},
-        {"dtype": "U8", "shape": 1, "data_offsets": [0, 1]},
-        {"dtype": "U8", "data_offsets": [0, 1]},
-        {"dtype": "U8", "shape": [1], "data_offsets": [0]},
-        {"dtype": "U8", "shape": [1], "data_offsets": [0, 1, 2]},
-        {"dtype": "U8", "shape": [1], "data_offsets": [False, 1]},
-        {"dtype": "U8", "shape": [1], "data_offsets": [0, 1 << 64]},
-        {"dtype": "U8", "shape": [1], "data_offsets": "0-1"},
-        {"dtype": "F8_E4M3FN", "shape": [1], "data_offsets": [0, 1]},  # torch's name, not safetensors'
-        {"dtype": "f32", "shape": [1], "data_offsets": [0, 1]},
-        {"dtype": None, "shape": [1], "data_offsets": [0, 1]},
-        {"shape": [1], "data_offsets": [0, 1]},
+        ("not an object", False),
+        ({"dtype": "U8", "shape": [-1], "data_offsets": [0, 1]}, False),
+        ({"dtype": "U8", "shape": [True], "data_offsets": [0, 1]}, False),
+        ({"dtype": "U8", "shape": [1.0], "data_offsets": [0, 1]}, False),
+        ({"dtype": "U8", "shape": 1, "data_offsets": [0, 1]}, False),
+        ({"dtype": "U8", "data_offsets": [0, 1]}, False),
+        ({"dtype": "U8", "shape": [1], "data_offsets": [0]}, False),
+        ({"dtype": "U8", "shape": [1], "data_offsets": [0, 1, 2]}, False),
+        ({"dtype": "U8", "shape": [1], "data_offsets": [False, 1]}, False),
+        ({"dtype": "U8", "shape": [1], "data_offsets": [0, 1 << 64]}, False),
+        ({"dtype": "U8", "shape": [1], "data_offsets": "0-1"}, False),
+        (
+            {"dtype": "F8_E4M3FN", "shape": [1], "data_offsets": [0, 1]},
+            True,
+        ),  # torch's name, not safetensors'
+        ({"dtype": "f32", "shape": [1], "data_offsets": [0, 1]}, True),
+        ({"dtype": None, "shape": [1], "data_offsets": [0, 1]}, True),
+        ({"shape": [1], "data_offsets": [0, 1]}, True),
     ],
 )
-def test_bad_descriptor_is_a_finding(desc: Any) -> None:
+def test_bad_descriptor_is_a_finding(desc: Any, readable: bool) -> None:
     data = st_bytes({"t": desc}, b"x")
     assert "header" in kinds(data)
-    got = inspected(data)
-    assert got[0] != "clean" and "TG-ST-003" in got[1]
+    st_status, rules = inspected(data)
+    assert "TG-ST-003" in rules
+    if readable:  # an unknown dtype: the entry is read, its size cannot be checked
+        assert (st_status, rules) == ("findings", {"TG-ST-003"})
+        assert read_safetensors(SourceReader(BytesSource(data))).tensors["t"][1] == (1,)
+    else:  # the descriptor could not be read: incomplete here and for identification
+        assert st_status == "incomplete"
+        assert exit_code(run({"m.safetensors": data})) == 1
+        with pytest.raises(Incomplete):
+            read_safetensors(SourceReader(BytesSource(data)))
 
 
 @pytest.mark.parametrize("meta", [["a"], "x", 1, {"a": 1}, {"a": None}, {"a": {"b": "c"}}])

@@ -62,6 +62,7 @@ class SafetensorsHeader:
     data_len: int = 0  # bytes after the header
     problems: list[Problem] = field(default_factory=list)
     unread: str = ""  # why the tensor table could not be checked; "" when it was
+    bad_descriptors: int = 0  # tensor entries that could not be read (not an object, bad shape or offsets)
 
     def problem(self, kind: ProblemKind, subject: str, detail: str) -> None:
         if len(self.problems) < _MAX_PROBLEMS:
@@ -109,7 +110,7 @@ def check_safetensors(reader: BoundedReader, limit: int = INSPECT_HEADER_LIMIT) 
         out.problem("overflow", "header", out.unread)
         return out
     if n + 8 > reader.size:
-        out.unread = f"header length {n} exceeds the file size {reader.size}"
+        out.unread = f"header length {n} exceeds file size {reader.size}"
         out.problem("overflow", "header", out.unread)
         return out
     if n > limit:
@@ -151,13 +152,16 @@ def _check_metadata(info: Any, out: SafetensorsHeader) -> None:
 def _descriptor(name: str, info: Any, out: SafetensorsHeader) -> tuple[int, int, int | None] | None:
     """(start, end, expected byte span or None when the dtype is unknown) of a well-formed descriptor."""
     if not isinstance(info, dict):
+        out.bad_descriptors += 1
         out.problem("header", name, f"tensor {name[:80]!r}: descriptor is not an object")
         return None
     dtype, shape, offs = info.get("dtype"), info.get("shape"), info.get("data_offsets")
     if not isinstance(shape, list) or not all(_uint(d) for d in shape):
+        out.bad_descriptors += 1
         out.problem("header", name, f"tensor {name[:80]!r}: shape is not a list of non-negative integers")
         return None
     if not (isinstance(offs, list) and len(offs) == 2 and _uint(offs[0]) and _uint(offs[1])):
+        out.bad_descriptors += 1
         out.problem("header", name, f"tensor {name[:80]!r}: data_offsets is not [start, end]")
         return None
     out.tensors[name] = (str(dtype)[:40], tuple(shape))
@@ -226,8 +230,10 @@ def _check_tiling(spans: list[tuple[int, int, str]], out: SafetensorsHeader) -> 
 
 def read_safetensors(reader: BoundedReader) -> SafetensorsHeader:
     """Identification's read: the header within the reader's budget; :class:`Incomplete` when the tensor
-    table could not be read (its layout problems are inspection's to report)."""
+    table, or one of its descriptors, could not be read (layout problems are inspection's to report)."""
     out = check_safetensors(reader, limit=reader.remaining)
     if out.unread:
         raise Incomplete("malformed", out.unread)
+    if out.bad_descriptors:
+        raise Incomplete("malformed", f"{out.bad_descriptors} tensor descriptor(s) could not be read")
     return out

@@ -453,8 +453,10 @@ def scan_safetensors(art: _Artifact, src: RandomSource, member: str | None) -> N
         art.add(_ST_RULES[p.kind], p.detail, member, p.subject)
     if st.unread:
         art.incomplete.append(f"{label}: safetensors tensor table not read: {st.unread}")
-    else:
-        art.inspected_units += 1
+        return
+    if st.bad_descriptors:
+        art.incomplete.append(f"{label}: {st.bad_descriptors} safetensors tensor descriptor(s) not read")
+    art.inspected_units += 1
 
 
 def _artifact_candidate(ref: FileRef, fmt: str) -> bool:

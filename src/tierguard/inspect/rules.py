@@ -213,7 +213,7 @@ RULES: dict[str, RuleInfo] = {
             "The header is not UTF-8 JSON (or holds duplicate keys, NaN/Infinity, lone surrogates on which "
             "JSON readers disagree), is not an object, a tensor descriptor lacks a valid dtype/shape/"
             "data_offsets, a dtype is unknown, or __metadata__ is not a string-to-string map. When the "
-            "tensor table could not be read at all the file is also incomplete.",
+            "tensor table or a descriptor could not be read the file is also incomplete.",
         ),
         _r(
             "TG-RC-001",
