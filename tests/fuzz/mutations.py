@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import re
 import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -260,7 +259,3 @@ def _append_member(zip_bytes: bytes, name: str, data: bytes) -> bytes:
 Mutator = Callable[[random.Random, Seed], "Mutant | None"]
 GENERIC: dict[str, Mutator] = {"truncate": truncate, "bitflip": bitflip, "insert": insert, "delete": delete}
 STRUCTURAL: dict[str, Mutator] = {"zip": zip_field, "tar": tar_header, "tar-eof": tar_eof, "stack": stack}
-
-
-def crc_ok(data: bytes) -> int:  # pragma: no cover - debugging aid when replaying a zip case
-    return zlib.crc32(data)

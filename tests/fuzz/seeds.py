@@ -30,7 +30,7 @@ import subprocess
 import tarfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,6 @@ class Seed:
     container: str = ""  # "zip", "tar", "zip tar": headers in plain view (zip/tar field edits apply)
     anchored: bool = False  # read from byte 0 (raw pickle, .npy, 7z, gzip): no insertion before a range
     align: int = 1  # a tar: 512 (members sit on blocks: only whole blocks may come or go before a range)
-    tags: frozenset[str] = field(default_factory=frozenset)
 
 
 class _Reduce:
