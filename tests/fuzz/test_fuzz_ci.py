@@ -9,8 +9,10 @@ is then an xfail (strict, so it fails once the fix lands and the entry must go).
 open today: with the fixes of issue 11 (zip views reconciled, tar layout, every pickle stream within a
 budget, bounded decompression) every group holds; before them (b7e9c22) this same run found 103 false
 cleans (stack 91, tar-eof 8, tar-header 3, zip-meta 1), 3 more default-gate passes (zip-cd) and 4 bombs
-over 10 s (bench/inspect/README.md, Fuzzing). One narrower class the 50,000-case run found is open and
-pinned below as a strict xfail (test_known_open_cd_name_made_a_directory).
+over 10 s (bench/inspect/README.md, Fuzzing). The one narrower class the 50,000-case run found (a
+central-directory name turned into a directory name while the local header names the file, seed 20261202,
+cases 19673, 22830, 38816, 40248) is fixed: a "directory" is one only when every view names it so and it
+holds no bytes (test_cd_name_made_a_directory_hides_nothing).
 """
 
 from __future__ import annotations
@@ -91,14 +93,7 @@ def test_every_mutation_kind_ran(outcomes: list[H.Outcome]) -> None:
 
 
 @pytest.mark.parametrize("seed_name", ["wrap_mal.zip", "torch_mal_z.pt"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="open (zip reconciliation): a central-directory name turned into a directory name ('model.pk/') "
-    "while the local header still names the file 'model.pkl' hides the member: the entry is skipped as a "
-    "directory and the name disagreement is not reported; clean, gate 0 (50,000-case run, seed 20261202, "
-    "cases 19673, 22830, 38816, 40248)",
-)
-def test_known_open_cd_name_made_a_directory(tmp_path: Path, seed_name: str) -> None:
+def test_cd_name_made_a_directory_hides_nothing(tmp_path: Path, seed_name: str) -> None:
     from tierguard.inspect.gate import exit_code
     from tierguard.model import Context
     from tierguard.scanner import INSPECT_VIEW, Scanner

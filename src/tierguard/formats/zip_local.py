@@ -54,7 +54,12 @@ class ZipMember:
 
     @property
     def is_dir(self) -> bool:
-        return self.name.endswith("/")
+        """A directory entry: named with a trailing ``/`` in every view read, and holding no data. A name
+        turned into ``x/`` in the central directory alone, or a "directory" with bytes, is a member (its
+        content is listed and inspected), never skipped."""
+        if not self.name.endswith("/") or self.csize or self.usize:
+            return False
+        return self.local_name is None or self.local_name.endswith("/")
 
 
 @dataclass(slots=True)

@@ -324,7 +324,7 @@ def scan_zip(art: _Artifact, src: RandomSource, parent: str | None, container: C
             art.incomplete.extend(f"{where}: {p}" for p in container.problems if p not in problems)
     is_torch = any(n.endswith("data.pkl") for n in names)
     for m in members:
-        if m.name.endswith("/"):
+        if m.is_dir:
             continue
         _zip_member(art, src, m, _member_label(parent, m.address), model, is_torch)
     if not members and not problems:
