@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,27 @@ def test_unknown_type_member_is_read_as_a_file() -> None:
 def test_make_tar_builder_still_clean() -> None:
     out = run({"c.tar": make_tar({"m/data.pkl": BENIGN})})
     assert not any(f.rule_id == "TG-TAR-001" for f in out.findings)
+
+
+def test_a_garbled_last_header_is_never_clean(tmp_path: Path) -> None:
+    """The last member's header checksum broken: tar tools skip it with an error ("Skipping to next
+    header"); tarfile skips it silently. What follows the last readable member must be zero padding, or the
+    archive is incomplete (found by the fuzzer: a bad header block was skipped and the archive said clean)."""
+    from tierguard.inspect.gate import exit_code
+    from tierguard.model import Context
+    from tierguard.scanner import INSPECT_VIEW, Scanner
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        for name, data in (("ok.txt", b"hello\n"), ("evil.pkl", b"cos\nsystem\n(S'id'\ntR.")):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+    raw = bytearray(buf.getvalue())
+    second = raw.index(b"evil.pkl")  # the second header starts with its name
+    raw[second + 148 : second + 156] = b"0000000\x00"  # a wrong checksum: the header is unreadable
+    path = tmp_path / "bundle.tar"
+    path.write_bytes(bytes(raw))
+    result = Scanner().scan(path, Context(), options=INSPECT_VIEW)
+    assert all(i.status != "clean" for i in result.inspections if i.location.member is None)
+    assert exit_code(result) == 1

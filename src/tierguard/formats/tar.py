@@ -117,7 +117,25 @@ def read_tar(src: RandomSource) -> TarListing:
                 tf.members.clear()  # type: ignore[attr-defined]  # ours is the listing: tarfile keeps none
     except (tarfile.TarError, OSError, EOFError) as exc:
         ls.out.problems.append(f"tar error: {str(exc)[:200]}")
+        return ls.out
+    _check_tail(src, ls)
     return ls.out
+
+
+def _check_tail(src: RandomSource, ls: _Lister) -> None:
+    """After the last header tarfile could read, only zero padding may follow: anything else is an unreadable
+    header block (a member tar tools skip with an error), so what it held is unknown -> a problem."""
+    tail = src.size - ls.expected
+    if tail <= 0:
+        return
+    head = src.read(ls.expected, min(tail, _GAP_CHECK))
+    if tail > _GAP_CHECK:
+        ls.out.problems.append(f"{tail} bytes after the last readable member were not checked")
+    elif head.count(0) != len(head):
+        ls.out.problems.append(
+            f"{tail // 512} block(s) after the last readable member are not zero padding: an unreadable "
+            "header may hide a member"
+        )
 
 
 class _GunzipFile(io.RawIOBase):
