@@ -243,6 +243,41 @@ IMPORT_CASES: list[tuple[str, str | None]] = [
     ("volcengine.tos", None),
     ("tencentcloud.hunyuan.v20230901", "pypi:tencentcloud-sdk-python-hunyuan"),
     ("tencentcloud.common.credential", None),
+    ("tencentcloud.asr.v20190614", "pypi:tencentcloud-sdk-python-asr"),
+    ("tencentcloud.tts.v20190823.tts_client", "pypi:tencentcloud-sdk-python-tts"),
+    ("tencentcloud.lkeap.v20240522", "pypi:tencentcloud-sdk-python-lkeap"),
+    ("tencentcloud.cvm.v20170312", None),
+    ("sensenova", "pypi:sensenova"),
+    ("xfyunsdkspark.oral_client", "pypi:xfyunsdkspark"),
+    ("byteplussdkarkruntime", "pypi:byteplussdk-arkruntime"),
+    ("tencentcloud-sdk-nodejs-asr", "npm:tencentcloud-sdk-nodejs-asr"),
+    ("tencentcloud-sdk-nodejs/tencentcloud/services/hunyuan", "npm:tencentcloud-sdk-nodejs"),
+    ("tencentcloud-sdk-nodejs/tencentcloud/services/cvm", None),
+    (
+        "github.com/volcengine/volcengine-go-sdk/service/arkruntime",
+        "go:github.com/volcengine/volcengine-go-sdk",
+    ),
+    ("github.com/volcengine/volcengine-go-sdk/service/vpc", None),
+    ("github.com/baidubce/bce-qianfan-sdk/go/qianfan", "go:github.com/baidubce/bce-qianfan-sdk/go/qianfan"),
+    (
+        "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/hunyuan/v20230901",
+        "go:github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/hunyuan",
+    ),
+    ("github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common", None),
+    ("github.com/coze-dev/coze-go", "go:github.com/coze-dev/coze-go"),
+    ("com.alibaba.dashscope.aigc.generation.Generation", "maven:com.alibaba:dashscope-sdk-java"),
+    ("com.alibaba.fastjson.JSON", None),
+    ("com.baidubce.qianfan.Qianfan", "maven:com.baidubce:qianfan"),
+    (
+        "com.tencentcloudapi.hunyuan.v20230901.HunyuanClient",
+        "maven:com.tencentcloudapi:tencentcloud-sdk-java-hunyuan",
+    ),
+    ("com.tencentcloudapi.common.Credential", None),
+    ("com.zhipu.oapi.ClientV4", "maven:cn.bigmodel.openapi:oapi-java-sdk"),
+    ("ai.z.openapi.ZaiClient", "maven:ai.z.openapi:zai-sdk"),
+    ("com.volcengine.ark.runtime.service.ArkService", "maven:com.volcengine:volcengine-java-sdk-ark-runtime"),
+    ("com.volcengine.ecs.EcsApi", None),
+    ("com.coze.openapi.service.service.CozeAPI", "maven:com.coze:coze-api"),
     ("sparkai.llm.llm", "pypi:spark-ai-python"),
     ("llama_index.llms.deepseek", "pypi:llama-index-llms-deepseek"),
     ("llama_index.llms.openai", "pypi:llama-index-llms-openai"),
@@ -281,9 +316,22 @@ def test_match_package_normalises_and_ignores_extras(catalog: Catalog) -> None:
 
 def test_umbrella_sdk_counts_only_with_module(catalog: Catalog) -> None:
     p = catalog.match_package("pypi", "tencentcloud-sdk-python")
-    assert p is not None and p.requires_module == "hunyuan"
+    assert p is not None and p.required_modules == ("hunyuan", "asr", "tts", "lkeap")
     assert not catalog.package_counts(p, ["tencentcloud.cvm.v20170312", "tencentcloud.common"])
     assert catalog.package_counts(p, ["tencentcloud.hunyuan.v20230901"])
+    assert catalog.package_counts(p, ["tencentcloud.asr.v20190614"])
+    assert catalog.package_counts(p, ["tencentcloud.tts.v20190823"])
+    # one name (the older form) is still accepted
+    volc = catalog.match_package("pypi", "volcengine")
+    assert volc is not None and volc.requires_module == "maas" and volc.required_modules == ("maas",)
+    # Go and Maven umbrellas
+    go = catalog.match_package("go", "github.com/volcengine/volcengine-go-sdk")
+    assert go is not None and catalog.package_counts(
+        go, ["github.com/volcengine/volcengine-go-sdk/service/arkruntime"]
+    )
+    assert not catalog.package_counts(go, ["github.com/volcengine/volcengine-go-sdk/service/vpc"])
+    jv = catalog.match_package("maven", "com.tencentcloudapi:tencentcloud-sdk-java")
+    assert jv is not None and not catalog.package_counts(jv, ["com.tencentcloudapi.cvm.v20170312"])
     dedicated = catalog.match_package("pypi", "tencentcloud-sdk-python-hunyuan")
     assert dedicated is not None and catalog.package_counts(dedicated, [])
 

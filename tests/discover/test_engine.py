@@ -165,7 +165,7 @@ def test_on_file_callback_sees_every_file(tcat: Catalog) -> None:
 
 def test_registry_select_by_tag() -> None:
     names = {d.name for d in select(["manifest"])}
-    assert names == {"manifest"}
+    assert names == {"manifest", "jvm-manifest"}
     assert {d.name for d in select(["code"])} == {"python", "javascript", "go", "java"}
     assert select(None) == DETECTORS
     assert len({d.name for d in DETECTORS}) == len(DETECTORS)

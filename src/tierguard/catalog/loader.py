@@ -29,6 +29,7 @@ class Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     sources: tuple[str, ...] = Field(min_length=1)
     notes: str = ""
+    verify: bool = False  # not confirmed from a primary source (registry page, vendor docs): check it
 
 
 class ProducerEntry(Entry):
@@ -56,9 +57,14 @@ class PackageEntry(Entry):
     name: str
     producer: str
     imports: tuple[str, ...] = ()  # import names / module prefixes (python) or require names (js)
-    # the package counts only when this submodule is used (umbrella SDKs, e.g. tencentcloud ... hunyuan)
-    requires_module: str | None = None
+    # counts only when one of these submodules is used (umbrella SDKs: tencentcloud ... hunyuan/asr/tts)
+    requires_module: str | tuple[str, ...] | None = None
     kind: Literal["sdk", "integration", "framework"] = "sdk"
+
+    @property
+    def required_modules(self) -> tuple[str, ...]:  # requires_module as a tuple (empty: always counts)
+        rm = self.requires_module
+        return () if rm is None else (rm,) if isinstance(rm, str) else rm
 
 
 class ClassEntry(Entry):
@@ -341,23 +347,22 @@ class Catalog:
         return self._pkg.get((ecosystem, _norm_pkg(ecosystem, base)))
 
     def match_import(self, module: str) -> PackageEntry | None:
-        """The package for an imported module path (longest import prefix wins). An umbrella package with
-        ``requires_module`` matches only when that module is a component of the path
-        (``tencentcloud.hunyuan.v20230901`` yes, ``tencentcloud.cvm`` no)."""
+        """The package for an imported module path (longest import prefix wins); an umbrella package only
+        when one of its ``requires_module`` is a path component (``tencentcloud.asr.v20190614``)."""
         for imp, p in self._imports:
             if module == imp or module.startswith(imp + ".") or module.startswith(imp + "/"):
-                if p.requires_module is not None and not _has_component(module, p.requires_module):
+                needs = p.required_modules
+                if needs and not any(_has_component(module, r) for r in needs):
                     continue
                 return p
         return None
 
     @staticmethod
     def package_counts(entry: PackageEntry, modules: Iterable[str]) -> bool:
-        """Whether a package counts as an AI SDK given the modules seen imported alongside it: always, unless
-        it is an umbrella SDK whose ``requires_module`` none of ``modules`` names."""
+        """Does a package count, given the modules imported with it (an umbrella SDK needs one of its)?"""
         if entry.requires_module is None:
             return True
-        return any(_has_component(m, entry.requires_module) for m in modules)
+        return any(_has_component(m, r) for m in modules for r in entry.required_modules)
 
     def match_class(self, name: str) -> ClassEntry | None:
         return self.classes.get(name)

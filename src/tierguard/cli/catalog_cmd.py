@@ -52,7 +52,7 @@ def _endpoint_row(e: Entry) -> list[str]:
 
 def _package_row(e: Entry) -> list[str]:
     assert isinstance(e, PackageEntry)
-    kind = e.kind + (f" (only with {e.requires_module})" if e.requires_module else "")
+    kind = e.kind + (f" (only with {'/'.join(e.required_modules)})" if e.requires_module else "")
     return [f"{e.ecosystem}:{e.name}", e.producer, _join(e.imports), kind]
 
 

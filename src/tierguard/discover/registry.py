@@ -181,6 +181,20 @@ DETECTORS: tuple[Detector, ...] = (
         description="Dependency manifests and lock files -> package-dependency",
     ),
     Detector(
+        name="jvm-manifest",
+        globs=(
+            "pom.xml", "*.pom", "build.gradle", "build.gradle.kts", "*.gradle", "*.gradle.kts",
+            "libs.versions.toml", "*.versions.toml",
+        ),
+        parse=manifests.parse_jvm_manifest,
+        # pom.xml names a dependency in two elements, Gradle maps in two arguments: neither holds the
+        # catalog's group:artifact literally, so these files are parsed whenever they declare anything
+        keywords=(b"artifactid", b"group", b"module"),
+        tags=frozenset({"default", "manifest"}),
+        max_bytes=16 * _MB,
+        description="Maven pom.xml, Gradle build scripts and version catalogs -> package-dependency",
+    ),
+    Detector(
         name="docs",
         globs=("*.md", "*.markdown", "*.mdx", "*.rst", "*.adoc", "**/docs/*.txt"),
         exclude=("requirements*.txt", "constraints*.txt", "LICENSE*", "license*", *_NOT_MINED),

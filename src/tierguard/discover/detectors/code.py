@@ -22,24 +22,29 @@ _JS_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)["'
 _GO_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)^\)", re.M | re.S)
 _GO_IMPORT_ONE = re.compile(r"""^import\s+(?:[\w.]+\s+)?"([^"]+)\"""", re.M)
 _GO_PATH = re.compile(r'"([^"\s]+)"')
-_JAVA_IMPORT = re.compile(r"^\s*import\s+(?:static\s+)?([\w.]+)(?:\.\*)?\s*;", re.M)
+# Java (``;``), Kotlin and Scala (no ``;``, optional ``as alias``)
+_JAVA_IMPORT = re.compile(
+    r"^[ \t]*import\s+(?:static\s+)?([\w.]+)(?:\.\*)?(?:[ \t]+as[ \t]+\w+)?[ \t]*(?:;|$)", re.M
+)
+
+
+def _names(text: str, module: str) -> bool:
+    """Does ``text`` name ``module`` as a word (``tts`` in ``tencentcloud.tts``, not in ``settings``)?"""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(module)}(?![A-Za-z0-9])", text) is not None
 
 
 def _import_ev(c: Collector, pk: PackageEntry, module: str, pos: int, line: str, context: str) -> None:
-    if pk.requires_module and pk.requires_module not in module and pk.requires_module not in line:
-        return
-    c.add(
-        "sdk-import",
-        module,
-        "A",
-        pos,
-        {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer},
-        {
-            "use_mode": "hosted-api" if pk.kind == "sdk" else "unknown",
-            "context": context,
-            "package_kind": pk.kind,
-        },
-    )
+    attrs = {"use_mode": "hosted-api" if pk.kind == "sdk" else "unknown", "context": context}
+    attrs["package_kind"] = pk.kind
+    if pk.requires_module and not any(_names(module, r) for r in pk.required_modules):
+        # an umbrella SDK whose AI module is named on the import line, not in the path
+        # (``require("tencentcloud-sdk-nodejs").hunyuan``): record it so identify counts the umbrella
+        named = [r for r in pk.required_modules if _names(line, r)]
+        if not named:
+            return
+        attrs["module"] = f"{module}/{named[0]}"
+    refs = {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer}
+    c.add("sdk-import", module, "A", pos, refs, attrs)
 
 
 def python_imports(c: Collector, catalog: Catalog) -> None:

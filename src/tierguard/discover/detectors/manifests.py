@@ -1,8 +1,9 @@
 """Dependency manifests and lock files -> package-dependency evidence (A) for catalog packages.
 
 requirements*.txt, pyproject.toml ([project], [tool.poetry], [dependency-groups]), Pipfile, poetry.lock,
-uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod. Structured files are parsed
-(json/tomllib, never executed); a malformed one is a Skipped "malformed"."""
+uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod; Maven pom.xml, Gradle build
+scripts and version catalogs (``parse_jvm_manifest``). Structured files are parsed (json/tomllib, regexes over
+pom.xml and Gradle text; never executed); a malformed one is a Skipped "malformed"."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from tierguard.model import Evidence
 
 from ..common import Collector
 from ..interface import Unit, UnitSkipped
+from ..syntax import SyntaxMap
 from .code import _go_package
 
 _REQ = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
@@ -153,3 +155,82 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
 
 def _pnpm_has(text: str, pkg: str) -> bool:
     return re.search(r"(?<![\w@.-])/?['\"]?" + re.escape(pkg) + r"['\"]?(?:@|:|\()", text) is not None
+
+
+# -- Maven and Gradle (JVM) ------------------------------------------------------------------------------
+# pom.xml: <dependency> blocks (also under dependencyManagement), exclusions dropped, XML comments blanked.
+# Gradle (Groovy and Kotlin DSL): any quoted "group:artifact[:version]" (implementation/api/dependency(...)),
+# and the map form group: 'g', name: 'a'; what sits in a comment is a mention (C). Gradle version
+# catalogs (libs.versions.toml): [libraries] as "g:a:v", {module = "g:a"} or {group = "g", name = "a"}.
+_BLOCK = 8192  # a <dependency> block longer than this is not looked into (bounds the non-greedy search)
+_XML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_POM_DEP = re.compile(rf"<dependency\b[^>]*>(.{{0,{_BLOCK}}}?)</dependency\s*>", re.S | re.I)
+_POM_EXCL = re.compile(r"<exclusions\b.*?</exclusions\s*>", re.S | re.I)
+_POM_GROUP = re.compile(r"<groupId>\s*([^<\s]+)\s*</groupId>", re.I)
+_POM_ARTIFACT = re.compile(r"<artifactId>\s*([^<\s]+)\s*</artifactId>", re.I)
+_GRADLE_COORD = re.compile(r"""(['"])([A-Za-z0-9_.-]+):([A-Za-z0-9_.-]+)(?::[^'"\s]*)?\1""")
+_GRADLE_MAP = re.compile(
+    r"""\bgroup\s*[:=]\s*(['"])([A-Za-z0-9_.-]+)\1\s*,\s*(?:name|module)\s*[:=]\s*(['"])([A-Za-z0-9_.-]+)\3"""
+)
+
+
+def _blank(mo: re.Match[str]) -> str:
+    return re.sub(r"[^\n]", " ", mo.group(0))
+
+
+def _maven_dep(c: Collector, catalog: Catalog, coord: str, pos: int, context: str, seen: set[str]) -> None:
+    pk = catalog.match_package("maven", coord)
+    if pk is None or pk.name in seen:
+        return
+    seen.add(pk.name)
+    c.add(
+        "package-dependency",
+        pk.name,
+        "A",
+        pos,
+        {"package": f"maven:{pk.name}", "producer": pk.producer},
+        {"use_mode": "unknown", "context": context, "package_kind": pk.kind},
+    )
+
+
+def parse_jvm_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
+    """pom.xml / *.pom, build.gradle(.kts) and Gradle version catalogs -> package-dependency (A)."""
+    name = unit.ref.name.lower()
+    seen: set[str] = set()
+    c = Collector(unit, "jvm-manifest", unit.text)
+    if name.endswith(".toml"):
+        for coord in _version_catalog(_toml(unit)):
+            _maven_dep(c, catalog, coord, _find(c.text, coord.split(":", 1)[1]), name, seen)
+        return c.out
+    if name == "pom.xml" or name.endswith(".pom"):
+        text = _XML_COMMENT.sub(_blank, unit.text)
+        for mo in _POM_DEP.finditer(text):
+            body = _POM_EXCL.sub(_blank, mo.group(1))
+            g, a = _POM_GROUP.search(body), _POM_ARTIFACT.search(body)
+            if g is not None and a is not None:
+                pos = mo.start(1) + a.start(1)
+                _maven_dep(c, catalog, f"{g.group(1)}:{a.group(1)}", pos, "pom.xml", seen)
+        return c.out
+    found = [(mo.start(2), f"{mo.group(2)}:{mo.group(3)}") for mo in _GRADLE_COORD.finditer(unit.text)]
+    found += [(mo.start(2), f"{mo.group(2)}:{mo.group(4)}") for mo in _GRADLE_MAP.finditer(unit.text)]
+    if not found:
+        return c.out
+    syntax = SyntaxMap(unit.text, "c")  # Groovy and Kotlin comments are C-like
+    mentions = Collector(unit, "jvm-manifest", unit.text, mention="comment")
+    for pos, coord in sorted(found):
+        commented = syntax.where(pos) == "comment"
+        _maven_dep(mentions if commented else c, catalog, coord, pos, "build.gradle", seen)
+    return [*c.out, *mentions.out]
+
+
+def _version_catalog(doc: dict[str, Any]) -> list[str]:
+    out = []
+    for v in _dict(doc.get("libraries")).values():
+        if isinstance(v, str) and v.count(":") >= 1:
+            out.append(":".join(v.split(":")[:2]))
+        elif isinstance(v, dict):
+            if isinstance(v.get("module"), str):
+                out.append(v["module"])
+            elif isinstance(v.get("group"), str) and isinstance(v.get("name"), str):
+                out.append(f"{v['group']}:{v['name']}")
+    return out
