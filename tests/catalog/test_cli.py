@@ -35,7 +35,7 @@ def test_show_summary_json() -> None:
     r = runner.invoke(_app(), ["catalog", "show", "--format", "json"])
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
-    assert data["version"] == "1.0.0"
+    assert data["version"] == "1.1.0"
     assert data["sections"]["producers"] >= 40
 
 
