@@ -74,6 +74,12 @@ class ScanOptions:
     equipment: EquipmentOptions | None = None  # settings for ambiguous equipment vendors
     command: Literal["scan", "inspect", "host"] = "scan"
 
+    @property
+    def expand_archives(self) -> bool:
+        """Archives inside a directory target are opened only for the stages that read artifacts (the
+        discovery-only view lists the files as they are, and says so)."""
+        return self.artifacts or self.inspect
+
 
 INSPECT_VIEW = ScanOptions(
     include_ignored=True, discover=False, artifacts=False, inspect=True, policy=False, command="inspect"
@@ -177,7 +183,7 @@ class Scanner:
                 target,
                 include_ignored=opts.include_ignored,
                 strict=opts.strict,
-                expand_archives=opts.artifacts or opts.inspect,
+                expand_archives=opts.expand_archives,
             )
         names = [display_name or str(target)] if target is not None else []
         names += [f"{i.kind}:{i.path}" for i in inventories if target is None]
@@ -216,7 +222,7 @@ class Scanner:
             if isinstance(resolver, _Listed):
                 listed = resolver
             else:
-                listed = _Listed(resolver, expand_archives=opts.artifacts or opts.inspect)
+                listed = _Listed(resolver, expand_archives=opts.expand_archives)
             self._target_stages(listed, opts, progress, acc)
         if inventories:
             _read_inventories(inventories, opts, acc)
@@ -234,21 +240,14 @@ class Scanner:
             if waivers:
                 acc.notes.extend(waiver_report(decisions, waivers, context).notes())
         rules += _finding_rules(findings)
-        stats = Stats(
-            files_seen=acc.counts.get("files_seen", 0),
-            files_parsed=acc.counts.get("files_parsed", 0),
-            bytes_read=acc.counts.get("bytes_read", 0),
+        stats = Stats(  # the stages' own counters (acc.counts holds Stats field names) and the totals
+            **acc.counts,
             evidence=len(acc.evidence),
             assets=len(assets),
             findings=len(findings),
             inspections=len(acc.inspections),
             skipped=len(acc.skipped),
             elapsed_ms=int((time.perf_counter() - t0) * 1000),
-            hosts=acc.counts.get("hosts", 0),
-            hosts_with_prc=acc.counts.get("hosts_with_prc", 0),
-            components=acc.counts.get("components", 0),
-            prc_components=acc.counts.get("prc_components", 0),
-            unusable_records=acc.counts.get("unusable_records", 0),
         )
         catalog_version = self._catalog.version if self._catalog is not None else ""
         return ScanResult(

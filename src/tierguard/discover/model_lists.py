@@ -23,7 +23,12 @@ a model id with model-context families allowed, e.g. ``glm-4``, ``moonshot-v1-8k
 3. An assignment ``NAME = "deepseek-chat"`` whose target name contains ``model``/``llm``
    (``ModelDeepSeekChat``, ``defaultChatModel``) -> B ("model constant").
 
-Anything else stays what it was: a C mention ("string literal outside a model context"). Test files
+Anything else stays what it was: a C mention ("string literal outside a model context"). Price and
+capability tables are mentions whatever names or evidence surround them (the issue: "logo/price tables ->
+C"): a YAML/JSON/TOML file with at least three price or context-window fields
+(``input_cost_per_token``, ``max_output_tokens``, ``cost_per_1k`` ...) gives no model position at all
+(litellm's ``model_prices_and_context_window.json`` holds every provider's ids and endpoints; it selects
+nothing). Test files
 (``tests/``, ``test_*.py``, ``*_test.go``, ``*.test.ts``, ``*.spec.js``, ``fixtures/``, ``conftest.py``) never
 get B from rule 2 or 3 (a fixture list of model ids is not a use); comments, docstrings and message text stay
 mentions whatever their shape (``Collector.add``); docs and changelogs are mention-only detectors.
@@ -394,6 +399,24 @@ def _yaml_parents(text: str, ls: int, indent: int, n: int) -> list[str]:
 
 
 _CONFIG_DETECTORS = frozenset({"yaml-config", "json-config", "toml-config"})
+_PRICE_FIELD = re.compile(
+    r"""\b(?:(?:input|output|cache_read_input|cache_creation_input)_cost_per_\w+|max_(?:input|output)_tokens"""
+    r"""|cost_per_1k\w*|price_per_\w+|input_price|output_price)\b""",
+    re.IGNORECASE,
+)
+
+
+def price_table(text: str, cache: dict[str, object]) -> bool:
+    """A price/capability table (see the module docstring): at least three price or window fields."""
+    hit = cache.get("price-table")
+    if not isinstance(hit, bool):
+        n = 0
+        for _ in _PRICE_FIELD.finditer(text):
+            n += 1
+            if n >= 3:
+                break
+        hit = cache["price-table"] = n >= 3
+    return hit
 
 
 def place(
@@ -409,6 +432,8 @@ def place(
     model position. A token that is not a whole string literal counts only as an item of a comma list
     inside one (or, in YAML, as a plain scalar). ``cache`` keeps per-unit state (one per Collector)."""
     if syntax is None or is_test_path(path):
+        return None
+    if detector in _CONFIG_DETECTORS and price_table(text, cache):
         return None
     registry = detector in _CONFIG_DETECTORS and registry_file(path)
     end = pos + len(token)
