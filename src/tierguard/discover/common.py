@@ -18,7 +18,7 @@ from tierguard.model import Evidence, Location, Strength
 from .interface import Unit
 from .keywords import MODEL_TRIGGERS, Prefilter, UnitHits, derived_keywords, names_rx
 from .model_lists import ListPositions, place
-from .syntax import LEXER_BY_DETECTOR, SyntaxMap, class_use
+from .syntax import LEXER_BY_DETECTOR, SyntaxMap, class_mention
 from .text import MAX_EXCERPT, Lines, lower_same_length
 
 __all__ = ["MAX_EXCERPT", "Collector", "Lines", "lower_same_length"]
@@ -185,8 +185,7 @@ class Collector:
         if kind == "framework-class" and syntax.lexer != "hash":
             if where == "string":
                 return "class name in a string"
-            if not class_use(self.text, pos, pos + len(value)):
-                return "class name not imported, called or subclassed"
+            return class_mention(syntax, value, pos)
         return ""
 
 

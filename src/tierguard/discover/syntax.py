@@ -70,6 +70,7 @@ class SyntaxMap:
         self._starts: list[int] = []
         self._spans: list[tuple[int, int, str]] = []  # (start, end, "c" | "s")
         self._done = False
+        self.classes_used: dict[str, bool] = {}  # class name -> does the code use it (``class_used``)
 
     def _advance(self, pos: int) -> None:
         """Lex until a token starting after ``pos`` is seen (or the end)."""
@@ -187,23 +188,37 @@ LEXER_BY_DETECTOR: dict[str, str] = {
 }
 
 _IMPORT_KW = re.compile(r"\b(?:import|require)\b")
+_ATTR_CALL = re.compile(r"\s*\.\s*[A-Za-z_]\w*\s*\(")
+_NEW = re.compile(r"\bnew\s+$")
+ClassPosition = Literal["use", "import", "other"]
 
 
-def class_use(text: str, start: int, end: int) -> bool:
-    """Is the identifier ``text[start:end]`` (in code) a use of that class: named in an import (also a
-    parenthesised or braced multi-line one), called or instantiated (``X(``, ``new X(``), or a base class on
-    a ``class`` line? Other identifier positions (an enum member, an annotation) are mentions."""
+def class_position(text: str, start: int, end: int) -> ClassPosition:
+    """Where the identifier ``text[start:end]`` (in code) sits: ``use`` when called or instantiated
+    (``X(``, ``new X``), a base class on a ``class`` line, one of its attributes called (``X.from_env()``)
+    or passed to a call (``f(llm_cls=X)``, not ``isinstance``); ``import`` when named in an import (also a
+    parenthesised or braced multi-line one); ``other`` for the rest (an enum member, an annotation,
+    ``return X``, a registry value)."""
     n = len(text)
     j = end
     while j < n and text[j] in " \t":
         j += 1
     if j < n and text[j] in "(<":
-        return True
+        return "use"
     ls = text.rfind("\n", 0, start) + 1
     line = text[ls:start]
     stripped = line.lstrip()
     if stripped.startswith(("class ", "export class ")) and "(" in line or " extends " in line:
-        return True
+        return "use"
+    if _in_import(text, start, end):
+        return "import"
+    if _ATTR_CALL.match(text, end) or _arg_of_call(text, start) or _NEW.search(text, start - 20, start):
+        return "use"
+    return "other"
+
+
+def _in_import(text: str, start: int, end: int) -> bool:
+    n = len(text)
     le = text.find("\n", end)
     if _IMPORT_KW.search(text, end, le if le >= 0 else n):  # const { X } = require("...")
         return True
@@ -216,7 +231,111 @@ def class_use(text: str, start: int, end: int) -> bool:
     seg = text[last.start() : start]
     if "\n" not in seg:
         return True
-    opened = seg.find("(") if "(" in seg else seg.find("{")
-    if opened < 0:
+    body = seg[len(last.group(0)) :].lstrip()  # ``import (`` / ``import {``, still open
+    if not body.startswith(("(", "{")):
         return False
-    return ")" not in seg[opened:] and "}" not in seg[opened:]
+    return ")" not in body and "}" not in body
+
+
+_TYPE_CHECKING = re.compile(r"[ \t]*(?:el)?if\s+(?:typing\.)?TYPE_CHECKING\s*:")
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+_NOT_A_USE_CALL = frozenset({"isinstance", "issubclass", "cast", "TypeVar", "Type", "Optional", "Union"})
+
+
+def under_type_checking(text: str, pos: int, max_lines: int = 2000) -> bool:
+    """Is the (indented) line holding ``pos`` inside an ``if TYPE_CHECKING:`` block? The enclosing block
+    header is the nearest earlier line with less indentation (at most ``max_lines`` lines back)."""
+    ls = text.rfind("\n", 0, pos) + 1
+    indent = len(text[ls:pos]) - len(text[ls:pos].lstrip(" \t"))
+    # a continuation line of a multi-line import: start from the line of the statement's ``from``/``import``
+    last = None
+    for mo in _IMPORT_KW.finditer(text, max(0, pos - 2000), pos):
+        last = mo
+    if last is not None and "\n" in text[last.start() : pos]:
+        ls = text.rfind("\n", 0, last.start()) + 1
+        indent = len(text[ls : last.start()]) - len(text[ls : last.start()].lstrip(" \t"))
+    if indent == 0:
+        return False
+    end = ls - 1
+    for _ in range(max_lines):
+        if end <= 0:
+            return False
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        body = line.lstrip(" \t")
+        if body and not body.startswith("#") and len(line) - len(body) < indent:
+            return _TYPE_CHECKING.match(line) is not None
+        end = start - 1
+    return False
+
+
+def _arg_of_call(text: str, pos: int, limit: int = 1000) -> bool:
+    """Is ``pos`` directly inside the parentheses of a call (``f(X)``, ``f(a, cls=X)``, ``class A(X)``), not
+    of a definition, a subscript, a literal or a type check (``isinstance``)?"""
+    depth = 0
+    p = pos - 1
+    lo = max(0, pos - limit)
+    while p >= lo:
+        ch = text[p]
+        if ch in _CLOSE:
+            depth += 1
+        elif ch in "([{":
+            if depth == 0:
+                if ch != "(":
+                    return False
+                q = p - 1
+                while q >= 0 and text[q] in " \t":
+                    q -= 1
+                w = q
+                while w >= 0 and (text[w].isalnum() or text[w] in "_."):
+                    w -= 1
+                callee = text[w + 1 : q + 1].rsplit(".", 1)[-1]
+                if not callee and (q < 0 or text[q] not in ")]"):
+                    return False  # a parenthesised expression or tuple, not a call
+                if callee in _NOT_A_USE_CALL:
+                    return False
+                ls = text.rfind("\n", 0, w + 1) + 1
+                return not text[ls : w + 1].lstrip().startswith(("def ", "async def ", "function "))
+            depth -= 1
+        p -= 1
+    return False
+
+
+def class_used(syntax: SyntaxMap, name: str) -> bool:
+    """Does the code of ``syntax.text`` use the class ``name`` anywhere: call or
+    instantiate it, subclass it, call one of its attributes (``X.from_env()``), or pass it to a call? An
+    import, ``__all__`` entry, annotation, ``return X`` or registry value is not a use. An alias bound by
+    ``import X as Y`` is followed."""
+    text = syntax.text
+    names = {name}
+    for mo in re.finditer(rf"(?<![\w.]){re.escape(name)}\s+as\s+([A-Za-z_]\w*)", text):
+        if syntax.where(mo.start()) == "code":
+            names.add(mo.group(1))
+    rx = re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(x) for x in sorted(names)) + r")(?!\w)")
+    for mo in rx.finditer(text):
+        s, e = mo.span()
+        if syntax.where(s) != "code":
+            continue
+        if class_position(text, s, e) == "use":
+            ls = text.rfind("\n", 0, s) + 1
+            if not re.match(r"[ \t]*(?:export\s+)?(?:class|def|function)\s+$", text[ls:s]):
+                return True  # not the definition of a class or function of that name
+    return False
+
+
+def class_mention(syntax: SyntaxMap, name: str, pos: int) -> str:
+    """Why the class name ``name`` at ``pos`` (in code) is only a mention, or "" for a use. A class is
+    used where it is called, instantiated, subclassed or passed to a call; its import counts only when the
+    file uses the class (a re-export, ``__all__``, a lazy-import registry or an ``if TYPE_CHECKING:`` import
+    is a mention)."""
+    where = class_position(syntax.text, pos, pos + len(name))
+    if where == "other":
+        return "class name not imported, called or subclassed"
+    if where == "use":
+        return ""
+    if under_type_checking(syntax.text, pos):
+        return "class imported for type checking only"
+    used = syntax.classes_used.get(name)
+    if used is None:
+        used = syntax.classes_used[name] = class_used(syntax, name)
+    return "" if used else "class imported, not used (re-export or lazy import)"
