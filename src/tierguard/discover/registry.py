@@ -174,6 +174,8 @@ DETECTORS: tuple[Detector, ...] = (
             "npm-shrinkwrap.json",
             "pnpm-lock.yaml",
             "go.mod",
+            "PKG-INFO",
+            "*.dist-info/METADATA",
         ),
         parse=manifests.parse_manifest,
         tags=frozenset({"default", "manifest"}),

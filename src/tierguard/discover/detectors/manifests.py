@@ -1,6 +1,7 @@
 """Dependency manifests and lock files -> package-dependency evidence (A) for catalog packages.
 
-requirements*.txt, pyproject.toml ([project], [tool.poetry], [dependency-groups]), Pipfile, poetry.lock,
+requirements*.txt, pyproject.toml ([project], [tool.poetry], [dependency-groups]), Python core metadata
+(``Requires-Dist`` in an sdist's or egg-info's PKG-INFO and a wheel's ``*.dist-info/METADATA``), Pipfile, poetry.lock,
 uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod; Maven pom.xml, Gradle build
 scripts and version catalogs (``parse_jvm_manifest``). Structured files are parsed (json/tomllib, regexes over
 pom.xml and Gradle text; never executed); a malformed one is a Skipped "malformed"."""
@@ -112,6 +113,8 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
         for grp in _dict(poetry.get("group")).values():
             names += list(_dict(_dict(grp).get("dependencies")))
         _emit(c, catalog, "pypi", names, "pyproject.toml")
+    elif name in ("pkg-info", "metadata"):
+        _core_metadata(c, catalog, name.upper())
     elif name == "pipfile":
         doc = _toml(unit)
         _emit(
@@ -151,6 +154,41 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
                     {"use_mode": "unknown", "context": "go.mod"},
                 )
     return c.out
+
+
+# Python core metadata (PKG-INFO, METADATA): RFC 822 headers up to the first blank line (the description
+# follows); ``Requires-Dist: NAME[extras] (>=1.0) ; extra == 'x'``. Only this much of the file is looked at.
+MAX_METADATA_HEADERS = 256 * 1024
+_REQUIRES_DIST = re.compile(
+    r"^Requires-Dist:[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)([^\n;]*)(?:;([^\n]*))?", re.M | re.I
+)
+_EXTRA = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
+
+
+def _core_metadata(c: Collector, catalog: Catalog, context: str) -> None:
+    """``Requires-Dist`` headers naming a catalog package -> package-dependency (A), the environment marker
+    and the extra it belongs to kept as attributes."""
+    text = c.text[:MAX_METADATA_HEADERS]
+    mo = re.search(r"\n[ \t]*\r?\n", text)
+    headers = text[: mo.start()] if mo else text
+    seen: set[str] = set()
+    for mo in _REQUIRES_DIST.finditer(headers):
+        pk = catalog.match_package("pypi", mo.group(1))
+        if pk is None or pk.name in seen:
+            continue
+        seen.add(pk.name)
+        attrs = {"use_mode": "unknown", "context": context, "package_kind": pk.kind}
+        spec = mo.group(2).strip()
+        if spec:
+            attrs["spec"] = spec[:200]
+        marker = (mo.group(3) or "").strip()
+        if marker:
+            attrs["marker"] = marker[:200]
+            extra = _EXTRA.search(marker)
+            if extra:
+                attrs["extra"] = extra.group(1)
+        refs = {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer}
+        c.add("package-dependency", pk.name, "A", mo.start(1), refs, attrs)
 
 
 def _pnpm_has(text: str, pkg: str) -> bool:
