@@ -1,10 +1,11 @@
 """Dependency manifests and lock files -> package-dependency evidence (A) for catalog packages.
 
 requirements*.txt, pyproject.toml ([project], [tool.poetry], [dependency-groups]), Python core metadata
-(``Requires-Dist`` in an sdist's or egg-info's PKG-INFO and a wheel's ``*.dist-info/METADATA``), Pipfile, poetry.lock,
-uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod; Maven pom.xml, Gradle build
-scripts and version catalogs (``parse_jvm_manifest``). Structured files are parsed (json/tomllib, regexes over
-pom.xml and Gradle text; never executed); a malformed one is a Skipped "malformed"."""
+(``Requires-Dist`` in an sdist's or egg-info's PKG-INFO and a wheel's ``*.dist-info/METADATA``), Pipfile,
+poetry.lock, uv.lock, Pipfile.lock, package.json, package-lock.json, pnpm-lock.yaml, go.mod; Maven pom.xml,
+Gradle build scripts and version catalogs (``parse_jvm_manifest``). Structured files are parsed
+(json/tomllib, regexes over pom.xml and Gradle text; never executed); a malformed one is a Skipped
+"malformed"."""
 
 from __future__ import annotations
 
