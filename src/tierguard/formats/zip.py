@@ -275,7 +275,7 @@ def read_zip(src: RandomSource) -> ZipListing:
     return listing
 
 
-def _central_only(src: RandomSource) -> tuple[list[ZipMember], list[str]] | None:
+def central_only(src: RandomSource) -> tuple[list[ZipMember], list[str]] | None:
     """The central directory alone, when the end record finds it and agrees with it (count and size);
     None otherwise (the caller then reads both views)."""
     end = _end_record(src)
@@ -298,7 +298,7 @@ def read_members(src: RandomSource, *, local_headers: bool = True) -> tuple[list
     problem too: a caller that reads the central directory alone (identify, the listing) cannot know which
     view the archive's real reader will follow, so what the members are is not known for sure."""
     if not local_headers:
-        quick = _central_only(src)
+        quick = central_only(src)
         if quick is not None:
             return quick
     listing = read_zip(src)

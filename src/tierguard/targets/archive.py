@@ -205,6 +205,14 @@ def _gzip_kind(src: RandomSource) -> str:
 def open_container(src: RandomSource, fmt: str, budget: _Budget) -> _Opened | None:
     """Open ``src`` (sniffed as ``fmt``) as a container, or None when it is not one."""
     if fmt == "zip":
+        # A model container (PyTorch zip, .keras, .npz) is listed, not expanded: when its intact central
+        # directory says so, the local headers need not be walked here — the inspect stage reads both views
+        # of it anyway and reports any disagreement. Everything else is listed from both views (the union).
+        quick = zipfmt.central_only(src)
+        if quick is not None:
+            kind = zipfmt.zip_kind([m.name for m in quick[0]])
+            if kind in MODEL_CONTAINERS:
+                return _Opened(kind, None, [])
         try:
             members, problems = zipfmt.read_members(src)  # both views: the union is listed
         except Incomplete as exc:  # pragma: no cover - plain sources do not raise it
