@@ -327,3 +327,29 @@ def test_index_is_read_only_when_an_ignore_rule_matches(
     _write(tmp_path, {".git/HEAD": "x", ".gitignore": "*.log\n", "a.py": ""})
     monkeypatch.setattr(tdir, "read_tree", lambda _gd: pytest.fail("index read although nothing matched"))
     assert [f.path for f in DirectoryResolver(tmp_path).files()] == [".gitignore", "a.py"]
+
+
+def test_a_target_the_enclosing_repository_ignores_is_scanned_as_given(tmp_path: Path) -> None:
+    """`tierguard scan project/.venv` (or a site-packages inside pyenv's own git checkout): the enclosing
+    tree ignores the target, but it was named on purpose; applying the outer rules would skip every file in it
+    and report nothing. Its own .gitignore files still apply, and a note says what happened."""
+    root = tmp_path / "project"
+    _repo(root, {"app.py": "x = 1\n"}, later={".gitignore": ".venv/\n"})
+    _write(
+        root,
+        {
+            ".venv/lib/site-packages/client.py": 'BASE = "https://api.deepseek.com/v1"\n',
+            ".venv/lib/site-packages/.gitignore": "cache/\n",
+            ".venv/lib/site-packages/cache/x.py": 'BASE = "https://api.deepseek.com/v1"\n',
+        },
+    )
+    paths, skipped = _listing(DirectoryResolver(root))  # the project: its .venv stays ignored
+    assert ".venv/lib/site-packages/client.py" not in paths and skipped.get(".venv/") == "gitignored"
+    venv = DirectoryResolver(root / ".venv")
+    paths, _ = _listing(venv)
+    assert "lib/site-packages/client.py" in paths
+    assert "lib/site-packages/cache/x.py" not in paths  # the target's own .gitignore still applies
+    assert any("scanned as given" in n for n in venv.notes())
+    result = Scanner(load_catalog(), load_packs(None)).scan(root / ".venv", Context(country="GB"))
+    assert any(e.value == "api.deepseek.com" for e in result.evidence)
+    assert any("scanned as given" in n for n in result.notes)

@@ -227,7 +227,10 @@ class DirectoryResolver:
     def _root_scope(self) -> _Scope:
         """The scope of the target root: outside git, its own ignore files; inside a working tree (the
         target's or one above it), that tree's index, ``info/exclude`` and the ``.gitignore`` files of the
-        directories from the tree's top down to the target (which may itself be ignored)."""
+        directories from the tree's top down to the target. A target the enclosing tree ignores (a ``.venv``
+        or a build directory inside a project, a site-packages inside pyenv's own checkout) was named on
+        purpose: it is scanned as given, with its own ``.gitignore`` files only, and a note says so —
+        applying the outer rules would skip everything in it and report nothing."""
         if self._include_ignored:
             return _Scope(None, _IgnoreRules(), "")
         top = find_worktree(self._root_str)
@@ -242,6 +245,12 @@ class DirectoryResolver:
         for i in range(len(parts)):  # each ancestor's .gitignore, then: is the next directory down ignored?
             scope.rules.add("/".join(parts[:i]), self._read_ignore(Path(top, *parts[:i], ".gitignore")))
             ignored = ignored or scope.rules.ignored("/".join(parts[: i + 1]), True)
+        if ignored:
+            self._notes.append(
+                f"the target is ignored by the git working tree at {top}; it was scanned as given, with its"
+                " own .gitignore files only (the enclosing tree's rules would have skipped all of it)"
+            )
+            return _Scope(None, _IgnoreRules(), "")
         return _Scope(scope.tree, scope.rules, "/".join(parts), ignored)
 
     def _tree_scope(self, top: str, where: str) -> _Scope:
