@@ -36,6 +36,7 @@ class RequestSignatures:
 
     def __init__(self, entries: Iterable[RequestSignatureEntry]) -> None:
         self.entries = tuple(entries)
+        self._keywords = tuple(e.text.lower() for e in self.entries)
         parts: list[str] = []
         for e in sorted(self.entries, key=lambda e: -len(e.text)):
             lit = re.escape(e.text) if e.kind == "path" else "(?i:" + re.escape(e.text) + ")"
@@ -55,8 +56,8 @@ class RequestSignatures:
         }
 
     def keywords(self) -> tuple[str, ...]:
-        """Lower-case literals for the discover prefilter."""
-        return tuple(e.text.lower() for e in self.entries)
+        """Lower-case literals for the discover prefilter (and the per-file gate before the regex)."""
+        return self._keywords
 
     def entry(self, mo: re.Match[str]) -> RequestSignatureEntry:
         return self._order[int((mo.lastgroup or "s0")[1:])]

@@ -271,7 +271,10 @@ def scan_requests(c: Collector, catalog: Catalog) -> None:
     sigs = _SIGNATURES.get(catalog)
     if sigs is None:
         sigs = _SIGNATURES[catalog] = RequestSignatures(catalog.request_signatures)
-    for mo in hit_matches(c, catalog, sigs.rx) if sigs.entries else ():
+    low = c.low
+    if not sigs.entries or not any(k in low for k in sigs.keywords()):
+        return  # the signature regex cannot use a literal prefix: run it only where a signature occurs
+    for mo in hit_matches(c, catalog, sigs.rx):
         rs = sigs.entry(mo)
         ep = catalog.match_host(rs.host)
         if ep is None or not sigs.allowed(rs, c.low):
