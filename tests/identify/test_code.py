@@ -423,3 +423,17 @@ def test_mention_of_host_in_docs_is_a_weak_service(catalog: Catalog) -> None:
     )
     assert svc.kind == "ai-service" and svc.strength == "C"
     assert svc.provenance.service_operator is not None and svc.provenance.service_operator.id == "moonshot"
+
+
+def test_an_organisation_prefix_alone_is_no_model_asset(catalog: Catalog) -> None:
+    """'huggingface-cli download BAAI/...' in a README gave a model asset named 'BAAI/' (a fragment);
+    a full id from the same organisation still is one."""
+    assets = identify_evidence(
+        [
+            ev("mention", "BAAI/", strength="C"),
+            ev("mention", "BAAI/...", strength="C"),
+            ev("model-ref", "BAAI/bge-m3", strength="B", use_mode="self-hosted"),
+        ],
+        catalog,
+    )
+    assert [a.name for a in assets if a.kind == "ai-model"] == ["BAAI/bge-m3"]

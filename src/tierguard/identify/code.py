@@ -417,7 +417,10 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
             op_entry, op_juris = catalog.producer(ep.operator), ep.jurisdiction
 
     bare_prefix_only = m is None and routers and value.lower() == routers[0].prefix.lower()
-    if not bare_prefix_only and (m is not None or main is not None):
+    # an organisation or path prefix with no model after it ("BAAI/", "BAAI/...") names no model: never an
+    # asset of its own (a fragment); the reference it came from stays in the evidence
+    fragment = value.rstrip(".").endswith("/")
+    if not bare_prefix_only and not fragment and (m is not None or main is not None):
         spec = _model_spec(value, fam, main, use_mode, catalog)
         if m is not None:
             spec.attributes["matched_via"] = m.via
