@@ -14,6 +14,7 @@ guessed); a structure that cannot be a ModelProto raises :class:`Incomplete`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tierguard.formats.source import BoundedReader, Incomplete
@@ -73,6 +74,35 @@ def fields(b: bytes) -> list[tuple[int, int, object]]:
         else:
             raise ValueError(f"wire type {wt}")
     return out
+
+
+def prefix_fields(b: bytes) -> Iterator[tuple[int, int, int | bytes]]:
+    """(field number, wire type, value) of a message that may be cut short (a bounded read of a larger
+    file): varints as ints, length-delimited fields as bytes, fixed 32/64-bit fields skipped; the walk stops,
+    without an error, at the first field that is cut short or malformed."""
+    i, n = 0, len(b)
+    while i < n:
+        key, i = read_varint(b, i)
+        if key is None:
+            return
+        fno, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = read_varint(b, i)
+            if v is None:
+                return
+            yield fno, wt, v
+        elif wt == 1:
+            i += 8
+        elif wt == 5:
+            i += 4
+        elif wt == 2:
+            ln, i = read_varint(b, i)
+            if ln is None or i + ln > n:
+                return
+            yield fno, wt, b[i : i + ln]
+            i += ln
+        else:
+            return
 
 
 def external_locations(tensor: bytes) -> list[str]:

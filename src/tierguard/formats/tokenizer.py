@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from tierguard.formats.protobuf import read_varint
+from tierguard.formats.protobuf import prefix_fields
 
 HEAD_ITEMS = 4096
 
@@ -147,34 +147,16 @@ def from_sentencepiece(prefix: bytes, complete: bool) -> TokenizerInfo:
     """SentencePiece ModelProto: repeated field 1 (SentencePiece {1: piece, 2: score, 3: type})."""
     info = TokenizerInfo(kind="sentencepiece", model_type="Unigram/BPE (sentencepiece)")
     pieces: list[str] = []
-    pos = 0
     total = 0
-    n = len(prefix)
-    while pos < n:
-        key, pos = read_varint(prefix, pos)
-        if key is None:
-            break
-        field_no, wire = key >> 3, key & 7
-        if wire == 2:
-            ln, pos = read_varint(prefix, pos)
-            if ln is None or pos + ln > n:
+    for field_no, _wire, value in prefix_fields(prefix):
+        if field_no != 1 or not isinstance(value, bytes):  # repeated field 1, wire type 2
+            continue
+        total += 1
+        if len(pieces) < HEAD_ITEMS:
+            piece = _sp_piece(value)
+            if piece is None:
                 break
-            if field_no == 1:
-                total += 1
-                if len(pieces) < HEAD_ITEMS:
-                    piece = _sp_piece(prefix[pos : pos + ln])
-                    if piece is None:
-                        break
-                    pieces.append(piece)
-            pos += ln
-        elif wire == 0:
-            _, pos = read_varint(prefix, pos)
-        elif wire == 5:
-            pos += 4
-        elif wire == 1:
-            pos += 8
-        else:
-            break
+            pieces.append(piece)
     info.head_items = len(pieces)
     info.vocab_head_sha256 = head_hash(pieces) if pieces else ""
     if complete:
@@ -183,28 +165,8 @@ def from_sentencepiece(prefix: bytes, complete: bool) -> TokenizerInfo:
 
 
 def _sp_piece(msg: bytes) -> str | None:
-    pos = 0
-    while pos < len(msg):
-        key, pos = read_varint(msg, pos)
-        if key is None:
-            return None
-        if key == (1 << 3 | 2):
-            ln, pos = read_varint(msg, pos)
-            if ln is None or pos + ln > len(msg):
-                return None
-            return msg[pos : pos + ln].decode("utf-8", "replace")
-        wire = key & 7
-        if wire == 0:
-            _, pos = read_varint(msg, pos)
-        elif wire == 5:
-            pos += 4
-        elif wire == 1:
-            pos += 8
-        elif wire == 2:
-            ln, pos = read_varint(msg, pos)
-            if ln is None:
-                return None
-            pos += ln
-        else:
-            return None
+    """The piece (field 1) of one SentencePiece entry; None when the entry is cut short or malformed."""
+    for field_no, _wire, value in prefix_fields(msg):
+        if field_no == 1 and isinstance(value, bytes):  # wire type 2
+            return value.decode("utf-8", "replace")
     return None
