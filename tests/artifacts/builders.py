@@ -127,3 +127,25 @@ def qwen2_dir(d: Path, *, config: bool = True, tokenizer: bool = True) -> Path:
             },
         )
     return d
+
+
+# ---- a small protobuf writer (ONNX ModelProto and friends)
+
+
+def varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def vint(fno: int, val: int) -> bytes:
+    return varint(fno << 3) + varint(val)
+
+
+def ld(fno: int, body: bytes | str) -> bytes:
+    raw = body.encode() if isinstance(body, str) else body
+    return varint(fno << 3 | 2) + varint(len(raw)) + raw

@@ -25,29 +25,10 @@ from tierguard.model import Asset, ModelDetails
 from tierguard.targets.directory import DirectoryResolver
 from tierguard.targets.sniff import sniff
 
-from .builders import layer_tensors
+from .builders import layer_tensors, ld, vint
 from .test_bad_input import CountingResolver
 
 # ---------------------------------------------------------------- a small protobuf writer
-
-
-def varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def vint(fno: int, val: int) -> bytes:
-    return varint(fno << 3) + varint(val)
-
-
-def ld(fno: int, body: bytes | str) -> bytes:
-    raw = body.encode() if isinstance(body, str) else body
-    return varint(fno << 3 | 2) + varint(len(raw)) + raw
 
 
 def node(op: str, inputs: list[str], outputs: list[str], name: str = "") -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+from tests.artifacts.builders import ld
 from tests.inspect.inspect_builders import (
     gguf,
     gguf_str,
@@ -127,26 +128,13 @@ def test_keras_lambda_and_module_reference() -> None:
     assert not any(s == "keras.layers.Dense" for _, s in got)
 
 
-def _pb_len(field: int, payload: bytes) -> bytes:
-    def varint(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            b = n & 0x7F
-            n >>= 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
-    return varint(field << 3 | 2) + varint(len(payload)) + payload
-
-
 def test_onnx_external_data_traversal() -> None:
     def tensor(loc: str) -> bytes:
-        entry = _pb_len(1, b"location") + _pb_len(2, loc.encode())
-        return _pb_len(8, b"w") + _pb_len(13, entry)
+        entry = ld(1, b"location") + ld(2, loc.encode())
+        return ld(8, b"w") + ld(13, entry)
 
-    graph = _pb_len(5, tensor("../../etc/passwd")) + _pb_len(5, tensor("weights.bin"))
-    model = b"\x08\x07" + _pb_len(7, graph)
+    graph = ld(5, tensor("../../etc/passwd")) + ld(5, tensor("weights.bin"))
+    model = b"\x08\x07" + ld(7, graph)
     out = run({"m.onnx": model})
     got = rules_at(out, "m.onnx")
     assert ("TG-ONNX-001", "../../etc/passwd") in got
