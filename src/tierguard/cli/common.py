@@ -112,13 +112,6 @@ def emit(
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-def gaps_gate(result: ScanResult) -> bool:
-    """Whether something that may be an artifact could not be fully read (see report.coverage)."""
-    from tierguard.report.coverage import coverage
-
-    return bool(coverage(result).gating)
-
-
 def verdict_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) -> int:
     """``scan``/``host``: 1 when a decision is at or above ``fail_on`` (``never``: none is), or a gap gates
     while ``fail_on_incomplete``; else 0."""
@@ -126,10 +119,12 @@ def verdict_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) -> 
         threshold = VERDICT_ORDER[fail_on]
         if any(VERDICT_ORDER[d.effective_verdict] >= threshold for d in result.decisions):
             return 1
-    if fail_on_incomplete and gaps_gate(result):
-        from tierguard.report.coverage import coverage
+    if not fail_on_incomplete:
+        return 0
+    from tierguard.report.coverage import coverage
 
-        n = len(coverage(result).gating)
+    n = len(coverage(result).gating)  # units that may be artifacts and could not be fully read
+    if n:
         sys.stderr.write(
             f"tierguard: exit 1: {n} unit(s) that may be model artifacts, configs or containers could not be "
             "fully read (see 'coverage'; --no-fail-on-incomplete to ignore)\n"
