@@ -14,33 +14,37 @@ from tierguard.scanner import Scanner, ScanOptions
 
 ESTATE = Path(__file__).resolve().parent.parent / "examples" / "estate"
 
-# (profile, asset name) -> (verdict, rule ids that must be among the matches)
+# (profile, asset name) -> (verdict, rule ids that must be among the matches); "name@XX": the asset's usage
+# group whose service is in jurisdiction XX
 EXPECTED: dict[str, dict[str, tuple[str, set[str]]]] = {
     "uk-gov": {
-        "api.deepseek.com": ("deny", {"OAI-2025-T1-API"}),
-        "qwen2.5:7b": ("review", {"OAI-2025-T1-SELF"}),  # self-hosted weights: behavioural risk only
-        "us.deepseek.r1-v1:0": ("review", {"OAI-2025-T1-3PHOST"}),  # PRC model on a US host
-        "llama3.1:8b": ("allow", set()),
+        "DeepSeek API": ("deny", {"OAI-2025-T1-API"}),
+        # self-hosted weights (Ollama qwen2.5:7b): behavioural risk only
+        "Qwen/Qwen2.5-7B-Instruct": ("review", {"OAI-2025-T1-SELF"}),
+        # DeepSeek-R1 through Amazon Bedrock (a US host): that usage group is review, not deny
+        "deepseek-ai/DeepSeek-R1@US": ("review", {"OAI-2025-T1-3PHOST"}),
+        "deepseek-ai/DeepSeek-R1": ("deny", {"OAI-2025-T1-API"}),  # ... and through the DeepSeek API: deny
+        "meta-llama/Llama-3.1-8B-Instruct": ("allow", set()),
     },
     "texas-agency": {
-        "api.deepseek.com": ("deny", {"US-TX-2025-DEEPSEEK"}),
-        "qwen2.5:7b": ("review", {"OAI-2025-T1-SELF"}),
-        "llama3.1:8b": ("allow", set()),
+        "DeepSeek API": ("deny", {"US-TX-2025-DEEPSEEK"}),
+        "Qwen/Qwen2.5-7B-Instruct": ("review", {"OAI-2025-T1-SELF"}),
+        "meta-llama/Llama-3.1-8B-Instruct": ("allow", set()),
     },
     "kansas-agency": {
-        "api.deepseek.com": ("deny", {"US-KS-HB2313"}),
-        "qwen2.5:7b": ("deny", {"US-KS-HB2313"}),  # statute: any AI of a country of concern
+        "DeepSeek API": ("deny", {"US-KS-HB2313"}),
+        "Qwen/Qwen2.5-7B-Instruct": ("deny", {"US-KS-HB2313"}),  # statute: any AI of a country of concern
         "pypi:dashscope": ("deny", {"US-KS-HB2313"}),
-        "llama3.1:8b": ("allow", set()),
+        "meta-llama/Llama-3.1-8B-Instruct": ("allow", set()),
     },
     "au-commonwealth": {
-        "api.deepseek.com": ("deny", {"AU-PSPF-001-2025"}),
-        "qwen2.5:7b": ("review", {"OAI-2025-T1-SELF"}),
-        "llama3.1:8b": ("allow", set()),
+        "DeepSeek API": ("deny", {"AU-PSPF-001-2025"}),
+        "Qwen/Qwen2.5-7B-Instruct": ("review", {"OAI-2025-T1-SELF"}),
+        "meta-llama/Llama-3.1-8B-Instruct": ("allow", set()),
     },
     "tier2-private": {
-        "api.deepseek.com": ("allow", set()),  # no shipped rule applies to a Tier 2 private company
-        "qwen2.5:7b": ("allow", set()),
+        "DeepSeek API": ("allow", set()),  # no shipped rule applies to a Tier 2 private company
+        "Qwen/Qwen2.5-7B-Instruct": ("allow", set()),
     },
 }
 
@@ -63,8 +67,13 @@ def test_profile_decisions(scanner: Scanner, profile: str) -> None:
         asset = result.asset(d.asset_id)
         assert asset is not None
         by_name.setdefault(asset.name, d)
-    for name, (verdict, rules) in EXPECTED[profile].items():
+    for key, (verdict, rules) in EXPECTED[profile].items():
+        name, _, juris = key.partition("@")
         d = by_name[name]
+        if juris:
+            (group,) = [g for g in d.by_usage if g.service_jurisdiction == juris and g.strength != "C"]
+            assert group.verdict == verdict and rules <= set(group.rules), (profile, key, group)
+            continue
         got = {m.rule_id for m in d.matches}
         assert d.verdict == verdict, (profile, name, d.verdict, got)
         assert rules <= got, (profile, name, got)

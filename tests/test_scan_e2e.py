@@ -39,7 +39,9 @@ def test_uk_government_denies_deepseek_hosted_api_with_citation(uk_gov: ScanResu
     denied = [d for d in uk_gov.decisions if d.verdict == "deny"]
     assert denied, "the demo estate must produce deny decisions for a UK government context"
     services = {by_id[d.asset_id].name for d in denied if by_id[d.asset_id].kind == "ai-service"}
-    assert any("api.deepseek.com" in s for s in services)
+    assert "DeepSeek API" in services  # api.deepseek.com, its /anthropic path and DEEPSEEK_API_KEY
+    deepseek = next(a for a in uk_gov.assets if a.name == "DeepSeek API")
+    assert {"api.deepseek.com", "api.deepseek.com/anthropic", "DEEPSEEK_API_KEY"} <= set(deepseek.aliases)
     for d in denied:
         assert d.matches and all(m.citation.url.startswith("http") for m in d.matches)
     assert verdict_exit(uk_gov, "deny", False) == 1
@@ -57,14 +59,18 @@ def test_non_prc_use_is_inventoried_and_allowed(uk_gov: ScanResult) -> None:
 
 
 def test_bedrock_deepseek_is_prc_model_on_us_service(uk_gov: ScanResult) -> None:
-    bedrock = [
-        a for a in uk_gov.assets
-        if a.kind == "ai-model" and a.provenance.service_operator is not None
-        and a.provenance.service_operator.id == "amazon"
-        and any(p.id == "deepseek" for p in a.provenance.producers)
-    ]
-    assert bedrock, [a.name for a in uk_gov.assets if a.kind == "ai-model"]
-    assert bedrock[0].provenance.service_jurisdiction == "US"
+    # DeepSeek-R1 is one asset; its Bedrock usages go through Amazon (US), its API usages through DeepSeek
+    r1 = next(a for a in uk_gov.assets if a.name == "deepseek-ai/DeepSeek-R1")
+    assert any(p.id == "deepseek" for p in r1.provenance.producers)
+    bedrock = [u for u in r1.usages if u.operator == "amazon"]
+    assert bedrock and all(u.service_jurisdiction == "US" and u.service == "Amazon Bedrock" for u in bedrock)
+    assert {"us.deepseek.r1-v1:0", "deepseek-reasoner"} <= set(r1.aliases)
+    assert any(u.operator == "deepseek" and u.service_jurisdiction == "CN" for u in r1.usages)
+    d = next(d for d in uk_gov.decisions if d.asset_id == r1.id)
+    assert d.verdict == "deny"  # through the DeepSeek API ...
+    assert all(loc.path != "deploy/terraform/bedrock.tf" for loc in d.driven_by)  # ... not through Bedrock
+    us = [g for g in d.by_usage if g.service_jurisdiction == "US" and g.strength == "B"]
+    assert [g.verdict for g in us] == ["review"]
 
 
 def test_gitignored_file_is_not_reported(tmp_path: Path) -> None:
@@ -87,7 +93,7 @@ def test_cli_scan_uk_government_exits_1_and_prints_citations() -> None:
     )
     assert res.exit_code == 1, res.output
     assert "deny" in res.output.lower()
-    assert "api.deepseek.com" in res.output
+    assert "DeepSeek API" in res.output
 
 
 def test_cli_json_validates_against_shipped_schema(tmp_path: Path) -> None:

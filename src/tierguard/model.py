@@ -16,6 +16,9 @@ per-kind asset details are typed Structs (:class:`ModelDetails`, :class:`Service
 Identity: every record with an ``id`` derives it from identity fields only (never line numbers, absolute
 paths or timestamps), so baselines, waivers and golden files stay stable across machines and edits. The id
 is recomputed whenever a record is built or decoded; an ``id`` read from a file is never trusted.
+
+size: every record of the published JSON schema lives here (report/schema/scan-result-*.json is generated
+from this one module), so the schema reads top to bottom in one place.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 import msgspec
 from msgspec.structs import force_setattr, replace
 
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "3.0.0"
+MAX_DRIVERS = 20  # usages a decision names (the rest are counted in its notes)
 
 Strength = Literal["A", "B", "C"]
 """A: strong (PRC host literal, SDK import or dependency, provider env key); B: model reference in a model
@@ -45,6 +49,8 @@ AssetKind = Literal[
 ]
 
 UseMode = Literal["hosted-api", "self-hosted", "dependency", "unknown"]
+USE_MODE_ORDER: dict[str, int] = {"hosted-api": 3, "self-hosted": 2, "dependency": 1, "unknown": 0}
+"""Tie-break when an asset's usages of one strength differ in use mode (the summary ``Asset.use_mode``)."""
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 Verdict = Literal["allow", "review", "deny"]
@@ -318,23 +324,63 @@ class DeviceDetails(Record, frozen=True, kw_only=True, omit_defaults=True, tag="
 AssetDetails = ModelDetails | ServiceDetails | SdkDetails | DeviceDetails
 
 
+class Usage(Record, frozen=True, kw_only=True, omit_defaults=True):
+    """One place an asset is used, and how: the location, the use mode there, the service the use goes
+    through (its name, operator and the operator's jurisdiction) and the strength of the evidence.
+
+    An asset (one canonical model, one service, one package) holds every usage; the policy engine evaluates
+    each distinct (use mode, service jurisdiction, strength) among them, so a model used through a PRC API
+    in one file and self-hosted in another is judged on both."""
+
+    location: Location
+    use_mode: UseMode
+    strength: Strength
+    as_written: str = ""  # the name as the code wrote it (an alias of the asset's canonical name)
+    service: str | None = None  # the service asset's name (``DeepSeek API``, ``Amazon Bedrock``)
+    operator: str | None = None  # catalog producer id of the service operator
+    service_jurisdiction: str | None = None
+    evidence: str = ""  # the id of the evidence record
+    excerpt: str = ""
+
+    def display(self) -> str:
+        """``path:line  use-mode [via service]``."""
+        via = f" via {self.service}" if self.service else ""
+        return f"{self.location.display()}  {self.use_mode}{via}"
+
+
+def summary_use_mode(usages: tuple[Usage, ...], default: UseMode = "unknown") -> UseMode:
+    """The use mode an asset is listed under: that of its strongest usage (hosted-api > self-hosted >
+    dependency > unknown among equals). Decisions never rely on it: they evaluate every usage."""
+    best: Usage | None = None
+    for u in usages:
+        if best is None or (STRENGTH_ORDER[u.strength], USE_MODE_ORDER[u.use_mode]) > (
+            STRENGTH_ORDER[best.strength],
+            USE_MODE_ORDER[best.use_mode],
+        ):
+            best = u
+    return best.use_mode if best is not None else default
+
+
 class Asset(Record, frozen=True, kw_only=True):
-    """Something the organisation relies on. One asset per (kind, name, use_mode, parent); every place it was
-    seen is in ``evidence``; ``details`` are typed per kind."""
+    """Something the organisation relies on: one canonical model, one service (operator product), one
+    package, one device. Identity is (kind, canonical name, parent): never the use mode, so every way the
+    same thing is used lands on one asset. ``usages`` say where and how (use mode, service); ``aliases`` the
+    other names it was written as; ``use_mode`` summarises the usages (see :func:`summary_use_mode`);
+    ``evidence`` keeps every observation; ``details`` are typed per kind."""
 
     kind: AssetKind
     name: str
     use_mode: UseMode = "unknown"
     provenance: Provenance = Provenance()
     evidence: tuple[Evidence, ...] = ()
+    usages: tuple[Usage, ...] = ()
+    aliases: tuple[str, ...] = ()
     parent: str | None = None  # e.g. the package that ships a bundled model, or the host of a device
     details: AssetDetails | None = None
     id: str = ""
 
     def __post_init__(self) -> None:
-        force_setattr(
-            self, "id", stable_id("as", self.kind, self.name.lower(), self.use_mode, self.parent or "")
-        )
+        force_setattr(self, "id", stable_id("as", self.kind, self.name.lower(), self.parent or ""))
 
     @property
     def strength(self) -> Strength:
@@ -440,12 +486,32 @@ class Waiver(Record, frozen=True, kw_only=True):
     rule_id: str | None = None
 
 
+class UsageVerdict(Record, frozen=True, kw_only=True):
+    """The verdict on one group of an asset's usages that rules cannot tell apart: the same use mode, service
+    jurisdiction and evidence strength (``DeepSeek-R1`` through the DeepSeek API: deny; through Amazon
+    Bedrock: review; named in a README: review)."""
+
+    use_mode: UseMode
+    service_jurisdiction: str | None = None
+    strength: Strength
+    verdict: Verdict
+    rules: tuple[str, ...] = ()  # ids of the rules that matched this group
+    usages: int = 0  # how many usages are in the group
+    locations: tuple[Location, ...] = ()  # the first MAX_DRIVERS of them
+
+
 class Decision(Record, frozen=True, kw_only=True):
+    """The verdict on one asset: the worst over its usage groups (``by_usage``). ``driven_by`` names the
+    usages that gave it (their locations, at most :data:`MAX_DRIVERS`; empty for assets without usages,
+    e.g. devices)."""
+
     asset_id: str
     verdict: Verdict
     matches: tuple[RuleMatch, ...] = ()
     waived_by: Waiver | None = None
     notes: tuple[str, ...] = ()
+    driven_by: tuple[Location, ...] = ()
+    by_usage: tuple[UsageVerdict, ...] = ()
 
     @property
     def effective_verdict(self) -> Verdict:

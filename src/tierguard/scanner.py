@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from tierguard import __version__
 from tierguard.model import (
@@ -34,6 +34,7 @@ from tierguard.model import (
     Stage,
     Stats,
     Waiver,
+    summary_use_mode,
 )
 from tierguard.targets.interface import FileRef, Resolver
 
@@ -48,6 +49,8 @@ ProgressFn = Callable[[str, str], None]
 """Called with (stage name, file path within the target) as each stage reaches a file."""
 
 InventoryKind = Literal["osquery", "inventory", "snmp", "host"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +233,8 @@ class Scanner:
         decisions: list[Decision] = []
         rules: list[RuleInfo] = []
         if opts.policy and self.packs:
-            from tierguard.policy.engine import coverage_notes, evaluate, rules_info
+            from tierguard.policy.engine import evaluate
+            from tierguard.policy.explain import coverage_notes, rules_info
             from tierguard.policy.waivers import waiver_report
 
             acc.stages.append("policy")
@@ -392,20 +396,46 @@ def _finding_rules(findings: Sequence[Finding]) -> list[RuleInfo]:
 
 
 def _dedupe_assets(assets: list[Asset]) -> list[Asset]:
-    """Merge assets that share an id (e.g. a model seen in code and on disk): evidence and methods joined."""
+    """Merge assets that share an id (a model named in code and present on disk; the same package from two
+    manifests): evidence, usages, aliases, producers, lineage and methods joined, details completed."""
     by_id: dict[str, Asset] = {}
     for a in assets:
         prev = by_id.get(a.id)
-        if prev is None:
-            by_id[a.id] = a
-            continue
-        ev = prev.evidence + tuple(e for e in a.evidence if e not in prev.evidence)
-        methods = prev.provenance.methods + tuple(
-            m for m in a.provenance.methods if m not in prev.provenance.methods
-        )
-        prov = prev.provenance.model_copy(update={"methods": methods})
-        by_id[a.id] = prev.model_copy(update={"evidence": ev, "provenance": prov})
+        by_id[a.id] = a if prev is None else _merge_asset(prev, a)
     return list(by_id.values())
+
+
+def _merge_asset(prev: Asset, a: Asset) -> Asset:
+    def union(x: tuple[_T, ...], y: tuple[_T, ...]) -> tuple[_T, ...]:
+        return tuple(dict.fromkeys(x + y))
+
+    pp, pa = prev.provenance, a.provenance
+    prov = pp.model_copy(
+        update={
+            "producers": union(pp.producers, pa.producers),
+            "lineage": union(pp.lineage, pa.lineage),
+            "methods": union(pp.methods, pa.methods),
+            "service_operator": pp.service_operator or pa.service_operator,
+            "service_jurisdiction": pp.service_jurisdiction or pa.service_jurisdiction,
+        }
+    )
+    usages = union(prev.usages, a.usages)
+    details = prev.details
+    if isinstance(details, ModelDetails) and isinstance(a.details, ModelDetails):
+        # the artifact's details (path, format, status ...) with the code reference's family where unset
+        mine, other = (a.details, details) if a.details.path and not details.path else (details, a.details)
+        fill = {k: getattr(other, k) for k in other.__struct_fields__ if getattr(mine, k) in (None, "")}
+        details = mine.model_copy(update={k: v for k, v in fill.items() if v not in (None, "")})
+    return prev.model_copy(
+        update={
+            "evidence": union(prev.evidence, a.evidence),
+            "usages": usages,
+            "aliases": tuple(sorted(set(prev.aliases) | set(a.aliases), key=str.lower)),
+            "provenance": prov,
+            "details": details or a.details,
+            "use_mode": summary_use_mode(usages, prev.use_mode),
+        }
+    )
 
 
 def _prefixes(display: str) -> list[str]:

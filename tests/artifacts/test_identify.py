@@ -263,7 +263,8 @@ def test_ollama_store_names_blob_by_manifest(tmp_path: Path, catalog: Catalog) -
         },
     )
     a = only(scan(tmp_path, catalog))
-    assert a.name == "qwen2.5:7b"
+    assert a.name == "Qwen/Qwen2.5-7B-Instruct"  # the Ollama tag's canonical model (catalog alias)
+    assert a.aliases == ("qwen2.5:7b",)
     assert a.details.sha256 == digest
     assert ("alibaba", "producer") in roles(a)
 

@@ -28,8 +28,10 @@ def ev(
 
 
 def one(assets: list[Asset], kind: str, name: str) -> Asset:
-    found = [a for a in assets if a.kind == kind and a.name.lower() == name.lower()]
-    assert len(found) == 1, [(a.kind, a.name) for a in assets]
+    """The one asset of ``kind`` named ``name`` (its canonical name or a name it was written as)."""
+    low = name.lower()
+    found = [a for a in assets if a.kind == kind and low in {a.name.lower(), *(x.lower() for x in a.aliases)}]
+    assert len(found) == 1, [(a.kind, a.name, a.aliases) for a in assets]
     return found[0]
 
 
@@ -274,7 +276,8 @@ def test_mentions_keep_strength_c_and_free_text_traps_do_not_match(catalog: Cata
         catalog,
     )
     (model,) = assets
-    assert model.name == "deepseek-reasoner"
+    assert model.name == "deepseek-ai/DeepSeek-R1"  # the canonical model the API id names
+    assert model.aliases == ("deepseek-reasoner",)
     assert model.strength == "C"
     assert model.provenance.methods[0].confidence == 0.3
 
@@ -326,7 +329,9 @@ def test_wildcard_catalog_key_in_refs_uses_observed_host(catalog: Catalog) -> No
         ],
         catalog,
     )
-    assert svc.name == "contoso.openai.azure.com"
+    assert svc.name == "Azure OpenAI / Azure AI Foundry"  # the operator's product, not the tenant host
+    assert svc.aliases == ("contoso.openai.azure.com",)
+    assert svc.details.host == "contoso.openai.azure.com"
     assert svc.details.endpoint == "*.openai.azure.com"
     assert svc.provenance.service_jurisdiction == "US"
 
@@ -383,12 +388,17 @@ def test_same_file_endpoint_pairing_respects_single_provider_hosts(catalog: Cata
     )
     claude = one(assets, "ai-model", "claude-sonnet-4-5")
     assert claude.provenance.service_operator is None  # DeepSeek's API does not serve Claude
-    bedrock = one(assets, "ai-model", "us.deepseek.r1-v1:0")
-    assert bedrock.provenance.service_operator is not None
-    assert bedrock.provenance.service_operator.id == "amazon"  # the router prefix beats file-level pairing
-    r1 = one(assets, "ai-model", "deepseek-r1")
-    assert r1.provenance.service_operator is not None
-    assert r1.provenance.service_operator.id == "alibaba"  # DashScope also serves DeepSeek models
+    # one canonical model, two usages through two operators: the asset names neither, each usage its own
+    r1 = one(assets, "ai-model", "deepseek-ai/DeepSeek-R1")
+    assert r1 is one(assets, "ai-model", "us.deepseek.r1-v1:0") is one(assets, "ai-model", "deepseek-r1")
+    assert r1.provenance.service_operator is None
+    by_written = {u.as_written: u for u in r1.usages}
+    bedrock = by_written["us.deepseek.r1-v1:0"]
+    assert (bedrock.operator, bedrock.service_jurisdiction) == ("amazon", "US")  # router beats file pairing
+    assert bedrock.service == "Amazon Bedrock"
+    dashscope = by_written["deepseek-r1"]
+    assert (dashscope.operator, dashscope.service_jurisdiction) == ("alibaba", "CN")  # DashScope serves R1
+    assert dashscope.service == "Alibaba Cloud Model Studio (DashScope)"
 
 
 def test_multi_model_host_that_serves_its_operator_keeps_producer(catalog: Catalog) -> None:

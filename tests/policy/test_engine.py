@@ -7,7 +7,8 @@ from helpers import deepseek_api, deepseek_weights, mk_asset, qwen_weights
 
 from tierguard.model import Context, Decision, Finding, Inspection, Location, Waiver
 from tierguard.policy.context import BUILTIN_PROFILES, build_context
-from tierguard.policy.engine import coverage_notes, evaluate, rules_info, trace
+from tierguard.policy.engine import evaluate
+from tierguard.policy.explain import coverage_notes, rules_info, trace
 from tierguard.policy.packs import Pack
 from tierguard.policy.waivers import waiver_report
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from tierguard.cli.main import app
 from tierguard.model import Context, ScanResult
 from tierguard.policy import NO_CONTEXT
-from tierguard.policy.engine import evaluate, no_context_note, trace
+from tierguard.policy.engine import evaluate
+from tierguard.policy.explain import no_context_note, trace
 from tierguard.policy.packs import Pack, load_packs
 from tierguard.report import console, cyclonedx, html, json_report, sarif
 

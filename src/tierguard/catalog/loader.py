@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tierguard.catalog.canonical import TAG, CanonicalNames
 from tierguard.catalog.globs import FirstGlob
 from tierguard.catalog.non_api import NonApiHostEntry
 from tierguard.catalog.requests import RequestSignatureEntry
@@ -39,8 +40,7 @@ class ProducerEntry(Entry):
     aliases: tuple[str, ...] = ()
     hf_orgs: tuple[str, ...] = ()
     parent: str | None = None  # parent organisation id, if any
-    # display name of the organisation's hosted API, used to name service assets (env keys, classes,
-    # router prefixes), e.g. "DeepSeek API", "Amazon Bedrock"
+    # display name of the organisation's hosted API, naming service assets ("DeepSeek API", "Amazon Bedrock")
     service: str = ""
 
 
@@ -49,6 +49,8 @@ class EndpointEntry(Entry):
     operator: str  # producer id of the operator
     jurisdiction: str  # where the operator is subject to law
     path_prefix: str = ""  # e.g. "/anthropic" for Anthropic-compatible endpoints
+    # the operator's product this host belongs to when it is not the operator's main API (its ``service``)
+    service: str = ""
     serves: tuple[str, ...] = ()  # producer ids whose models it serves, when it is a reseller/host
 
 
@@ -116,11 +118,15 @@ class ModelFamilyEntry(Entry):
     ollama: tuple[str, ...] = ()
     # Ollama tags that are really another family, e.g. deepseek-r1 "70b" -> deepseek-r1-distill-llama-70b
     ollama_tags: dict[str, str] = Field(default_factory=dict)
-    # glob patterns on the bare ID after a router prefix only (Bedrock "deepseek.r1-v1:0" -> "r1-v1")
+    # globs on the bare ID after a router prefix only (Bedrock "deepseek.r1-v1:0" -> "r1-v1")
     router_ids: tuple[str, ...] = ()
     # names that are short or common words: match only in a model context (never as free text)
     context_only: bool = False
     lineage: tuple[LineageDefault, ...] = ()
+    # canonical: the HF id the family's exact names and router ids denote (unset for families of several
+    # models); aliases: exact reference (``deepseek-r1:70b``) -> HF id. See catalog/canonical.py.
+    canonical: str | None = None
+    aliases: dict[str, str] = Field(default_factory=dict)
 
 
 class TrapEntry(Entry):
@@ -152,9 +158,6 @@ class ModelMatch:
     via: Literal["hf-id", "hf-org", "name", "ollama", "router-prefix"]
     router: RouterPrefixEntry | None = None  # the outermost router prefix (it decides the service operator)
     routers: tuple[RouterPrefixEntry, ...] = ()  # every router prefix stripped, outermost first
-
-
-_TAG = re.compile(r":[A-Za-z0-9._-]+$")
 
 
 SECTIONS: tuple[str, ...] = (
@@ -293,12 +296,20 @@ class Catalog:
         self._fam_router = FirstGlob([(m, m.router_ids) for m in self.models])
         self._fam_ollama: dict[str, ModelFamilyEntry] = {o.lower(): m for m in self.models for o in m.ollama}
         self._families: dict[str, ModelFamilyEntry] = {m.id: m for m in self.models}
+        self._canonical = CanonicalNames(self.models, self._fam_router)
         self._prefixes = sorted(self.router_prefixes, key=lambda r: (-len(r.prefix), r.router))
         # longest prefix first, bucketed by the prefix's first character (a prefix match needs it)
         self._prefix_index: dict[str, list[tuple[str, RouterPrefixEntry]]] = {}
         for r in self._prefixes:
             low = r.prefix.lower()
             self._prefix_index.setdefault(low[:1], []).append((low, r))
+
+    def canonical_model(self, written: str, m: ModelMatch | None) -> str:
+        """The canonical name of a model reference (see :mod:`tierguard.catalog.canonical`)."""
+        if m is None:
+            return self._canonical.resolve(written, None, (), "")
+        prefixes = tuple(r.prefix for r in m.routers)
+        return self._canonical.resolve(written, m.family, prefixes, m.via)
 
     # -- lookups ---------------------------------------------------------------------------------------
     def producer(self, pid: str) -> ProducerEntry:
@@ -311,6 +322,15 @@ class Catalog:
         """The display name of a producer's hosted API (``service`` or "<name> API")."""
         p = self.producer(pid)
         return p.service or f"{p.name} API"
+
+    def endpoint_service(self, entry: EndpointEntry) -> str:
+        """The service (operator product) a catalog endpoint belongs to: every path and regional host of one
+        product is one service (``api.deepseek.com`` and ``api.deepseek.com/anthropic`` are the DeepSeek API).
+        A host whose jurisdiction differs from its operator's is a service of its own (``... (US)``)."""
+        name = entry.service or self.service_name(entry.operator)
+        if entry.jurisdiction != self.producer(entry.operator).jurisdiction:
+            name = f"{name} ({entry.jurisdiction})"
+        return name
 
     def match_host(self, host: str, path: str = "") -> EndpointEntry | None:
         """The endpoint entry for a host (and URL path, for path-specific entries), or None.
@@ -420,7 +440,7 @@ class Catalog:
             return ModelMatch(m.family, m.producer, m.normalized, "router-prefix", outer, tuple(chain))
         if last.passthrough:
             return None
-        bare = _TAG.sub("", rest.lower())
+        bare = TAG.sub("", rest.lower())
         return ModelMatch(None, self.producers[last.producer], bare, "router-prefix", outer, tuple(chain))
 
     def _router_prefix(self, ref: str, router: str | None) -> RouterPrefixEntry | None:
@@ -439,14 +459,14 @@ class Catalog:
         return None
 
     def _match_routed(self, rest: str, in_model_context: bool) -> ModelMatch | None:
-        low = _TAG.sub("", rest.lower())
+        low = TAG.sub("", rest.lower())
         fam = self._fam_router.first(low)
         if fam is not None:
             return ModelMatch(fam, self.producers[fam.producer], low, "name")
         return self._match_bare(rest, in_model_context)
 
     def _match_bare(self, raw: str, in_model_context: bool) -> ModelMatch | None:
-        low = _TAG.sub("", raw.lower())
+        low = TAG.sub("", raw.lower())
         if "/" in low:
             org, _, name = low.rpartition("/")
             org = org.rsplit("/", 1)[-1]

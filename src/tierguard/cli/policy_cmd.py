@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from tierguard.errors import PolicyError
-from tierguard.model import SCHEMA_VERSION, Asset, RecordError, ScanResult
-from tierguard.policy.engine import trace
+from tierguard.model import SCHEMA_VERSION, STRENGTH_ORDER, Asset, RecordError, ScanResult
+from tierguard.policy.engine import UsageKey, usage_groups
+from tierguard.policy.explain import RuleTrace, trace
 from tierguard.policy.packs import Pack, load_pack, load_packs, shipped_pack_ids
 from tierguard.policy.selftest import run_examples
 from tierguard.policy.yamlsrc import read_text
@@ -111,7 +112,10 @@ def find_asset(result: ScanResult, key: str) -> Asset:
     exact = result.asset(key)
     if exact is not None:
         return exact
-    hits = [a for a in result.assets if a.id.startswith(key) or a.name.lower() == key.lower()]
+    low = key.lower()
+    hits = [a for a in result.assets if a.id.startswith(key) or a.name.lower() == low]
+    if not hits:  # a name it was written as (``deepseek-chat`` for ``deepseek-ai/DeepSeek-V3``)
+        hits = [a for a in result.assets if any(x.lower() == low for x in a.aliases)]
     if len(hits) == 1:
         return hits[0]
     if not hits:
@@ -124,10 +128,18 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
     console.print(f"[bold]{asset.name}[/] ({asset.kind}, use mode {asset.use_mode}) id {asset.id}")
     if asset.parent:
         console.print(f"  part of: {asset.parent}")
+    if asset.aliases:
+        console.print(f"  also written as: {escape(', '.join(asset.aliases))}")
     console.print("\n[bold]Where it was found[/]")
-    if not asset.evidence:
+    if not asset.evidence and not asset.usages:
         console.print("  (no evidence recorded)")
-    for ev in asset.evidence:
+    for u in asset.usages:
+        written = f" as {u.as_written!r}" if u.as_written else ""
+        juris = f" ({u.service_jurisdiction})" if u.service_jurisdiction else ""
+        console.print(f"  {escape(u.display())}{juris}, strength {u.strength}{escape(written)}")
+        if u.excerpt:
+            console.print(f"    > {escape(u.excerpt[:160])}")
+    for ev in () if asset.usages else asset.evidence:
         console.print(
             f"  {ev.location.display()}: {ev.kind} {ev.value!r}"
             f" (strength {ev.strength}, detector {ev.detector})"
@@ -170,10 +182,21 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
             )
         for n in decision.notes:
             console.print(f"  note: {n}")
+        for loc in decision.driven_by:
+            console.print(f"  driven by: {escape(loc.display())}")
     else:
         console.print("  (no decision recorded in the scan result)")
-    console.print("\n[bold]Rules[/]")
-    traces = trace(asset, result.findings, result.inspections, ctx, packs)
+    groups: list[UsageKey | None] = [*usage_groups(asset)] or [None]
+    for ukey in groups:
+        head = "\n[bold]Rules[/]"
+        if ukey is not None:
+            level = {v: k for k, v in STRENGTH_ORDER.items()}[ukey[2]]
+            head += f" for the usages {ukey[0]}, service jurisdiction {ukey[1] or '-'}, strength {level}"
+        console.print(head)
+        _print_traces(trace(asset, result.findings, result.inspections, ctx, packs, usage=ukey), console)
+
+
+def _print_traces(traces: list[RuleTrace], console: Console) -> None:
     for t in traces:
         if t.status == "matched":
             console.print(f"  [red]matched[/] {t.rule_id} -> {t.verdict}: {t.title}")

@@ -30,6 +30,8 @@ from tierguard.model import (
     ProducerRef,
     Provenance,
     Skipped,
+    Strength,
+    Usage,
 )
 
 DETECTOR = "artifacts"
@@ -90,10 +92,19 @@ def emit(unit: Unit, catalog: Catalog, data: IdentData, out: ArtifactOutput) -> 
     if sig.framework is not None:
         sig.notes.append(_framework_summary(catalog, sig.framework, producers))
     evidence = _evidence(unit, producers)
+    aliases: tuple[str, ...] = ()
+    if name is not None and self_match is not None:
+        # the name code references use too (``deepseek-ai/DeepSeek-R1`` in the catalog's casing): a model
+        # on disk and the code that loads it by name are one asset with two usages
+        canonical = catalog.canonical_model(name, self_match)
+        aliases = (name,) if canonical.lower() != name.lower() else ()
+        name = canonical
     asset = Asset(
         kind="ai-model",
         name=name or unit.location.display(),
         use_mode="self-hosted",
+        usages=(_usage(unit, evidence),),
+        aliases=aliases,
         provenance=Provenance(
             producers=tuple(producers), lineage=tuple(_dedupe(lineage)), methods=tuple(methods)
         ),
@@ -268,6 +279,18 @@ def _evidence(unit: Unit, producers: list[ProducerRef]) -> list[Evidence]:
     return evidence
 
 
+def _usage(unit: Unit, evidence: list[Evidence]) -> Usage:
+    """The artifact's own usage: present on disk, so self-hosted, as strong as its strongest file (weights A,
+    a tokenizer or config alone B)."""
+    strength: Strength = "A" if any(e.strength == "A" for e in evidence) else "B"
+    return Usage(
+        location=unit.location,
+        use_mode="self-hosted",
+        strength=strength,
+        evidence=evidence[0].id if evidence else "",
+    )
+
+
 def _dedupe(edges: list[LineageEdge]) -> list[LineageEdge]:
     seen: set[tuple[str, str]] = set()
     outl: list[LineageEdge] = []
@@ -294,7 +317,11 @@ def _merge(out: ArtifactOutput, asset: Asset) -> None:
                 upd["status"] = new.status
                 upd["reason"] = (old.reason + "; " + new.reason).strip("; ")
             out.assets[i] = a.model_copy(
-                update={"evidence": a.evidence + asset.evidence, "details": old.model_copy(update=upd)}
+                update={
+                    "evidence": a.evidence + asset.evidence,
+                    "usages": a.usages + asset.usages,
+                    "details": old.model_copy(update=upd),
+                }
             )
             return
     out.assets.append(asset)

@@ -68,7 +68,9 @@ from tierguard.model import (
     Provenance,
     SdkDetails,
     ServiceDetails,
+    Usage,
     UseMode,
+    summary_use_mode,
 )
 
 CONFIDENCE: dict[str, float] = {"A": 0.9, "B": 0.7, "C": 0.3}
@@ -85,11 +87,14 @@ class _Spec:
     """One asset contribution derived from one evidence item."""
 
     kind: AssetKind
-    name: str
+    name: str  # the canonical name: the asset's identity (with the kind)
     use_mode: UseMode
     producers: list[ProducerRef] = field(default_factory=list)
     operator: ProducerRef | None = None
     jurisdiction: str | None = None
+    service: str | None = None  # the service (asset name) the use goes through
+    written: str = ""  # the name as written, when it differs from the canonical name
+    alias: bool = True  # whether ``written`` is another name of this asset (not for an SDK's import names)
     lineage: list[LineageEdge] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
 
@@ -98,28 +103,44 @@ class _Spec:
 class _Builder:
     kind: AssetKind
     name: str
-    use_mode: UseMode
     producers: dict[tuple[str, str], ProducerRef] = field(default_factory=dict)
-    operator: ProducerRef | None = None
-    jurisdiction: str | None = None
+    operators: dict[str, tuple[ProducerRef, str | None]] = field(default_factory=dict)
     lineage: dict[tuple[str, str, str], LineageEdge] = field(default_factory=dict)
     methods: dict[tuple[str, str], float] = field(default_factory=dict)
     evidence: dict[tuple[str, int, int], Evidence] = field(default_factory=dict)
+    usages: dict[tuple[str, int, int, str, str], Usage] = field(default_factory=dict)
+    aliases: dict[str, None] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
 
     def add(self, spec: _Spec, ev: Evidence) -> None:
         for p in spec.producers:
             self.producers.setdefault((p.id, p.role), p)
-        if self.operator is None and spec.operator is not None:
-            self.operator = spec.operator
-            self.jurisdiction = spec.jurisdiction
+        if spec.operator is not None:
+            self.operators.setdefault(spec.operator.id, (spec.operator, spec.jurisdiction))
         for e in spec.lineage:
             self.lineage.setdefault((e.relation, e.base, e.base_producer.id if e.base_producer else ""), e)
         for k, v in spec.attributes.items():
             self.attributes.setdefault(k, v)
         key = (_technique(ev), f"{ev.kind}:{ev.value}")
         self.methods[key] = max(self.methods.get(key, 0.0), CONFIDENCE[ev.strength])
-        self.evidence.setdefault((ev.id, ev.location.line or 0, ev.location.column or 0), ev)
+        if spec.alias:
+            self.aliases[spec.written or ev.value] = None
+        loc = (ev.id, ev.location.line or 0, ev.location.column or 0)
+        self.evidence.setdefault(loc, ev)
+        self.usages.setdefault(
+            (*loc, spec.use_mode, spec.service or ""),
+            Usage(
+                location=ev.location,
+                use_mode=spec.use_mode,
+                strength=ev.strength,
+                as_written=spec.written or ev.value,
+                service=spec.service,
+                operator=spec.operator.id if spec.operator is not None else None,
+                service_jurisdiction=spec.jurisdiction if spec.operator is not None else None,
+                evidence=ev.id,
+                excerpt=ev.excerpt,
+            ),
+        )
 
     def build(self) -> Asset:
         methods = tuple(
@@ -127,24 +148,34 @@ class _Builder:
             for (t, v), c in sorted(self.methods.items(), key=lambda kv: (-kv[1], kv[0]))
         )
         evidence = tuple(sorted(self.evidence.values(), key=_location_key))
+        usages = tuple(sorted(self.usages.values(), key=_usage_key))
+        # one operator for every usage: the asset's; several (DeepSeek API here, Bedrock there): the usages
+        # carry them and the asset names none
+        operator, jurisdiction = (
+            next(iter(self.operators.values())) if len(self.operators) == 1 else (None, None)
+        )
         prov = Provenance(
             producers=tuple(self.producers.values()),
-            service_operator=self.operator,
-            service_jurisdiction=self.jurisdiction,
+            service_operator=operator,
+            service_jurisdiction=jurisdiction,
             lineage=tuple(self.lineage.values()),
             methods=methods,
         )
+        low = self.name.lower()
+        aliases = sorted({a for a in self.aliases if a.lower() != low}, key=str.lower)
         return Asset(
             kind=self.kind,
             name=self.name,
-            use_mode=self.use_mode,
+            use_mode=summary_use_mode(usages),
             provenance=prov,
             evidence=evidence,
-            details=_details(self.kind, self.attributes),
+            usages=usages,
+            aliases=tuple(aliases),
+            details=_details(self.kind, self.attributes, self.name),
         )
 
 
-def _details(kind: AssetKind, attrs: dict[str, str]) -> AssetDetails | None:
+def _details(kind: AssetKind, attrs: dict[str, str], name: str) -> AssetDetails | None:
     """The typed details of an asset from what its evidence contributed (first contribution wins)."""
     if kind == "ai-service":
         return ServiceDetails(
@@ -163,6 +194,7 @@ def _details(kind: AssetKind, attrs: dict[str, str]) -> AssetDetails | None:
     if kind == "ai-model":
         return ModelDetails(
             family=attrs.get("family"),
+            canonical_id=name if "/" in name else None,
             default_model=attrs.get("default_model") == "true",
             via_class=attrs.get("via_class"),
             matched_via=attrs.get("matched_via"),
@@ -176,13 +208,13 @@ def identify_evidence(evidence: Sequence[Evidence], catalog: Catalog) -> list[As
     ordered = sorted(evidence, key=_evidence_key)
     modules = [ev.value for ev in ordered if ev.kind == "sdk-import"]
     modules += [ev.attributes["module"] for ev in ordered if "module" in ev.attributes]
-    builders: dict[tuple[str, str, str], _Builder] = {}
+    builders: dict[tuple[str, str], _Builder] = {}
     for ev in ordered:
         for spec in _specs(ev, catalog, modules):
-            key = (spec.kind, spec.name.lower(), spec.use_mode)
+            key = (spec.kind, spec.name.lower())
             b = builders.get(key)
             if b is None:
-                b = builders[key] = _Builder(spec.kind, spec.name, spec.use_mode)
+                b = builders[key] = _Builder(spec.kind, spec.name)
             b.add(spec, ev)
     assets = [b.build() for b in builders.values()]
     assets.sort(key=lambda a: (_KIND_ORDER.get(a.kind, 9), a.name.lower(), a.use_mode, a.id))
@@ -244,7 +276,13 @@ def _endpoint_entry(ev: Evidence, catalog: Catalog) -> tuple[str, EndpointEntry 
 
 
 def _service_spec(
-    name: str, operator: ProducerEntry, jurisdiction: str, *, as_producer: bool, attrs: dict[str, str]
+    name: str,
+    operator: ProducerEntry,
+    jurisdiction: str,
+    *,
+    as_producer: bool,
+    attrs: dict[str, str],
+    written: str = "",
 ) -> _Spec:
     producers = [_pref(operator)] if as_producer else []
     return _Spec(
@@ -254,6 +292,8 @@ def _service_spec(
         producers=producers,
         operator=_pref(operator, "operator"),
         jurisdiction=jurisdiction,
+        service=name,
+        written=written,
         attributes={"operator": operator.id, **attrs},
     )
 
@@ -264,17 +304,21 @@ def _endpoint(ev: Evidence, catalog: Catalog) -> list[_Spec]:
         op = catalog.producer(entry.operator)
         return [
             _service_spec(
-                host + entry.path_prefix,
+                catalog.endpoint_service(entry),
                 op,
                 entry.jurisdiction,
                 as_producer=not entry.serves or entry.operator in entry.serves,
                 attrs={"host": host, "catalog_endpoint": entry.host + entry.path_prefix},
+                written=host + entry.path_prefix,
             )
         ]
     pid = ev.refs.get("producer")
     if host and pid in catalog.producers:
         op = catalog.producers[pid]
-        return [_service_spec(host, op, op.jurisdiction, as_producer=True, attrs={"host": host})]
+        name = catalog.service_name(pid)
+        return [
+            _service_spec(name, op, op.jurisdiction, as_producer=True, attrs={"host": host}, written=host)
+        ]
     if host:
         return [_Spec(kind="ai-service", name=host, use_mode="hosted-api", attributes={"host": host})]
     return []
@@ -316,6 +360,7 @@ def _package(ev: Evidence, catalog: Catalog, modules: Sequence[str]) -> list[_Sp
             name=f"{entry.ecosystem}:{entry.name}",
             use_mode="dependency",
             producers=[_pref(prod)],
+            alias=False,
             attributes={"ecosystem": entry.ecosystem, "package": entry.name, "package_kind": entry.kind},
         )
     ]
@@ -344,12 +389,16 @@ def _framework_class(ev: Evidence, catalog: Catalog) -> list[_Spec]:
         m = catalog.match_model(entry.default_model)
         fam = m.family if m is not None else None
         main = m.producer if m is not None else catalog.producer(entry.producer)
-        spec = _model_spec(entry.default_model, fam, main, entry.use_mode, catalog)
+        spec = _model_spec(
+            catalog.canonical_model(entry.default_model, m), fam, main, entry.use_mode, catalog
+        )
+        spec.written = entry.default_model
         spec.attributes.update({"default_model": "true", "via_class": entry.name})
         if entry.use_mode == "hosted-api":
             prod = catalog.producer(entry.producer)
             spec.operator = _pref(prod, "operator")
             spec.jurisdiction = prod.jurisdiction
+            spec.service = catalog.service_name(prod.id)
         out.append(spec)
     return out
 
@@ -404,10 +453,12 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
     out: list[_Spec] = []
     op_entry: ProducerEntry | None = None
     op_juris: str | None = None
+    service: str | None = None
     for r in routers:
         if r.operator is not None:
             op_entry = catalog.producer(r.operator)
             op_juris = r.jurisdiction or op_entry.jurisdiction
+            service = _router_service(catalog, op_entry, op_juris)
             break
     paired = ev.attributes.get("endpoint") if not routers else None  # a router prefix is more specific
     if paired:
@@ -415,13 +466,15 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
         ep = catalog.match_host(host, path)
         if ep is not None and _can_serve(ep, main):
             op_entry, op_juris = catalog.producer(ep.operator), ep.jurisdiction
+            service = catalog.endpoint_service(ep)
 
     bare_prefix_only = m is None and routers and value.lower() == routers[0].prefix.lower()
     # an organisation or path prefix with no model after it ("BAAI/", "BAAI/...") names no model: never an
     # asset of its own (a fragment); the reference it came from stays in the evidence
     fragment = value.rstrip(".").endswith("/")
     if not bare_prefix_only and not fragment and (m is not None or main is not None):
-        spec = _model_spec(value, fam, main, use_mode, catalog)
+        spec = _model_spec(catalog.canonical_model(value, m), fam, main, use_mode, catalog)
+        spec.written = value
         if m is not None:
             spec.attributes["matched_via"] = m.via
         if routers:
@@ -429,18 +482,28 @@ def _model(ev: Evidence, catalog: Catalog, *, in_model_context: bool) -> list[_S
         if op_entry is not None and use_mode == "hosted-api":
             spec.operator = _pref(op_entry, "operator")
             spec.jurisdiction = op_juris
+            spec.service = service
         out.append(spec)
     if routers and op_entry is not None and use_mode == "hosted-api" and not paired:
         out.append(
             _service_spec(
-                catalog.service_name(op_entry.id),
+                service or catalog.service_name(op_entry.id),
                 op_entry,
                 op_juris or op_entry.jurisdiction,
                 as_producer=True,
                 attrs={"router": routers[0].router},
+                written=value,
             )
         )
+        out[-1].alias = False  # a model id is not a name of the service it is sent to
     return out
+
+
+def _router_service(catalog: Catalog, op: ProducerEntry, jurisdiction: str | None) -> str:
+    """The service a router prefix reaches: the operator's product, with the jurisdiction when the router
+    entry places it elsewhere than the operator's home."""
+    name = catalog.service_name(op.id)
+    return name if not jurisdiction or jurisdiction == op.jurisdiction else f"{name} ({jurisdiction})"
 
 
 def _can_serve(ep: EndpointEntry, producer: ProducerEntry | None) -> bool:
@@ -488,6 +551,11 @@ def _technique(ev: Evidence) -> Technique:
 def _location_key(ev: Evidence) -> tuple[str, str, int, int, str, str, str]:
     loc = ev.location
     return (loc.path, loc.member or "", loc.line or 0, loc.column or 0, ev.kind, ev.value, ev.detector)
+
+
+def _usage_key(u: Usage) -> tuple[str, str, int, int, str, str]:
+    loc = u.location
+    return (loc.path, loc.member or "", loc.line or 0, loc.column or 0, u.use_mode, u.as_written)
 
 
 def _evidence_key(ev: Evidence) -> tuple[int, tuple[str, str, int, int, str, str, str], str]:

@@ -5,7 +5,7 @@ Security: the scanned target is untrusted. Its own ``tierguard.toml`` is ignored
 and ``[profiles.*]`` too, not only ``packs``, ``waivers`` and ``fail_on`` -- with a note, unless
 ``trust_target_config=True``: a repository could otherwise declare ``country = "CN"`` (or any context no
 rule covers) and allow itself. ``--config FILE`` and the flags are the normal way to give the context; with
-none, the policy stage fails closed (see ``policy.engine.no_context_note`` and the ``no-context`` pack).
+none, the policy stage fails closed (see ``policy.explain.no_context_note`` and the ``no-context`` pack).
 """
 
 from __future__ import annotations

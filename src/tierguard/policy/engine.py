@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tierguard.errors import PolicyError
 from tierguard.model import (
+    MAX_DRIVERS,
     SEVERITY_ORDER,
     STRENGTH_ORDER,
     VERDICT_ORDER,
@@ -25,13 +26,15 @@ from tierguard.model import (
     Decision,
     Finding,
     Inspection,
+    Location,
     ModelDetails,
-    RuleInfo,
     RuleMatch,
+    Strength,
+    Usage,
+    UsageVerdict,
     Verdict,
     Waiver,
 )
-from tierguard.policy import NO_CONTEXT
 from tierguard.policy.schema import Framework, Match, Pack, Rule
 
 EQUIPMENT_KINDS = frozenset({"hardware-device", "operating-system"})
@@ -92,14 +95,14 @@ class Features:
         return out | {self.service_jur} if self.service_jur else out
 
 
-def _inspection_index(inspections: Iterable[Inspection]) -> dict[str, frozenset[str]]:
+def inspection_index(inspections: Iterable[Inspection]) -> dict[str, frozenset[str]]:
     idx: dict[str, set[str]] = {}
     for ins in inspections:
         idx.setdefault(ins.location.path, set()).add(ins.status)
     return {k: frozenset(v) for k, v in idx.items()}
 
 
-def _finding_index(findings: Iterable[Finding]) -> dict[str, int]:
+def finding_index(findings: Iterable[Finding]) -> dict[str, int]:
     idx: dict[str, int] = {}
     for f in findings:
         if f.asset_id is not None:
@@ -124,13 +127,29 @@ FeatureKey = tuple[
 _EMPTY: frozenset[str] = frozenset()
 
 
+UsageKey = tuple[str, "str | None", int]
+"""What differs between an asset's usages for the rules: (use mode, service jurisdiction, strength)."""
+
+
+def usage_groups(asset: Asset) -> dict[UsageKey, list[Usage]]:
+    """The asset's usages grouped by what rules can tell apart, in first-seen order. Empty for assets
+    without usages (artifacts found on disk, devices): those are judged on the asset's own fields."""
+    groups: dict[UsageKey, list[Usage]] = {}
+    for u in asset.usages:
+        juris = u.service_jurisdiction if u.operator is not None else None
+        groups.setdefault((u.use_mode, juris, STRENGTH_ORDER[u.strength]), []).append(u)
+    return groups
+
+
 def feature_key(
     asset: Asset,
     asset_id: str,
     worst_finding: Mapping[str, int],
     inspections: Mapping[str, frozenset[str]],
+    usage: UsageKey | None = None,
 ) -> FeatureKey:
-    """The provenance features rules can test, as a hashable tuple (field order of ``Features``)."""
+    """The provenance features rules can test, as a hashable tuple (field order of ``Features``). With
+    ``usage``, the use mode, service jurisdiction and strength are that usage group's, not the asset's."""
     prov = asset.provenance
     producers = prov.producers
     if len(producers) == 1:
@@ -157,14 +176,18 @@ def feature_key(
         for path in paths:
             acc |= inspections.get(path, _EMPTY)
         statuses = frozenset(acc)
+    use_mode: str = asset.use_mode
+    strength = STRENGTH_ORDER[asset.strength]
+    if usage is not None:
+        use_mode, service, strength = usage
     return (
         asset.kind,
-        asset.use_mode,
+        use_mode,
         ids,
         jurs,
         service,
         lineage,
-        STRENGTH_ORDER[asset.strength],
+        strength,
         worst_finding.get(asset_id, -1) if worst_finding else -1,
         statuses,
         asset.details.framework_jurisdiction if isinstance(asset.details, ModelDetails) else None,
@@ -176,8 +199,9 @@ def features(
     asset_id: str,
     worst_finding: Mapping[str, int],
     inspections: Mapping[str, frozenset[str]],
+    usage: UsageKey | None = None,
 ) -> Features:
-    return Features(*feature_key(asset, asset_id, worst_finding, inspections))
+    return Features(*feature_key(asset, asset_id, worst_finding, inspections, usage))
 
 
 # ---------------------------------------------------------------------------------------------- scope
@@ -299,7 +323,7 @@ def _min_verdict(a: Verdict, b: Verdict) -> Verdict:
     return a if VERDICT_ORDER[a] <= VERDICT_ORDER[b] else b
 
 
-def _rule_match(act: _Active, f: Features) -> RuleMatch:
+def rule_match(act: _Active, f: Features) -> RuleMatch:
     r = act.rule
     verdict: Verdict = r.verdict_by_use_mode.get(f.use_mode, r.verdict)  # type: ignore[call-overload]
     reason = r.reason
@@ -330,7 +354,7 @@ def _decide(
     for act in active:
         for m in act.rule.match:
             if match_gap(m, f) is None:
-                matches.append(_rule_match(act, f))
+                matches.append(rule_match(act, f))
                 break
     notes: list[str] = []
     verdict: Verdict = "allow"
@@ -384,8 +408,8 @@ def evaluate(
     kinds = {a.kind for a in assets}
     for k in kinds:
         by_kind[k] = [act for act in active if any(not m.kinds or k in m.kinds for m in act.rule.match)]
-    worst = _finding_index(findings)
-    ins_idx = _inspection_index(inspections)
+    worst = finding_index(findings)
+    ins_idx = inspection_index(inspections)
     live = [w for w in waivers if not waiver_expired(w, day)]
     expired = [w for w in waivers if waiver_expired(w, day)]
     cache: dict[FeatureKey, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]] = {}
@@ -414,11 +438,15 @@ def _decide_all(
     out: list[Decision] = []
     for asset in assets:
         aid = asset.id
-        key = feature_key(asset, aid, worst, ins_idx)
-        hit = cache.get(key)
-        if hit is None:
-            hit = _decide(by_kind[key[0]], Features(*key), n_active)
-            cache[key] = hit
+        drivers: tuple[Location, ...] = ()
+        groups: tuple[UsageVerdict, ...] = ()
+        if not asset.usages:
+            key = feature_key(asset, aid, worst, ins_idx)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = _decide(by_kind[key[0]], Features(*key), n_active)
+        else:
+            hit, drivers, groups = _decide_usages(asset, by_kind, worst, ins_idx, cache, n_active)
         verdict, matches, notes = hit
         waived: Waiver | None = None
         if verdict != "allow" and (live or expired):
@@ -429,114 +457,73 @@ def _decide_all(
             for w in expired:
                 if _waiver_fits(w, aid, matches):
                     notes = (*notes, f"waiver {w.id} expired on {w.expires}: not applied")
-        out.append(Decision(asset_id=aid, verdict=verdict, matches=matches, waived_by=waived, notes=notes))
-    return out
-
-
-def coverage_notes(
-    assets: Sequence[Asset], context: Context, packs: Sequence[Pack], *, today: dt.date | None = None
-) -> list[str]:
-    """Notes for the summary: what the selected packs could not assess with the assets given."""
-    day = evaluation_day(context, today)
-    active, _ = applicable_rules(context, packs, day)
-    equipment_rules = sorted(
-        {a.rule.id for a in active if any(m.kinds and set(m.kinds) <= EQUIPMENT_KINDS for m in a.rule.match)}
-    )
-    notes: list[str] = []
-    missing = no_context_note(context, packs)
-    if missing:
-        notes.append(missing)
-    if equipment_rules and not any(a.kind in EQUIPMENT_KINDS for a in assets):
-        notes.append(
-            f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules"
-            " were not assessed"
-            f" ({', '.join(equipment_rules)})"
+        out.append(
+            Decision(
+                asset_id=aid,
+                verdict=verdict,
+                matches=matches,
+                waived_by=waived,
+                notes=notes,
+                driven_by=drivers,
+                by_usage=groups,
+            )
         )
-    return notes
+    return out
 
 
-def no_context_note(context: Context, packs: Sequence[Pack]) -> str | None:
-    """Without a deployment country: which packs' jurisdiction-scoped rules were not evaluated and which
-    fail-closed rules stood in (shown at the top of every report format); None with a context."""
-    if has_deployment_context(context):
-        return None
-    skipped = sorted({p.id for p in packs for r in p.rules if r.scope.jurisdictional})
-    if not skipped:
-        return None
-    fail_closed = sorted({r.id for p in packs for r in p.rules if r.scope.no_context})
-    then = "their rules matched nothing"
-    if fail_closed:
-        then = f"assets with a PRC producer, operator or base model are review ({', '.join(fail_closed)})"
-        then += ", never allow"
-    return (
-        f"{NO_CONTEXT} (no --country, --state, --profile or --config context): context-dependent packs were"
-        f" not evaluated ({', '.join(skipped)}); {then}"
-    )
+_Hit = tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleTrace:
-    """Why one rule did or did not match one asset (for ``tierguard explain``)."""
-
-    pack: str
-    rule_id: str
-    title: str
-    status: str  # matched | not-applicable | no-match
-    why: str
-    verdict: Verdict | None = None
-
-
-def trace(
+def _decide_usages(
     asset: Asset,
-    findings: Sequence[Finding],
-    inspections: Sequence[Inspection],
-    context: Context,
-    packs: Sequence[Pack],
-    *,
-    today: dt.date | None = None,
-) -> list[RuleTrace]:
-    day = evaluation_day(context, today)
-    active, inactive = applicable_rules(context, packs, day)
-    f = features(asset, asset.id, _finding_index(findings), _inspection_index(inspections))
-    out: list[RuleTrace] = []
-    for act in active:
-        gaps = [match_gap(m, f) for m in act.rule.match]
-        if any(g is None for g in gaps):
-            rm = _rule_match(act, f)
-            out.append(RuleTrace(act.pack.id, act.rule.id, act.rule.title, "matched", rm.reason, rm.verdict))
-        else:
-            out.append(
-                RuleTrace(
-                    act.pack.id, act.rule.id, act.rule.title, "no-match", "; or ".join(g or "" for g in gaps)
-                )
+    by_kind: Mapping[str, list[_Active]],
+    worst: Mapping[str, int],
+    ins_idx: Mapping[str, frozenset[str]],
+    cache: dict[FeatureKey, _Hit],
+    n_active: int,
+) -> tuple[_Hit, tuple[Location, ...], tuple[UsageVerdict, ...]]:
+    """Judge every distinct usage group of an asset; the decision is the worst, its matches and notes are
+    those of the groups that reached it, and it names their usages (``driven_by``); every group's own
+    verdict is kept (``by_usage``)."""
+    judged: list[tuple[_Hit, UsageKey, list[Usage]]] = []
+    for ukey, usages in usage_groups(asset).items():
+        key = feature_key(asset, asset.id, worst, ins_idx, ukey)
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = _decide(by_kind[key[0]], Features(*key), n_active)
+        judged.append((hit, ukey, usages))
+    verdict: Verdict = max((h[0] for h, _, _ in judged), key=VERDICT_ORDER.__getitem__)
+    matches: dict[tuple[str, str, str, str], RuleMatch] = {}
+    notes: dict[str, None] = {}
+    drivers: list[Usage] = []
+    groups: list[UsageVerdict] = []
+    for (v, ms, ns), (mode, juris, strength), usages in judged:
+        groups.append(
+            UsageVerdict(
+                use_mode=mode,  # type: ignore[arg-type]
+                service_jurisdiction=juris,
+                strength=_LEVEL[strength],
+                verdict=v,
+                rules=tuple(dict.fromkeys(m.rule_id for m in ms)),
+                usages=len(usages),
+                locations=_first_locations(usages),
             )
-    for p, r, gap in inactive:
-        out.append(RuleTrace(p.id, r.id, r.title, "not-applicable", gap))
-    return out
+        )
+        if v != verdict:
+            continue
+        for m in ms:
+            matches.setdefault((m.pack, m.rule_id, m.verdict, m.reason), m)
+        notes.update(dict.fromkeys(ns))
+        drivers += usages
+    if len(drivers) > MAX_DRIVERS:
+        notes[f"driven by {len(drivers)} usages; the first {MAX_DRIVERS} are named"] = None
+    groups.sort(key=lambda g: (-VERDICT_ORDER[g.verdict], -STRENGTH_ORDER[g.strength], g.use_mode))
+    return (verdict, tuple(matches.values()), tuple(notes)), _first_locations(drivers), tuple(groups)
 
 
-def _equipment_rule(r: Rule) -> bool:
-    return all(m.kinds and set(m.kinds) <= EQUIPMENT_KINDS for m in r.match)
+_LEVEL: dict[int, Strength] = {v: k for k, v in STRENGTH_ORDER.items()}  # type: ignore[misc]
 
 
-def rules_info(packs: Sequence[Pack]) -> list[RuleInfo]:
-    """Rule metadata for reporters (SARIF rules[], HTML, console)."""
-    out: list[RuleInfo] = []
-    for p in packs:
-        for r in p.rules:
-            help_text = r.reason + (f" {r.note}" if r.note else "")
-            if r.verify:
-                help_text += " (source unverified: secondary reporting only)"
-            out.append(
-                RuleInfo(
-                    id=r.id,
-                    name=r.id,
-                    short=r.title,
-                    help=help_text,
-                    severity=r.severity,
-                    help_uri=r.url if r.url.startswith("http") else None,
-                    citations=(citation(r),),
-                    source="equipment" if _equipment_rule(r) else "policy",
-                )
-            )
-    return out
+def _first_locations(usages: Sequence[Usage]) -> tuple[Location, ...]:
+    ordered = sorted(usages, key=lambda u: (u.location.path, u.location.member or "", u.location.line or 0))
+    return tuple(dict.fromkeys(u.location for u in ordered))[:MAX_DRIVERS]

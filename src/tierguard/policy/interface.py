@@ -6,9 +6,11 @@ Entry points:
   invalid packs raise PolicyError naming file, line and field; the ``no-context`` pack is added next to any
   pack with jurisdiction-scoped rules (fail closed without a deployment country).
 - ``tierguard.policy.engine.evaluate(assets, findings, inspections, context, packs, waivers=(), *,
-  today=None) -> list[Decision]``: one Decision per asset, pure, no I/O. Worst matched verdict; strength C
-  never denies; waived decisions keep their verdict.
-- ``tierguard.policy.engine.rules_info(packs) -> list[RuleInfo]`` for reporters;
+  today=None) -> list[Decision]``: one Decision per asset, pure, no I/O. An asset with usages is judged per
+  usage group (use mode, service jurisdiction, strength: ``usage_groups``); the decision is the worst group's
+  (``driven_by`` names its usages, ``by_usage`` keeps every group's verdict). Strength C never denies; waived
+  decisions keep their verdict.
+- ``tierguard.policy.explain.rules_info(packs) -> list[RuleInfo]`` for reporters;
   ``coverage_notes(assets, context, packs) -> list[str]`` ("no deployment context given ...", "no equipment
   inventory supplied ...");
   ``trace(asset, findings, inspections, context, packs) -> list[RuleTrace]`` for ``tierguard explain``.
