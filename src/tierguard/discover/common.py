@@ -15,13 +15,31 @@ from tierguard.catalog.non_api import NonApiHosts
 from tierguard.catalog.requests import RequestSignatures
 from tierguard.model import Evidence, Location, Strength
 
+from .hitlines import hit_matches, keyword_tokens
 from .interface import Unit
-from .keywords import MODEL_TRIGGERS, Prefilter, UnitHits, derived_keywords, names_rx
+from .keywords import (
+    CAT_CLASS,
+    CAT_ENV,
+    CAT_HOST,
+    CAT_SIGNATURE,
+    MODEL_TRIGGERS,
+    Prefilter,
+    UnitHits,
+    names_rx,
+)
 from .model_lists import ListPositions, place
 from .syntax import LEXER_BY_DETECTOR, SyntaxMap, class_mention
-from .text import MAX_EXCERPT, Lines, lower_same_length
+from .text import MAX_EXCERPT, Lines, lower_same_length, trigger_windows
 
-__all__ = ["MAX_EXCERPT", "Collector", "Lines", "lower_same_length"]
+__all__ = [
+    "MAX_EXCERPT",
+    "Collector",
+    "Lines",
+    "hit_matches",
+    "keyword_tokens",
+    "lower_same_length",
+    "trigger_windows",
+]
 
 _URL = re.compile(r"""(?:https?|wss?)://[^\s"'`<>()\[\]{}\\,;]+""", re.IGNORECASE)
 _BASE_URL_CTX = re.compile(r"base_?url|api_?base|baseurl|endpoint|host", re.IGNORECASE)
@@ -75,7 +93,6 @@ MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (  # (regex, cont
         "unknown",
     ),
 )
-_TOKEN_CHARS_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+"
 _HF_CANDIDATE = re.compile(
     r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
 )
@@ -107,7 +124,7 @@ class Collector:
     def __post_init__(self) -> None:
         self.lines = Lines(self.text)
         self._syntax: SyntaxMap | None = None  # built on the first observation (lazy, incremental)
-        self.low = lower_same_length(self.text)
+        self._low: str | None = None
         self.cache: dict[str, object] = {}
         # the engine's prefilter positions apply when this collector scans the unit's own text; a unit that
         # is not ASCII gets them from one pass of the same automaton over the lower-cased text
@@ -115,6 +132,14 @@ class Collector:
         if self.text is self.unit.text:
             pf = self.unit.prefilter
             self.hits = self.unit.hits or (pf.hits_text(self.low) if isinstance(pf, Prefilter) else None)
+
+    @property
+    def low(self) -> str:
+        """The text lower-cased with offsets kept (``lower_same_length``), made on first use: units with
+        the prefilter's positions rarely need it."""
+        if self._low is None:
+            self._low = lower_same_length(self.text)
+        return self._low
 
     def add(
         self,
@@ -159,7 +184,6 @@ class Collector:
                 attributes=attributes,
             )
         )
-
 
     def syntax(self) -> SyntaxMap | None:
         """The unit's syntax map (built on first use), or None for a detector without a lexer."""
@@ -220,7 +244,7 @@ def scan_urls(c: Collector, catalog: Catalog) -> None:
     text = c.text
     if "://" not in text:
         return
-    for mo in hit_matches(c, catalog, _URL):
+    for mo in hit_matches(c, catalog, _URL, CAT_HOST):
         if mo.start() > 0 and (text[mo.start() - 1].isalnum() or text[mo.start() - 1] == "_"):
             continue
         url = mo.group(0).rstrip(".")
@@ -271,10 +295,12 @@ def scan_requests(c: Collector, catalog: Catalog) -> None:
     sigs = _SIGNATURES.get(catalog)
     if sigs is None:
         sigs = _SIGNATURES[catalog] = RequestSignatures(catalog.request_signatures)
-    low = c.low
-    if not sigs.entries or not any(k in low for k in sigs.keywords()):
+    if not sigs.entries:
+        return
+    if c.hits is None and not any(k in c.low for k in sigs.keywords()):
         return  # the signature regex cannot use a literal prefix: run it only where a signature occurs
-    for mo in hit_matches(c, catalog, sigs.rx):
+    # (with the prefilter's positions: only on the lines holding a keyword of a signature)
+    for mo in hit_matches(c, catalog, sigs.rx, CAT_SIGNATURE):
         rs = sigs.entry(mo)
         ep = catalog.match_host(rs.host)
         if ep is None or not sigs.allowed(rs, c.low):
@@ -288,7 +314,7 @@ def scan_requests(c: Collector, catalog: Catalog) -> None:
 def scan_env_keys(c: Collector, catalog: Catalog) -> None:
     if not catalog.env_keys:
         return
-    for mo in hit_matches(c, catalog, names_rx(catalog, "env")):
+    for mo in hit_matches(c, catalog, names_rx(catalog, "env"), CAT_ENV):
         k = catalog.match_env_key(mo.group(0))
         if k is None:
             continue
@@ -306,7 +332,7 @@ def scan_env_keys(c: Collector, catalog: Catalog) -> None:
 def scan_classes(c: Collector, catalog: Catalog, language: str) -> None:
     if not catalog.classes:
         return
-    for mo in hit_matches(c, catalog, names_rx(catalog, "class")):
+    for mo in hit_matches(c, catalog, names_rx(catalog, "class"), CAT_CLASS):
         ce = catalog.match_class(mo.group(0))
         if ce is None or (ce.language != "any" and ce.language != language):
             continue
@@ -322,56 +348,16 @@ def _clean_model(v: str) -> str:
     return v
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]\w*")  # ``module.attr``, not a model id
+
+
 def _looks_like_model_id(v: str) -> bool:
     if not v or len(v) < 2 or v.startswith(("$", "{", "<", "-", "/", ".")) or "://" in v:
         return False
     if v.lower() in {"none", "null", "true", "false", "model", "models", "self", "str", "string", "auto"}:
         return False
-    return bool(re.search(r"[A-Za-z]", v)) and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]\w*", v)
-
-
-def trigger_windows(
-    low: str, triggers: tuple[str, ...], positions: dict[str, list[int]] | None = None
-) -> list[tuple[int, int]]:
-    """The spans of ``low`` worth running a context regex on: each line holding a trigger, extended to the
-    end of the next line (a value may follow on it), merged where they touch. Running the regex only there
-    (``finditer(text, lo, hi)``: no copies) finds what a whole-text run finds in large files where triggers
-    such as ``model`` occur on a few lines. Empty when no trigger occurs. ``positions`` (trigger -> start
-    offsets, from the engine's prefilter pass) replaces searching ``low`` for each trigger."""
-    spans: list[tuple[int, int]] = []
-    n = len(low)
-    for t in triggers:
-        if positions is None:
-            i = low.find(t)
-            while i >= 0:
-                lo, hi = _line_and_next(low, i, n)
-                spans.append((lo, hi))
-                i = low.find(t, hi)
-            continue
-        hi = -1
-        for i in positions.get(t, ()):
-            if i >= hi:
-                lo, hi = _line_and_next(low, i, n)
-                spans.append((lo, hi))
-    if len(spans) <= 1:
-        return spans
-    spans.sort()
-    merged = [spans[0]]
-    for lo, hi in spans[1:]:
-        plo, phi = merged[-1]
-        if lo <= phi + 1:
-            merged[-1] = (plo, max(phi, hi))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _line_and_next(low: str, i: int, n: int) -> tuple[int, int]:
-    """(start of the line holding offset ``i``, end of the line after it)."""
-    lo = low.rfind("\n", 0, i) + 1
-    hi = low.find("\n", i)
-    hi = n if hi < 0 else low.find("\n", hi + 1)
-    return lo, (n if hi < 0 else hi)
+    return _LETTER.search(v) is not None and _DOTTED_NAME.fullmatch(v) is None
 
 
 def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -> None:
@@ -379,10 +365,12 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
     naming a catalog family outside any model context (C mention)."""
     text = c.text
     taken: set[tuple[int, str]] = set()
-    file_self_hosted = "--model" in c.low and bool(_SELF_HOSTED_FILE.search(text))
-    low = c.low
+    positions = c.hits.triggers if c.hits is not None else None
+    has_model_arg = bool(positions.get("--model")) if positions is not None else "--model" in c.low
+    file_self_hosted = has_model_arg and bool(_SELF_HOSTED_FILE.search(text))
     for rx, ctx, mode in MODEL_CONTEXTS:
-        windows = trigger_windows(low, MODEL_TRIGGERS[ctx], c.hits.triggers if c.hits is not None else None)
+        # with positions, only line breaks are looked up: the text has them where its lower case has
+        windows = trigger_windows(text if positions is not None else c.low, MODEL_TRIGGERS[ctx], positions)
         if not windows:
             continue
         for mo in (mo for lo, hi in windows for mo in rx.finditer(text, lo, hi)):
@@ -509,56 +497,6 @@ def _file_producers(c: Collector, catalog: Catalog) -> set[str]:
             ep = catalog.match_host(e.value) if e.kind == "endpoint" else None
             out.update(ep.serves if ep is not None else ())
     return out
-
-
-def _hits(c: Collector, catalog: Catalog) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
-    """One pass of the catalog keyword regex over the unit: (tokens around hits, line spans with hits).
-
-    Every catalog name (host, package, import, env key, class) contains a keyword, so scans for them only
-    need the lines where a keyword occurs; huge lines are cut to a window around the hit."""
-    cached = c.cache.get("hits")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    text = c.text
-    search = derived_keywords(catalog)[1]
-    tokens: list[tuple[int, str]] = []
-    spans: list[tuple[int, int]] = []
-    last_end = -1
-    n = len(text)
-    for hs, he in c.hits.keyword_spans if c.hits is not None else search.spans(c.low):
-        if hs < last_end:
-            continue
-        # the token runs over token characters both ways from the hit, at most 200 each way
-        left = text[max(0, hs - 200) : hs]
-        a = hs - (len(left) - len(left.rstrip(_TOKEN_CHARS_STR)))
-        right = text[he : he + 200]
-        b = he + (len(right) - len(right.lstrip(_TOKEN_CHARS_STR)))
-        last_end = b
-        tok = text[a:b].strip(".:/-@+")
-        if tok:
-            tokens.append((text.find(tok, a, b), tok))
-        ls = text.rfind("\n", 0, a) + 1
-        le = text.find("\n", b)
-        le = n if le < 0 else le
-        ls, le = max(ls, a - 2000), min(le, b + 2000)
-        if spans and ls <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], le))
-        else:
-            spans.append((ls, le))
-    c.cache["hits"] = (tokens, spans)
-    return tokens, spans
-
-
-def keyword_tokens(c: Collector, catalog: Catalog) -> list[tuple[int, str]]:
-    """(start, token) of every identifier-like token around a catalog keyword hit, in text order; the
-    token runs over ``[\\w.:/@+-]`` both ways from the hit. Far fewer candidates than every literal."""
-    return _hits(c, catalog)[0]
-
-
-def hit_matches(c: Collector, catalog: Catalog, rx: re.Pattern[str]) -> list[re.Match[str]]:
-    """Matches of ``rx`` on the lines that hold a catalog keyword (positions are absolute)."""
-    text = c.text
-    return [mo for a, b in _hits(c, catalog)[1] for mo in rx.finditer(text, a, b)]
 
 
 def pair_endpoints(evidence: Iterable[Evidence]) -> list[Evidence]:

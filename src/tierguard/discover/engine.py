@@ -18,7 +18,7 @@ from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
 from .interface import Detector, DiscoverOutput, Unit, UnitSkipped
-from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords
+from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords, keyword_kinds
 
 BINARY_SNIFF = 8192
 MINIFIED_LINE = 5000
@@ -45,6 +45,7 @@ class _Plan:
         self.matchers = [_glob_matchers(d.globs) for d in self.detectors]
         self.excludes = [_glob_matchers(d.exclude) for d in self.detectors]
         self.cat_kw = catalog_keywords(catalog)
+        self.kinds = keyword_kinds(catalog)
         self._rx_cache: dict[tuple[int, ...], Prefilter | KeywordSearch | None] = {}
         # Selection is cached per base name. Detectors with a path glob ("**/docs/*.txt") depend on the full
         # path only when the name matches the last component of one of their path globs.
@@ -131,7 +132,7 @@ class _Plan:
         rx: Prefilter | KeywordSearch | None
         if HAVE_AHOCORASICK:
             cat = [k.decode("latin-1") for k in self.cat_kw] if catalog_kw else []
-            rx = Prefilter(gate, cat)
+            rx = Prefilter(gate, cat, self.kinds)
         else:
             rx = None if gate is None else KeywordSearch(gate)
         self._rx_cache[idx] = rx

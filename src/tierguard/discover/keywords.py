@@ -50,6 +50,44 @@ def _host_literal(host: str) -> str:
     return max((p.strip(".") for p in parts), key=len, default="")
 
 
+# What a catalog keyword can be part of, for ``common.hit_matches``: a regex whose every evidence-yielding
+# match contains a catalog name of one of these kinds only needs the hit lines holding a keyword of that kind
+# (every such name contains a keyword: see ``_derive_keywords``). Bit flags; a keyword gets every kind of the
+# names it occurs in.
+CAT_HOST = 1  # the literal part of an endpoint host
+CAT_SIGNATURE = 2  # a provider request path or header
+CAT_ENV = 4  # an env key name
+CAT_CLASS = 8  # a framework class name
+CAT_IMPORT = 16  # a package's name or import name
+CAT_ALL = 31
+
+
+def _names_by_kind(catalog: Catalog) -> dict[int, set[str]]:
+    """The lower-cased catalog names of each kind (``CAT_*``)."""
+    return {
+        CAT_HOST: {_host_literal(e.host) for e in catalog.endpoints},
+        CAT_SIGNATURE: {s.text.lower() for s in catalog.request_signatures},
+        CAT_ENV: {k.lower() for k in catalog.env_keys},
+        CAT_CLASS: {c.lower() for c in catalog.classes},
+        CAT_IMPORT: {w.lower() for p in catalog.packages for w in (p.name, *p.imports)},
+    }
+
+
+def _keyword_kinds(keywords: Sequence[str], names: dict[int, set[str]]) -> dict[str, int]:
+    """For each keyword, the OR of the kinds of the catalog names it occurs in (0: none of them)."""
+    by_head: dict[str, list[str]] = {}
+    for k in keywords:  # every keyword has at least 3 characters
+        by_head.setdefault(k[:3], []).append(k)
+    out = dict.fromkeys(keywords, 0)
+    for kind, words in names.items():
+        for w in words:
+            for i in range(len(w) - 2):
+                for k in by_head.get(w[i : i + 3], ()):
+                    if w.startswith(k, i):
+                        out[k] |= kind
+    return out
+
+
 def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
     words: set[str] = set()
     words.update(_host_literal(e.host) for e in catalog.endpoints)
@@ -74,7 +112,7 @@ def _derive_keywords(catalog: Catalog) -> tuple[str, ...]:
     return tuple(kept)
 
 
-_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], KeywordSearch]]
+_KW_CACHE: weakref.WeakKeyDictionary[Catalog, tuple[tuple[str, ...], KeywordSearch, dict[str, int]]]
 _KW_CACHE = weakref.WeakKeyDictionary()
 
 
@@ -169,6 +207,8 @@ class UnitHits:
 
     keyword_spans: tuple[tuple[int, int], ...]  # catalog keyword matches (overlapping), by start
     triggers: dict[str, list[int]]  # model-context trigger word -> ascending start offsets
+    # per keyword span, the kinds of catalog names its keyword occurs in (``CAT_*``); empty: unknown (all)
+    keyword_kinds: tuple[int, ...] = ()
 
 
 def _collect(pattern: int, start: int, end: int, _flags: int, out: list[tuple[int, int, int]]) -> None:
@@ -202,7 +242,11 @@ class Prefilter:
     bench/scan/README.md) when the ``hyperscan`` package works on this machine, else ``ahocorasick-rs``
     over the lower-cased bytes; both report every occurrence of every word (overlapping)."""
 
-    def __init__(self, gate: Iterable[str] | None, catalog: Iterable[str]) -> None:
+    def __init__(
+        self, gate: Iterable[str] | None, catalog: Iterable[str], kinds: dict[str, int] | None = None
+    ) -> None:
+        """``kinds``: catalog keyword -> ``CAT_*`` flags (``keyword_kinds``); a keyword missing from it (or
+        no mapping) is taken to occur in names of every kind."""
         gate_words = set(gate) if gate is not None else set()
         cat_words = set(catalog)
         words = sorted(gate_words | cat_words | set(TRIGGER_WORDS))
@@ -216,6 +260,8 @@ class Prefilter:
             )
         self.gate = None if gate is None else frozenset(i for i, w in enumerate(words) if w in gate_words)
         self._cat = frozenset(i for i, w in enumerate(words) if w in cat_words)
+        known = kinds or {}
+        self._kind = {i: known.get(w, CAT_ALL) for i, w in enumerate(words) if w in cat_words}
         self.has_catalog = bool(cat_words)  # positions are only complete for units scanned for them
         self._trig = {i: w for i, w in enumerate(words) if w in _TRIGGER_SET}
 
@@ -245,8 +291,10 @@ class Prefilter:
         return self.hits(self._ac_text.find_matches_as_indexes(low, overlapping=True))
 
     def hits(self, matches: list[tuple[int, int, int]]) -> UnitHits:
-        cat = self._cat
-        spans = sorted(((a, b) for i, a, b in matches if i in cat), key=lambda ab: (ab[0], -ab[1]))
+        kind = self._kind
+        # by start, the longest first (no two words give the same span)
+        found = sorted([(a, -b, kind[i]) for i, a, b in matches if i in kind])
+        spans = tuple([(a, -nb) for a, nb, _k in found])
         triggers: dict[str, list[int]] = {w: [] for w in TRIGGER_WORDS}
         trig = self._trig
         for i, a, _b in matches:
@@ -255,20 +303,30 @@ class Prefilter:
                 triggers[w].append(a)
         for positions in triggers.values():
             positions.sort()
-        return UnitHits(tuple(spans), triggers)
+        return UnitHits(spans, triggers, tuple([k for _a, _nb, k in found]))
 
 
 _TRIGGER_SET = frozenset(TRIGGER_WORDS)
 
 
-def derived_keywords(catalog: Catalog) -> tuple[tuple[str, ...], KeywordSearch]:
-    """The catalog's prefilter keywords and a search over them, built once per Catalog."""
+def _derived(catalog: Catalog) -> tuple[tuple[str, ...], KeywordSearch, dict[str, int]]:
     hit = _KW_CACHE.get(catalog)
     if hit is None:
         kws = _derive_keywords(catalog)
-        hit = (kws, KeywordSearch(kws))
+        hit = (kws, KeywordSearch(kws), _keyword_kinds(kws, _names_by_kind(catalog)))
         _KW_CACHE[catalog] = hit
     return hit
+
+
+def derived_keywords(catalog: Catalog) -> tuple[tuple[str, ...], KeywordSearch]:
+    """The catalog's prefilter keywords and a search over them, built once per Catalog."""
+    kws, search, _kinds = _derived(catalog)
+    return kws, search
+
+
+def keyword_kinds(catalog: Catalog) -> dict[str, int]:
+    """Catalog keyword -> the ``CAT_*`` kinds of catalog names it occurs in (built once per Catalog)."""
+    return _derived(catalog)[2]
 
 
 _NAMES_CACHE: weakref.WeakKeyDictionary[Catalog, dict[str, re.Pattern[str]]] = weakref.WeakKeyDictionary()

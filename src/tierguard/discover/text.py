@@ -1,5 +1,6 @@
-"""Text positions for detectors: offset -> line number, line text and excerpt (``Lines``), and a lower-casing
-that keeps offsets (``lower_same_length``). Pure functions of a text."""
+"""Text positions for detectors: offset -> line number, line text and excerpt (``Lines``), a lower-casing
+that keeps offsets (``lower_same_length``) and the line windows around trigger words (``trigger_windows``).
+Pure functions of a text."""
 
 from __future__ import annotations
 
@@ -69,3 +70,47 @@ def lower_same_length(text: str) -> str:
     original. U+0130 (capital I with dot) is the only code point whose full lower-case mapping is longer
     than one character ("i" + combining dot); it is mapped to a plain "i" first."""
     return text.replace("\u0130", "i").lower() if "\u0130" in text else text.lower()
+
+
+def trigger_windows(
+    low: str, triggers: tuple[str, ...], positions: dict[str, list[int]] | None = None
+) -> list[tuple[int, int]]:
+    """The spans of ``low`` worth running a context regex on: each line holding a trigger, extended to the
+    end of the next line (a value may follow on it), merged where they touch. Running the regex only there
+    (``finditer(text, lo, hi)``: no copies) finds what a whole-text run finds in large files where triggers
+    such as ``model`` occur on a few lines. Empty when no trigger occurs. ``positions`` (trigger -> start
+    offsets, from the engine's prefilter pass) replaces searching ``low`` for each trigger."""
+    spans: list[tuple[int, int]] = []
+    n = len(low)
+    for t in triggers:
+        if positions is None:
+            i = low.find(t)
+            while i >= 0:
+                lo, hi = _line_and_next(low, i, n)
+                spans.append((lo, hi))
+                i = low.find(t, hi)
+            continue
+        hi = -1
+        for i in positions.get(t, ()):
+            if i >= hi:
+                lo, hi = _line_and_next(low, i, n)
+                spans.append((lo, hi))
+    if len(spans) <= 1:
+        return spans
+    spans.sort()
+    merged = [spans[0]]
+    for lo, hi in spans[1:]:
+        plo, phi = merged[-1]
+        if lo <= phi + 1:
+            merged[-1] = (plo, max(phi, hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _line_and_next(low: str, i: int, n: int) -> tuple[int, int]:
+    """(start of the line holding offset ``i``, end of the line after it)."""
+    lo = low.rfind("\n", 0, i) + 1
+    hi = low.find("\n", i)
+    hi = n if hi < 0 else low.find("\n", hi + 1)
+    return lo, (n if hi < 0 else hi)

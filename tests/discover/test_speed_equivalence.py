@@ -1,0 +1,150 @@
+"""Speed work must not change evidence: the shortcuts of the discover core (keyword kinds gating the hit-line
+regexes, lazy lower-casing, chunked lexing) against the plain computation they replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tierguard.catalog import Catalog, load_catalog
+from tierguard.discover import keywords
+from tierguard.discover.engine import run_detectors
+from tierguard.discover.interface import DiscoverOutput
+from tierguard.discover.keywords import (
+    CAT_ALL,
+    Prefilter,
+    UnitHits,
+    _names_by_kind,
+    catalog_keywords,
+    keyword_kinds,
+)
+from tierguard.discover.registry import DETECTORS
+from tierguard.targets.directory import DirectoryResolver
+from tierguard.targets.memory import MemoryResolver
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_LONG = "x" * 4500
+# Keywords of different kinds on shared and separate lines, in long lines (windows cut at 2,000 characters),
+# next to each other inside one token, in URLs, comments, strings, lists and imports.
+FILES: dict[str, str] = {
+    "app.py": (
+        "import os\nfrom dashscope import Generation\nimport openai, zhipuai\n"
+        "# see https://api.deepseek.com/v1 and DASHSCOPE_API_KEY\n"
+        "key = os.environ['DEEPSEEK_API_KEY']  # qwen-max\n"
+        f"blob = '{_LONG} https://api.moonshot.cn/v1 {_LONG} MOONSHOT_API_KEY {_LONG}'\n"
+        "client = OpenAI(base_url='https://dashscope.aliyuncs.com/compatible-mode/v1', model='qwen-max')\n"
+        "headers = {'X-DashScope-SSE': 'enable'}\nurl = base + '/api/paas/v4/chat/completions'\n"
+        "llm = ChatTongyi(model='qwen-turbo')\nMODELS = ['deepseek-chat', 'glm-4', 'moonshot-v1-8k']\n"
+        "emb = DashScopeEmbeddings()\nx = 'api.deepseek.comDEEPSEEK_API_KEYdashscope'\n"
+    ),
+    "web.ts": (
+        "import OpenAI from 'openai';\nconst c = new OpenAI({ baseURL: 'https://api.deepseek.com' });\n"
+        "const k = process.env.DEEPSEEK_API_KEY; // qwen\nconst m = { model: 'deepseek-reasoner' };\n"
+        f"const s = `{_LONG}https://open.bigmodel.cn/api/paas/v4/{_LONG}ZHIPUAI_API_KEY`;\n"
+    ),
+    "cfg.json": (
+        '{"base_url": "https://api.deepseek.com", "model": "deepseek-chat", "env": "DASHSCOPE_API_KEY"}'
+    ),
+    "cfg.yaml": "model: qwen-max\nbase_url: https://dashscope.aliyuncs.com/compatible-mode/v1\n"
+    "env:\n  - DEEPSEEK_API_KEY\n",
+    "README.md": "Use `DeepSeek-R1` via https://api.deepseek.com or Qwen/Qwen2.5-7B.\n",
+}
+
+
+def _keys(out: DiscoverOutput) -> list[tuple[object, ...]]:
+    return sorted(
+        (
+            e.detector,
+            e.kind,
+            e.value,
+            e.strength,
+            e.location.path,
+            e.location.line,
+            e.excerpt,
+            sorted(e.refs.items()),
+            sorted(e.attributes.items()),
+        )
+        for e in out.evidence
+    )
+
+
+@pytest.mark.parametrize("which", ["test", "packaged"])
+def test_every_catalog_name_holds_a_keyword_of_its_kind(tcat: Catalog, which: str) -> None:
+    """What makes the kind gating exact: each host, signature, env key, class and import name contains a
+    prefilter keyword marked with the name's kind (so a match naming it lies on a span holding that kind)."""
+    cat = tcat if which == "test" else load_catalog()
+    kws = [k.decode() for k in catalog_keywords(cat)]
+    kinds = keyword_kinds(cat)
+    assert set(kinds) == set(kws)
+    for kind, names in _names_by_kind(cat).items():
+        for name in names:
+            if len(name) >= 3:
+                assert any(k in name and kinds[k] & kind for k in kws), (kind, name)
+
+
+def test_keyword_kinds_are_the_kinds_of_the_names_holding_them(tcat: Catalog) -> None:
+    kinds = keyword_kinds(tcat)
+    assert kinds["dashscope"] & keywords.CAT_IMPORT and kinds["dashscope"] & keywords.CAT_HOST
+    assert kinds["deepseek_api_key"] == keywords.CAT_ENV
+    assert not kinds["qwen"] & (keywords.CAT_ENV | keywords.CAT_CLASS)  # an HF organisation / family prefix
+
+
+def _without_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every keyword span of kind "all": each hit-line regex runs on every span, as before the gating."""
+    real = Prefilter.hits
+
+    def hits(self: Prefilter, matches: list[tuple[int, int, int]]) -> UnitHits:
+        h = real(self, matches)
+        return UnitHits(h.keyword_spans, h.triggers, (CAT_ALL,) * len(h.keyword_spans))
+
+    monkeypatch.setattr(Prefilter, "hits", hits)
+
+
+def test_kind_gated_hit_lines_give_the_evidence_of_every_hit_line(
+    tcat: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast = run_detectors(MemoryResolver(dict(FILES)), DETECTORS, tcat)
+    _without_kinds(monkeypatch)
+    slow = run_detectors(MemoryResolver(dict(FILES)), DETECTORS, tcat)
+    assert len(fast.evidence) > 25
+    assert {"endpoint", "env-key", "sdk-import", "framework-class", "model-ref"} <= {
+        e.kind for e in fast.evidence
+    }
+    assert _keys(fast) == _keys(slow)
+
+
+@pytest.mark.parametrize("target", ["examples/estate", "tests/discover/data"])
+def test_kind_gated_hit_lines_on_the_estate(
+    tcat: Catalog, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    cat = load_catalog()
+    fast = run_detectors(DirectoryResolver(ROOT / target, include_ignored=True), DETECTORS, cat)
+    _without_kinds(monkeypatch)
+    slow = run_detectors(DirectoryResolver(ROOT / target, include_ignored=True), DETECTORS, cat)
+    assert fast.evidence
+    assert _keys(fast) == _keys(slow)
+
+
+def test_a_kind_searches_only_the_spans_holding_a_keyword_of_that_kind(tcat: Catalog) -> None:
+    import re
+
+    from tierguard.discover.common import Collector, hit_matches
+    from tierguard.discover.interface import Detector, Unit
+
+    seen: list[Unit] = []
+
+    def spy(unit: Unit, cat: Catalog) -> list[object]:
+        seen.append(unit)
+        return []
+
+    text = "m = 'qwen-max'\n\nk = DEEPSEEK_API_KEY\n\nu = 'https://api.deepseek.com'\n"
+    run_detectors(MemoryResolver({"a.py": text}), [Detector(name="spy", globs=("*.py",), parse=spy)], tcat)
+    c = Collector(seen[0], "python", seen[0].text)
+    every_line = re.compile(r"[^\n]+")
+    assert [m.group(0) for m in hit_matches(c, tcat, every_line)] == [ln for ln in text.split("\n") if ln]
+    assert [m.group(0) for m in hit_matches(c, tcat, every_line, keywords.CAT_ENV)] == [
+        "k = DEEPSEEK_API_KEY"
+    ]
+    assert [m.group(0) for m in hit_matches(c, tcat, every_line, keywords.CAT_CLASS)] == []
