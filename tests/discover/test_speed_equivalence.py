@@ -3,6 +3,7 @@ regexes, lazy lower-casing, chunked lexing) against the plain computation they r
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,8 +129,6 @@ def test_kind_gated_hit_lines_on_the_estate(
 
 
 def test_a_kind_searches_only_the_spans_holding_a_keyword_of_that_kind(tcat: Catalog) -> None:
-    import re
-
     from tierguard.discover.common import Collector, hit_matches
     from tierguard.discover.interface import Detector, Unit
 
@@ -148,3 +147,76 @@ def test_a_kind_searches_only_the_spans_holding_a_keyword_of_that_kind(tcat: Cat
         "k = DEEPSEEK_API_KEY"
     ]
     assert [m.group(0) for m in hit_matches(c, tcat, every_line, keywords.CAT_CLASS)] == []
+
+
+# The lexers as they were before the speed work (backtracking quantifiers, lazy ``.*?``), as the reference.
+_REFERENCE_LEXERS = {
+    "python": re.compile(
+        r"""(?=[#"'])(?P<c>\#[^\n]*)"""
+        r'''|(?P<s>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'''
+        r"""|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
+        r"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*')""",
+        re.S,
+    ),
+    "c": re.compile(
+        r"""(?=[/"'`])(?P<c>//[^\n]*|/\*.*?\*/)"""
+        r'''|(?P<s>"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'''
+        r"""|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|`[^`\\]*(?:\\.[^`\\]*)*`)""",
+        re.S,
+    ),
+    "hash": re.compile(
+        r"""(?=[#"'])(?P<c>(?:(?<=[\s;])|^)\#[^\n]*)|(?P<s>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\n]*')""", re.M
+    ),
+}
+
+
+def _reference_tokens(text: str, lexer: str) -> list[tuple[int, int, str]]:
+    """Every comment/string token of ``text``, from the match groups (the plain, whole-text lexing)."""
+    rx = _REFERENCE_LEXERS[lexer]
+    return [(m.start(), m.end(), "c" if m.lastgroup == "c" else "s") for m in rx.finditer(text)]
+
+
+def _lexer_samples() -> list[tuple[str, str]]:
+    import random
+
+    rnd = random.Random(15)
+    alphabet = [*"#/*'\"`\\\n ;x=(", "'''", '"""', "//", "/*", "*/", "**", "\\\n"]
+    noise = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 400))) for _ in range(150)]
+    sources = sorted((ROOT / "src" / "tierguard" / "discover").rglob("*.py"))[:12]
+    samples = [(p.read_text(), "python") for p in sources]
+    samples += [(FILES["web.ts"], "c"), (FILES["cfg.json"], "c"), (FILES["cfg.yaml"], "hash")]
+    samples += [(t, lexer) for t in noise for lexer in ("python", "c", "hash")]
+    big = 'x = """\n' + '{"a": "b", "c": "\\"d"},\n' * 2000 + "\"\"\"\n# end\n/* c **/ `t` '''u'''\n"
+    samples += [(big, lexer) for lexer in ("python", "c", "hash")] + [(big[:-30], "python")]
+    return samples
+
+
+def test_chunked_lexing_answers_as_lexing_the_whole_text() -> None:
+    """SyntaxMap lexes lazily, a growing chunk of tokens at a time, and reads a token's kind from its first
+    character: span/spans/where equal the whole-text lexing with match groups, in any order of questions."""
+    import bisect
+    import random
+
+    from tierguard.discover.syntax import SyntaxMap
+
+    rnd = random.Random(4)
+    for text, lexer in _lexer_samples():
+        tokens = _reference_tokens(text, lexer)
+
+        starts = [t[0] for t in tokens]
+
+        def span(pos: int) -> tuple[int, int, str] | None:
+            i = bisect.bisect_right(starts, pos) - 1  # noqa: B023
+            return tokens[i] if i >= 0 and pos < tokens[i][1] else None  # noqa: B023
+
+        full = SyntaxMap(text, lexer)
+        full.spans(0, len(text) + 1)  # lexed to the end before any question
+        positions = list(range(0, len(text), max(1, len(text) // 300)))
+        for order in (positions, positions[::-1], rnd.sample(positions, len(positions))):
+            lazy = SyntaxMap(text, lexer)
+            assert [lazy.span(p) for p in order] == [span(p) for p in order], (lexer, text[:80])
+        lazy = SyntaxMap(text, lexer)
+        assert [full.where(p) for p in positions[::-1]] == [lazy.where(p) for p in positions[::-1]]
+        for lo, hi in [(0, len(text)), (len(text) // 3, len(text) // 2), (5, 6)]:
+            want = [t for t in tokens if lo <= t[0] < hi]
+            assert SyntaxMap(text, lexer).spans(lo, hi) == want
