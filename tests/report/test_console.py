@@ -33,24 +33,29 @@ def test_table_is_plain_text(result: ScanResult) -> None:
 def test_summary_by_producer_and_jurisdiction(result: ScanResult) -> None:
     out = _plain(result)
     assert "worst verdict: DENY" in out
-    assert re.search(r"DeepSeek CN 2 ai-model 1, ai-service 1 deny 2", out)
-    assert re.search(r"Hikvision CN 1 hardware-device 1 waived \(deny\) 1", out)
+    assert re.search(r"DeepSeek \(CN\) 2 assets deny 2 \(model 1, service 1\)", out)
+    assert re.search(r"Hikvision \(CN\) 1 assets waived \(deny\) 1 \(hardware-device 1\)", out)
     # CN producers first
-    assert out.index("Alibaba Cloud CN") < out.index("Anthropic US")
+    assert out.index("Alibaba Cloud (CN)") < out.index("Anthropic (US)")
 
 
-def test_decisions_with_rules_and_citations(result: ScanResult) -> None:
+def test_decisions_grouped_by_verdict_then_asset_with_a_legend(result: ScanResult) -> None:
     out = console.render(result)
-    assert "rule US-FED-DEEPSEEK-001 (deny) [us-federal@2025.11]" in out
-    assert "DENY  ai-model deepseek-ai/DeepSeek-R1-Distill-Llama-70B (self-hosted)" in out
-    assert "service operator: DeepSeek (CN)" in out
-    assert "lineage: distill of meta-llama/Llama-3.3-70B-Instruct (Meta, US)" in out
-    assert "source: No DeepSeek on Government Devices Act (H.R. 1121) (2025-02-06)\n" in out
-    assert "    https://www.congress.gov/bill/119th-congress/house-bill/1121\n" in out
-    assert "[secondary, verify]" in out
-    assert "self-hosted" in out and "DeepSeek (CN)" in out
+    deny, review, allow = out.index("DENY (3)"), out.index("REVIEW (1)"), out.index("ALLOW (2)")
+    assert deny < review < allow < out.index("Rules cited, by source")
+    # one header line per asset: verdict, canonical name, kind, producer (with lineage), asset id
+    model = next(a for a in result.assets if a.name == MODEL_NAME)
+    assert (
+        f"  DENY  {MODEL_NAME}  model  DeepSeek (CN); distill of meta-llama/Llama-3.3-70B-Instruct (Meta, US)"
+        f"  {model.id}"
+    ) in re.sub(r" ?\n(?=\(Meta)", " ", out)
+    assert "      app/inference.py:12\n" in out  # where it was seen (this asset has evidence, no usages)
+    assert "      rules: US-FED-DEEPSEEK-001 (deny)" in out
     assert "waived by WVR-2026-007" in out
-    assert MODEL_NAME.split("/")[0] in out
+    # every rule once, in the legend, with its source and URL
+    assert out.count("No DeepSeek on Government Devices Act (H.R. 1121) (2025-02-06)") == 1
+    assert "https://www.congress.gov/bill/119th-congress/house-bill/1121" in out
+    assert "[secondary, verify]" in out
 
 
 def test_not_inspected_and_notes(result: ScanResult) -> None:

@@ -107,8 +107,11 @@ def test_html_escapes_and_shows_control_characters(outputs: dict[str, bytes]) ->
 def test_table_escapes_control_characters_and_markup(outputs: dict[str, bytes]) -> None:
     text = outputs["table"].decode("utf-8")
     assert not _UNSAFE_HTML.search(text)
-    for shown in ("bad\\xff.py", "new\\nline.py", "esc\\x1b[31m.py", "rtl\\u202e.py", "[bold]x%41.py"):
-        assert f"seen at: {shown}:1" in text, shown
+    # the console lists the first places per asset (the rest are counted): each one shown is escaped
+    escaped = ("bad\\xff.py", "new\\nline.py", "esc\\x1b[31m.py", "rtl\\u202e.py", "[bold]x%41.py")
+    shown = [name for name in escaped if f"{name}:1" in text]
+    assert len(shown) >= 3, text
+    assert "(+2 more)" in text
     assert "coverage:" in text
 
 

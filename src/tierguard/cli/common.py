@@ -82,21 +82,29 @@ def emit(
     output: Path | None,
     *,
     console_printer: Callable[[ScanResult, Console], None] | None = None,
+    show_mentions: bool = False,
 ) -> None:
     """Print the report (``table`` on a terminal goes through ``console_printer``, default the console
-    report, which shows each command's view) or write it atomically to ``output``."""
+    report, which shows each command's view) or write it atomically to ``output``. ``show_mentions``: the
+    console/table view lists mention-only assets instead of counting them."""
     if fmt == "table" and output is None:
         from rich.console import Console
 
         if console_printer is None:
             from tierguard.report.console import print_result
 
-            console_printer = print_result
+            print_result(result, Console(), show_mentions=show_mentions)
+            return
         console_printer(result, Console())
         return
     from tierguard.report import FORMATS
 
-    text = FORMATS[fmt](result)
+    if fmt == "table":
+        from tierguard.report.console import render
+
+        text = render(result, show_mentions=show_mentions)
+    else:
+        text = FORMATS[fmt](result)
     if output is not None:
         from tierguard.report.output import write_report
 

@@ -64,6 +64,10 @@ FailOnIncomplete = Annotated[
 ]
 # Which stages run, and how
 IncludeIgnored = Annotated[bool, typer.Option(help="Also scan untracked files .gitignore excludes.")]
+ShowMentions = Annotated[
+    bool,
+    typer.Option(help="Console/table: list mention-only assets (docs, comments) instead of counting them."),
+]
 NoArtifacts = Annotated[bool, typer.Option(help="Skip model-artifact identification.")]
 NoInspect = Annotated[bool, typer.Option(help="Skip static safety inspection of artifacts.")]
 Strict = Annotated[bool, typer.Option(help="Re-raise the first per-file error instead of recording it.")]
@@ -97,6 +101,7 @@ def scan(
     fail_on: FailOn = None,
     fail_on_incomplete: FailOnIncomplete = True,
     include_ignored: IncludeIgnored = False,
+    show_mentions: ShowMentions = False,
     no_artifacts: NoArtifacts = False,
     no_inspect: NoInspect = False,
     strict: Strict = False,
@@ -126,7 +131,7 @@ def scan(
     )
     inventories = _inventories(osquery or [], inventory or [], snmp or [])
     result = run_scan(path, resolved, pack, waivers, options, inventories, progress)
-    emit(result, fmt, out_path)
+    emit(result, fmt, out_path, show_mentions=show_mentions)
     effective_fail_on = fail_on or resolved.fail_on or "deny"
     raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
 

@@ -10,44 +10,35 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tierguard.model import Asset, Decision, ScanResult
+from tierguard.model import ScanResult
 from tierguard.report._common import (
-    asset_index,
-    asset_locations,
     context_warning,
     counts_by_verdict,
     display_location,
     display_path,
     not_inspected,
-    operator_text,
     packs_text,
-    producers_text,
     safe_text,
     skipped_reasons,
     summary_by_producer,
-    verdict_label,
 )
+from tierguard.report.console_decisions import STYLE as _STYLE
+from tierguard.report.console_decisions import print_decisions, short_name
 from tierguard.report.coverage import coverage
 
-_STYLE = {"deny": "bold red", "review": "yellow", "allow": "green"}
-MAX_LOCATIONS = 10  # evidence locations listed per decision (the rest are counted)
+_KIND_SHORT = {"ai-model": "model", "ai-service": "service", "sdk-dependency": "sdk"}
 
 # Every string that can come from the target (paths, names, excerpts, messages, reasons) goes through
 # display_path/safe_text and into a rich Text, so control characters are visible and markup is never parsed.
 
 
-def _verdict_text(label: str) -> Text:
-    base = label.split(" ", 1)[0]
-    style = "cyan" if base == "waived" else _STYLE.get(base, "")
-    return Text(label, style=style)
+def _counts(d: dict[str, int], short: dict[str, str] | None = None) -> str:
+    return ", ".join(f"{(short or {}).get(k, k)} {v}" for k, v in d.items())
 
 
-def _counts(d: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in d.items())
-
-
-def print_result(result: ScanResult, console: Console) -> None:
-    """Print the result in the view of the command that made it: a scan's summary, decisions, gaps and
+def print_result(result: ScanResult, console: Console, *, show_mentions: bool = False) -> None:
+    """Print the result in the view of the command that made it: a scan's summary, decisions (grouped by
+    verdict, then asset, with usages; mention-only assets counted unless ``show_mentions``), gaps and
     notes; an inspection's artifacts and findings; an equipment inventory's hosts, sites and fleet."""
     if result.command in ("inspect", "host"):
         from tierguard.report.console_views import print_equipment, print_inspection
@@ -56,7 +47,7 @@ def print_result(result: ScanResult, console: Console) -> None:
         return
     _print_header(result, console)
     _print_producers(result, console)
-    _print_decisions(result, console)
+    print_decisions(result, console, show_mentions=show_mentions)
     _print_findings(result, console)
     _print_gaps(result, console)
     if result.notes:
@@ -89,89 +80,18 @@ def _print_header(result: ScanResult, console: Console) -> None:
 
 
 def _print_producers(result: ScanResult, console: Console) -> None:
+    """One line per producer: ``DeepSeek (CN)  10 assets  deny 3, review 7  (model 6, service 1, sdk 3)``."""
     groups = summary_by_producer(result)
     if not groups:
         return
-    t = Table(title="Assets by producer and jurisdiction", box=box.SIMPLE_HEAVY, title_justify="left")
-    t.add_column("Producer")
-    t.add_column("Jurisdiction")
-    t.add_column("Assets", justify="right")
-    t.add_column("By kind")
-    t.add_column("By verdict")
-    for g in groups:
-        style = "bold" if g.jurisdiction == "CN" else ""
-        t.add_row(
-            Text(g.producer, style=style),
-            Text(g.jurisdiction, style=style),
-            str(g.total),
-            _counts(g.by_kind),
-            _counts(g.by_verdict),
-        )
-    console.print(t)
-
-
-_RANK = {"deny": 0, "review": 1, "allow": 2}
-
-
-def _print_decisions(result: ScanResult, console: Console) -> None:
-    """Deny first, then review, then allow (waived after unwaived), each with its asset and reasons."""
-    if not result.decisions:
-        return
-    console.print(Text("Decisions", style="bold"))
-    assets = asset_index(result)
-
-    def key(d: Decision) -> tuple[int, bool, str, str]:
-        a = assets.get(d.asset_id)
-        return (
-            _RANK[d.verdict],
-            d.waived_by is not None,
-            a.kind if a else "",
-            a.name if a else d.asset_id,
-        )
-
-    for d in sorted(result.decisions, key=key):
-        a = assets.get(d.asset_id)
-        line = _verdict_text(verdict_label(d).upper())
-        if a is not None:
-            line.append(f"  {a.kind} {safe_text(a.name)} ({a.use_mode})")
-        else:
-            line.append(f"  {d.asset_id}")
+    console.print(Text("Assets by producer", style="bold"))
+    labels = [f"{short_name(g.producer)} ({g.jurisdiction})" for g in groups]
+    width = min(40, max(len(x) for x in labels))
+    for g, label in zip(groups, labels, strict=True):
+        line = Text(f"  {safe_text(label):<{width}}", style="bold" if g.jurisdiction == "CN" else "")
+        line.append(f"  {g.total:>3} assets  {_counts(g.by_verdict)}  ({_counts(g.by_kind, _KIND_SHORT)})")
         console.print(line, overflow="fold")
-        details = (_asset_details(a) if a is not None else []) + _decision_details(d)
-        for detail in details:
-            console.print(Text("    " + detail), overflow="fold")
     console.print()
-
-
-def _asset_details(a: Asset) -> list[str]:
-    """Producer, lineage, service operator and where the asset was seen."""
-    details = [f"producer: {producers_text(a)}"]
-    details += [
-        f"lineage: {e.relation} of {e.base}"
-        + (f" ({e.base_producer.name}, {e.base_producer.jurisdiction})" if e.base_producer else "")
-        for e in a.provenance.lineage
-    ]
-    op = operator_text(a)
-    if op:
-        details.append(f"service operator: {op}")
-    return details + _seen_at(a)
-
-
-def _decision_details(d: Decision) -> list[str]:
-    """Matched rules with their citations, the waiver, and the decision's notes."""
-    details: list[str] = []
-    for m in d.matches:
-        details.append(f"rule {m.rule_id} ({m.verdict}) [{m.pack}@{m.pack_version}]: {m.reason}")
-        c = m.citation
-        details.append(f"  source: {c.instrument} ({c.date})" + (" [secondary, verify]" if c.verify else ""))
-        details.append(f"  {c.url}")
-    if d.waived_by is not None:
-        w = d.waived_by
-        details.append(
-            f"waived by {w.id} (owner {w.owner}, approved {w.approval}, expires {w.expires}): "
-            f"{w.justification}"
-        )
-    return details + [f"note: {safe_text(n)}" for n in d.notes]
 
 
 def _print_findings(result: ScanResult, console: Console) -> None:
@@ -200,19 +120,11 @@ def _print_gaps(result: ScanResult, console: Console) -> None:
     console.print(t)
 
 
-def _seen_at(asset: Asset) -> list[str]:
-    locs = asset_locations(asset)
-    out = [f"seen at: {display_location(loc)}" for loc in locs[:MAX_LOCATIONS]]
-    if len(locs) > MAX_LOCATIONS:
-        out.append(f"seen at: ... and {len(locs) - MAX_LOCATIONS} more")
-    return out
-
-
-def render(result: ScanResult) -> str:
+def render(result: ScanResult, *, show_mentions: bool = False) -> str:
     """The console report as plain text (no colour, no control sequences), 120 columns wide."""
     buf = io.StringIO()
     console = Console(
         file=buf, width=120, color_system=None, force_terminal=False, no_color=True, highlight=False
     )
-    print_result(result, console)
+    print_result(result, console, show_mentions=show_mentions)
     return buf.getvalue()

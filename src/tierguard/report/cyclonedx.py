@@ -265,12 +265,37 @@ def _decision_props(d: Decision | None) -> list[dict[str, str]]:
             _prop("tierguard:waiver", f"{w.id}|{w.owner}|{w.approval}|expires {w.expires}|{w.justification}")
         )
     props += [_prop("tierguard:decision-note", n) for n in d.notes]
+    for g in d.by_usage:  # the verdict per way of use: "hosted-api|CN|B|deny|3 usages|OAI-2025-T1-API"
+        juris = g.service_jurisdiction or "-"
+        props.append(
+            _prop(
+                "tierguard:usage-verdict",
+                f"{g.use_mode}|{juris}|{g.strength}|{g.verdict}|{g.usages} usages|{','.join(g.rules)}",
+            )
+        )
     return props
 
 
 def _occurrences(a: Asset) -> list[dict[str, Any]]:
+    """Where the asset is used: one occurrence per usage (use mode, service, strength, name as written), or
+    per evidence location for assets without usages."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, int | None]] = set()
+    for u in a.usages:
+        loc = _occurrence(u.location)
+        key = (loc, u.location.line)
+        if key in seen:
+            continue
+        seen.add(key)
+        uocc: dict[str, Any] = {"location": loc}
+        if u.location.line is not None and u.location.line >= 0:
+            uocc["line"] = u.location.line
+        via = f" via {u.service} ({u.service_jurisdiction or '?'})" if u.service else ""
+        written = f", as {safe_text(u.as_written)}" if u.as_written and u.as_written != a.name else ""
+        uocc["additionalContext"] = f"{u.use_mode}{via}, strength {u.strength}{written}"
+        out.append(uocc)
+    if a.usages:
+        return out
     for ev in a.evidence:
         loc = _occurrence(ev.location)
         key = (loc, ev.location.line)
@@ -428,6 +453,7 @@ def _component(a: Asset, d: Decision | None) -> dict[str, Any]:
             ]
         }
     props = [_prop("tierguard:asset-kind", a.kind), _prop("tierguard:use-mode", a.use_mode)]
+    props += [_prop("tierguard:alias", x) for x in a.aliases]
     props += _producer_props(a)
     props += _decision_props(d)
     props += [
@@ -473,6 +499,7 @@ def _service(a: Asset, d: Decision | None, result: ScanResult) -> dict[str, Any]
     s["trustZone"] = f"external:{jur}"
     s["data"] = [{"flow": "outbound", "classification": result.context.data_sensitivity or "unclassified"}]
     props = [_prop("tierguard:asset-kind", a.kind), _prop("tierguard:use-mode", a.use_mode)]
+    props += [_prop("tierguard:alias", x) for x in a.aliases]
     props += _producer_props(a)
     props += _decision_props(d)
     props += [_prop(f"tierguard:attr:{k}", v) for k, v in a.detail_items()]

@@ -247,10 +247,14 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
     if d.verdict not in ("review", "deny"):
         return []
     matches = [m for m in d.matches if m.verdict in ("review", "deny")] or [_unmatched(d)]
-    locations = asset_locations(asset) or [_fallback_location(asset)]
+    # the usages that drove the verdict (a deny through the DeepSeek API points at the API call, not at the
+    # README that also names the model); assets without usages: every place they were seen
+    locations = list(d.driven_by) or asset_locations(asset) or [_fallback_location(asset)]
+    usage_at = {u.location: u for u in asset.usages}
     out: list[dict[str, Any]] = []
     for m in matches:
         for loc in locations:
+            u = usage_at.get(loc)
             res: dict[str, Any] = {
                 "ruleId": m.rule_id,
                 "ruleIndex": index[m.rule_id],
@@ -265,11 +269,17 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
                     "assetId": asset.id,
                     "assetKind": asset.kind,
                     "verdict": m.verdict,
-                    "useMode": asset.use_mode,
+                    "useMode": u.use_mode if u is not None else asset.use_mode,
                     "pack": f"{m.pack}@{m.pack_version}",
                     "citation": citation_text(m.citation),
                 },
             }
+            if u is not None and u.service:
+                res["properties"]["service"] = f"{u.service} ({u.service_jurisdiction or '?'})"
+            if u is not None and u.as_written and u.as_written != asset.name:
+                res["properties"]["asWritten"] = u.as_written
+            if asset.aliases:
+                res["properties"]["aliases"] = list(asset.aliases)
             if d.waived_by is not None:
                 w = d.waived_by
                 res["suppressions"] = [
