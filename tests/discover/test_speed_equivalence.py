@@ -220,3 +220,31 @@ def test_chunked_lexing_answers_as_lexing_the_whole_text() -> None:
         for lo, hi in [(0, len(text)), (len(text) // 3, len(text) // 2), (5, 6)]:
             want = [t for t in tokens if lo <= t[0] < hi]
             assert SyntaxMap(text, lexer).spans(lo, hi) == want
+
+
+def test_every_context_match_holds_its_gate_literal() -> None:
+    """A trigger window is searched with a context regex only when it holds the context's gate literal
+    (``_CONTEXT_GATES``): every match of the regex must contain one."""
+    import random
+
+    from tierguard.discover.common import _CONTEXT_GATES, MODEL_CONTEXTS
+
+    rnd = random.Random(9)
+
+    def pick(*xs: str) -> str:
+        return rnd.choice(xs)
+
+    texts = [*FILES.values(), "ChatModel('glm-4', x)", "llm ( \n 'qwen-max' )", "a.getModel<X>(`m-1`,"]
+    for _ in range(3000):  # call-like shapes with random spacing, generics, quotes and junk around them
+        callee = pick("", "x.", "$a.", "new ") + pick("model", "Model", "getLlm", "ChatX", "llmChat", "foo")
+        text = callee + pick("", "<T>", " <A, B> ") + pick("", " ", "\n", "\t ") + "(" + pick("", " ", "\n  ")
+        text += pick("'", '"', "`", "") + pick("qwen-max", "a", "x y", "glm-4") + pick("'", '"', "`", "")
+        texts.append(pick("", "z = ", "(", "#") + text + pick(" ,", ")", "", "\n)"))
+    contexts = {ctx: rx for rx, ctx, _mode in MODEL_CONTEXTS}
+    checked = 0
+    for ctx, gate in _CONTEXT_GATES.items():
+        for text in texts:
+            for mo in contexts[ctx].finditer(text):
+                checked += 1
+                assert gate.search(mo.group(0)) is not None, (ctx, mo.group(0))
+    assert checked > 100

@@ -93,6 +93,9 @@ MODEL_CONTEXTS: tuple[tuple[re.Pattern[str], str, str], ...] = (  # (regex, cont
         "unknown",
     ),
 )
+# a literal every match of a context regex contains: windows without one are not searched (the constructor
+# regex is slow on long identifier runs, and few trigger lines call anything with a string literal)
+_CONTEXT_GATES = {"model constructor": re.compile(r"""\(\s*["'`]""")}
 _HF_CANDIDATE = re.compile(
     r"""(?<![\w./@:-])([A-Za-z0-9][\w.-]{1,60}/[A-Za-z0-9][\w.-]{0,120}(?::[\w.-]+)?)"""
 )
@@ -368,11 +371,15 @@ def scan_models(c: Collector, catalog: Catalog, *, free_literals: bool = True) -
     positions = c.hits.triggers if c.hits is not None else None
     has_model_arg = bool(positions.get("--model")) if positions is not None else "--model" in c.low
     file_self_hosted = has_model_arg and bool(_SELF_HOSTED_FILE.search(text))
+    present = None if positions is None else {t for t, found in positions.items() if found}
     for rx, ctx, mode in MODEL_CONTEXTS:
+        if present is not None and present.isdisjoint(MODEL_TRIGGERS[ctx]):
+            continue  # no trigger of this context in the unit: no window
         # with positions, only line breaks are looked up: the text has them where its lower case has
         windows = trigger_windows(text if positions is not None else c.low, MODEL_TRIGGERS[ctx], positions)
-        if not windows:
-            continue
+        gate = _CONTEXT_GATES.get(ctx)
+        if gate is not None:
+            windows = [(lo, hi) for lo, hi in windows if gate.search(text, lo, hi) is not None]
         for mo in (mo for lo, hi in windows for mo in rx.finditer(text, lo, hi)):
             v = _clean_model(mo.group(1))
             if ctx == "gguf file":
@@ -437,7 +444,7 @@ def _scan_literals(
         quoted = q in "\"'`" and text[pos + len(v)] == q
         if not quoted and text[pos - 1] not in ",\"' \t[" and text[pos + len(v)] not in ",\"' \t\n\r]":
             continue
-        if (c.lines.line(pos), v.lower()) in taken or not _looks_like_model_id(v):
+        if (taken and (c.lines.line(pos), v.lower()) in taken) or not _looks_like_model_id(v):
             continue
         if _listed_model(c, catalog, pos, v, taken):
             continue

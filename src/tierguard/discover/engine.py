@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from tierguard.catalog.loader import Catalog
 from tierguard.errors import DiscoverError
@@ -39,6 +40,13 @@ def _glob_matchers(globs: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pat
     return n, p
 
 
+class _Chosen(NamedTuple):
+    detectors: tuple[Detector, ...]
+    binary: tuple[Detector, ...]  # those of them that also read binary units (``Detector.text`` False)
+    max_bytes: int
+    prefilter: Prefilter | KeywordSearch | None
+
+
 class _Plan:
     def __init__(self, detectors: Sequence[Detector], catalog: Catalog) -> None:
         self.detectors = tuple(detectors)
@@ -47,9 +55,11 @@ class _Plan:
         self.cat_kw = catalog_keywords(catalog)
         self.kinds = keyword_kinds(catalog)
         self._rx_cache: dict[tuple[int, ...], Prefilter | KeywordSearch | None] = {}
+        self._chosen: dict[tuple[int, ...], _Chosen] = {}
         # Selection is cached per base name. Detectors with a path glob ("**/docs/*.txt") depend on the full
         # path only when the name matches the last component of one of their path globs.
         self._name_cache: dict[str, tuple[tuple[int, ...], bool]] = {}
+        self._raw_cache: dict[str, tuple[tuple[int, ...], bool]] = {}
         self._path_dep = tuple(
             i for i, (m, x) in enumerate(zip(self.matchers, self.excludes, strict=True))
             if m[1] is not None or x[1] is not None
@@ -100,16 +110,34 @@ class _Plan:
         return hit
 
     def select(self, ref: FileRef) -> tuple[int, ...]:
-        lp = ref.logical_path.lower()
-        name = lp.rsplit("/", 1)[-1]
-        sure, needs_path = self._by_name(name)
+        path = ref.logical_path
+        raw = path.rsplit("/", 1)[-1]
+        hit = self._raw_cache.get(raw)  # by the name as written: most names need no lower-casing
+        if hit is None:
+            hit = self._by_name(raw.lower())
+            if len(self._raw_cache) < 200_000:
+                self._raw_cache[raw] = hit
+        sure, needs_path = hit
         if not needs_path:
             return sure
+        lp = path.lower()
+        name = lp.rsplit("/", 1)[-1]
         extra = tuple(
             i for i in self._path_dep
             if _hit(self.matchers[i], name, lp) and not _hit(self.excludes[i], name, lp)
         )
         return tuple(sorted(sure + extra)) if extra else sure
+
+    def chosen(self, idx: tuple[int, ...]) -> _Chosen:
+        """What a file selecting the detectors ``idx`` gets: those detectors, the ones that also read binary
+        units, the read limit and the keyword prefilter (built once per detector set)."""
+        hit = self._chosen.get(idx)
+        if hit is None:
+            dets = tuple(self.detectors[i] for i in idx)
+            binary = tuple(d for d in dets if not d.text)
+            limit = max(d.max_bytes for d in dets)
+            hit = self._chosen[idx] = _Chosen(dets, binary, limit, self.prefilter(idx))
+        return hit
 
     def prefilter(self, idx: tuple[int, ...]) -> Prefilter | KeywordSearch | None:
         """One combined keyword pass for this detector set. With ``ahocorasick-rs``: a :class:`Prefilter`
@@ -192,22 +220,23 @@ def run_detectors(
         idx = plan.select(ref)
         if not idx:
             continue
-        dets = [plan.detectors[i] for i in idx]
+        chosen = plan.chosen(idx)
         shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
-        data = _read(resolver, ref, max(d.max_bytes for d in dets), shown, out)
+        data = _read(resolver, ref, chosen.max_bytes, shown, out)
         if data is None:
             continue
-        if b"\x00" in data[:BINARY_SNIFF]:
-            dets = [d for d in dets if not d.text]
+        dets = chosen.detectors
+        if data.find(b"\x00", 0, BINARY_SNIFF) >= 0:
+            dets = chosen.binary
             if not dets:
                 out.skipped.append(Skipped(path=shown, reason="binary", detail="NUL byte in the first 8 KiB"))
                 continue
-        if ref.logical_path.lower().endswith(_JS_EXT) and _is_minified(data):
+        if len(data) > MINIFIED_LINE and ref.logical_path.lower().endswith(_JS_EXT) and _is_minified(data):
             out.skipped.append(
                 Skipped(path=shown, reason="minified", detail=f"a line over {MINIFIED_LINE} chars")
             )
             continue
-        unit = _prefiltered_unit(plan.prefilter(idx), ref, data, shown, out)
+        unit = _prefiltered_unit(chosen.prefilter, ref, data, shown, out)
         if unit is None:
             continue
         out.files_parsed += 1
