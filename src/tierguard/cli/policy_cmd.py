@@ -133,7 +133,8 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
     console.print("\n[bold]Where it was found[/]")
     if not asset.evidence and not asset.usages:
         console.print("  (no evidence recorded)")
-    for u in asset.usages:
+    strongest_first = sorted(asset.usages, key=lambda u: -STRENGTH_ORDER[u.strength])  # stable: by place
+    for u in strongest_first:
         written = f" as {u.as_written!r}" if u.as_written else ""
         juris = f" ({u.service_jurisdiction})" if u.service_jurisdiction else ""
         console.print(f"  {escape(u.display())}{juris}, strength {u.strength}{escape(written)}")
