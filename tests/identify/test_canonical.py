@@ -171,3 +171,27 @@ def test_a_service_whose_host_is_in_another_jurisdiction_is_its_own_service(cata
     assert catalog.endpoint_service(deepseek) == "DeepSeek API"
     elsewhere = deepseek.model_copy(update={"jurisdiction": "SG"})  # a regional host under another law
     assert catalog.endpoint_service(elsewhere) == "DeepSeek API (SG)"
+
+
+def test_a_package_declared_in_several_manifests_is_one_asset_with_its_locked_versions(
+    catalog: Catalog,
+) -> None:
+    assets = identify_evidence(
+        [
+            ev("package-dependency", "zhipuai", "A", path="requirements.txt", ref_package="pypi:zhipuai"),
+            ev(
+                "package-dependency",
+                "zhipuai",
+                "A",
+                path="uv.lock",
+                ref_package="pypi:zhipuai",
+                version="2.1.5",
+            ),
+            ev("sdk-import", "zhipuai", "A", path="app.py"),
+        ],
+        catalog,
+    )
+    (sdk,) = assets
+    assert sdk.name == "pypi:zhipuai" and len(sdk.usages) == 3
+    assert sdk.version == "2.1.5"
+    assert sdk.aliases == ()  # an import name is a usage, not another name of the package

@@ -110,6 +110,7 @@ class _Builder:
     evidence: dict[tuple[str, int, int], Evidence] = field(default_factory=dict)
     usages: dict[tuple[str, int, int, str, str], Usage] = field(default_factory=dict)
     aliases: dict[str, None] = field(default_factory=dict)
+    versions: dict[str, None] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=dict)
 
     def add(self, spec: _Spec, ev: Evidence) -> None:
@@ -121,6 +122,8 @@ class _Builder:
             self.lineage.setdefault((e.relation, e.base, e.base_producer.id if e.base_producer else ""), e)
         for k, v in spec.attributes.items():
             self.attributes.setdefault(k, v)
+        if spec.kind == "sdk-dependency" and ev.attributes.get("version"):
+            self.versions[ev.attributes["version"]] = None  # a locked version (lock files)
         key = (_technique(ev), f"{ev.kind}:{ev.value}")
         self.methods[key] = max(self.methods.get(key, 0.0), CONFIDENCE[ev.strength])
         if spec.alias:
@@ -141,6 +144,10 @@ class _Builder:
                 excerpt=ev.excerpt,
             ),
         )
+
+    def _version(self) -> dict[str, str]:
+        """The locked version(s) of a package: one, or every distinct one in order (``1.2.0, 1.4.1``)."""
+        return {"version": ", ".join(sorted(self.versions))} if self.versions else {}
 
     def build(self) -> Asset:
         methods = tuple(
@@ -171,7 +178,7 @@ class _Builder:
             evidence=evidence,
             usages=usages,
             aliases=tuple(aliases),
-            details=_details(self.kind, self.attributes, self.name),
+            details=_details(self.kind, {**self.attributes, **self._version()}, self.name),
         )
 
 
