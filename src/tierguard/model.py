@@ -42,14 +42,24 @@ STRENGTH_ORDER: dict[str, int] = {"A": 3, "B": 2, "C": 1}
 AssetKind = Literal[
     "ai-model",  # a model, referenced by name or present as an artifact
     "ai-service",  # a hosted AI API endpoint the code talks to
+    "ai-app",  # an installed AI app or browser extension (a provider's consumer app) on a device
     "sdk-dependency",  # an AI provider SDK or integration package declared or imported
     "hardware-device",  # a physical/virtual device in a host inventory
     "operating-system",
     "system-software",
 ]
 
-UseMode = Literal["hosted-api", "self-hosted", "dependency", "unknown"]
-USE_MODE_ORDER: dict[str, int] = {"hosted-api": 3, "self-hosted": 2, "dependency": 1, "unknown": 0}
+UseMode = Literal["hosted-api", "consumer-app", "self-hosted", "dependency", "unknown"]
+"""hosted-api: code calls a provider's API; consumer-app: a person uses the provider's app, web chat or browser
+extension (installed on a device, or seen in network egress); self-hosted: weights run on own hardware;
+dependency: a package is declared or imported."""
+USE_MODE_ORDER: dict[str, int] = {
+    "hosted-api": 4,
+    "consumer-app": 3,
+    "self-hosted": 2,
+    "dependency": 1,
+    "unknown": 0,
+}
 """Tie-break when an asset's usages of one strength differ in use mode (the summary ``Asset.use_mode``)."""
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITY_ORDER: dict[str, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -341,11 +351,19 @@ class Usage(Record, frozen=True, kw_only=True, omit_defaults=True):
     service_jurisdiction: str | None = None
     evidence: str = ""  # the id of the evidence record
     excerpt: str = ""
+    # who and when, for usages found in inventories and logs (an app on a device, egress from a client)
+    host: str | None = None  # the device or client: host name, or IP address when that is all a log has
+    user: str | None = None  # the device owner or the user the log names
+    count: int = 1  # observations folded into this usage (log lines, inventory rows)
+    first_seen: str | None = None  # ISO 8601, UTC where the source says so
+    last_seen: str | None = None
 
     def display(self) -> str:
         """``path:line  use-mode [via service]``."""
         via = f" via {self.service}" if self.service else ""
-        return f"{self.location.display()}  {self.use_mode}{via}"
+        who = f" on {self.host}" if self.host else ""
+        who += f" by {self.user}" if self.user else ""
+        return f"{self.location.display()}  {self.use_mode}{via}{who}"
 
 
 def summary_use_mode(usages: tuple[Usage, ...], default: UseMode = "unknown") -> UseMode:
