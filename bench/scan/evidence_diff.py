@@ -17,6 +17,7 @@ tree's ``src/tierguard`` shadows the installed package)::
     mkdir -p /tmp/tg-base && git archive HEAD src | tar -x -C /tmp/tg-base
     python bench/scan/evidence_diff.py save /tmp/evidence-base.json --src /tmp/tg-base
     python bench/scan/evidence_diff.py check /tmp/evidence-base.json --src /tmp/tg-mine
+    python bench/scan/evidence_diff.py compare /tmp/tg-base --src /tmp/tg-mine   # both trees, scanned now
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _key(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"))
 
 
-def scan(target: str, src: Path | None = None) -> dict[str, Any]:
+def scan(target: str, src: Path | None = None, no_hyperscan: bool = False) -> dict[str, Any]:
     """The comparable part of a discovery scan of ``target`` (by the package in ``src``/src if given)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "scan.json"
@@ -72,6 +73,8 @@ def scan(target: str, src: Path | None = None) -> dict[str, Any]:
             str(out),
         ]
         env = {k: v for k, v in os.environ.items() if k != "TIERGUARD_NO_HYPERSCAN"}
+        if no_hyperscan:  # the Aho-Corasick prefilter of machines without Hyperscan
+            env["TIERGUARD_NO_HYPERSCAN"] = "1"
         if src is not None:  # that tree's package shadows the installed one
             env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src / "src"), env.get("PYTHONPATH", "")) if p)
         subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -113,24 +116,30 @@ def _diff(name: str, base: list[str], now: list[str]) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("action", choices=["save", "check"])
-    ap.add_argument("baseline", type=Path)
+    ap.add_argument("action", choices=["save", "check", "compare"])
+    ap.add_argument("baseline", type=Path, help="save/check: the baseline file; compare: the base tree")
     ap.add_argument("targets", nargs="*")
     ap.add_argument(
         "--src", type=Path, help="a source tree (with src/tierguard) to run instead of the installed one"
     )
+    ap.add_argument("--no-hyperscan", action="store_true", help="scan with the Aho-Corasick prefilter")
     args = ap.parse_args()
     if args.action == "save":
         targets = args.targets or DEFAULT_TARGETS
-        data = {t: scan(t, args.src) for t in targets}
+        data = {t: scan(t, args.src, args.no_hyperscan) for t in targets}
         args.baseline.write_text(json.dumps(data))
         for t, d in data.items():
             print(f"{t}: {len(d['evidence'])} evidence, {len(d['skipped'])} skipped, {d['counters']}")
         return 0
-    base: dict[str, Any] = json.loads(args.baseline.read_text())
+    if args.action == "compare":  # both trees scan the targets now (targets edited meanwhile are no issue)
+        targets = args.targets or DEFAULT_TARGETS
+        base: dict[str, Any] = {t: scan(t, args.baseline) for t in targets}
+    else:
+        base = json.loads(args.baseline.read_text())
+        targets = args.targets or list(base)
     differences = 0
-    for t in args.targets or list(base):
-        now = scan(t, args.src)
+    for t in targets:
+        now = scan(t, args.src, args.no_hyperscan)
         d = _diff("evidence", base[t]["evidence"], now["evidence"])
         d += _diff("skipped", base[t]["skipped"], now["skipped"])
         if now["counters"] != base[t]["counters"]:
