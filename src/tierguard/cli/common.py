@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
     from tierguard.scanner import ProgressFn
 
-FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html")
-FORMAT_HELP = "table | json | sarif | cyclonedx | html."
+FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html", "csv")
+FORMAT_HELP = "table | json | sarif | cyclonedx | html | csv (one row per usage to act on)."
 VERDICT_FAIL_ON = ("allow", "review", "deny", "never")
 SEVERITY_FAIL_ON = ("info", "low", "medium", "high", "critical", "never")  # = inspect.gate.FAIL_ON
 

@@ -1,4 +1,4 @@
-"""Report stage: console, JSON, SARIF, CycloneDX, HTML.
+"""Report stage: console, JSON, SARIF, CycloneDX, HTML, CSV.
 
 Every reporter is a pure function of :class:`tierguard.model.ScanResult`; none imports the engine.
 ``FORMATS`` maps a format name to its ``render``, a :data:`tierguard.report.interface.Reporter`.
@@ -22,6 +22,7 @@ class _Formats(Mapping[str, Reporter]):
         "cyclonedx": "cyclonedx",
         "html": "html",
         "table": "console",
+        "csv": "csv_report",
     }
 
     def __getitem__(self, name: str) -> Reporter:
