@@ -97,3 +97,14 @@ def test_cells_are_visible_and_inert() -> None:
     assert cell("+1") == "'+1" and cell("@SUM(A1)") == "'@SUM(A1)" and cell("-x") == "'-x"
     assert cell("a\x1bb") == "a\\x1bb"
     assert cell(None) == "" and cell("plain") == "plain"
+
+
+def test_console_lists_devices_and_users_with_rules_and_dates() -> None:
+    from tierguard.report import console
+
+    out = console.render(_result())
+    assert "Devices and users: 1 devices with usages to act on; 1 with a deny, 0 review only" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("  LAPTOP-17"))
+    assert "DENY" in line and "DeepSeek (app)" in line and "x12" in line
+    assert "2026-11-02T08:00:00Z .. 2026-11-30T17:00:00Z" in line and "US-TX-2025-DEEPSEEK" in line
+    assert '(=HYPERLINK("http://x"))' in line  # the user, shown as text

@@ -24,6 +24,7 @@ from tierguard.report._common import (
 )
 from tierguard.report.console_decisions import STYLE as _STYLE
 from tierguard.report.console_decisions import print_decisions, short_name
+from tierguard.report.console_devices import print_devices
 from tierguard.report.coverage import coverage
 
 _KIND_SHORT = {"ai-model": "model", "ai-service": "service", "sdk-dependency": "sdk"}
@@ -48,6 +49,7 @@ def print_result(result: ScanResult, console: Console, *, show_mentions: bool = 
     _print_header(result, console)
     _print_producers(result, console)
     print_decisions(result, console, show_mentions=show_mentions)
+    print_devices(result, console)
     _print_findings(result, console)
     _print_gaps(result, console)
     if result.notes:
