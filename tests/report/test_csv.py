@@ -104,7 +104,8 @@ def test_console_lists_devices_and_users_with_rules_and_dates() -> None:
 
     out = console.render(_result())
     assert "Devices and users: 1 devices with usages to act on; 1 with a deny, 0 review only" in out
-    line = next(ln for ln in out.splitlines() if ln.startswith("  LAPTOP-17"))
+    start = out.index("  LAPTOP-17")
+    line = out[start : out.index("\n\n", start)].replace("\n", " ")  # folded at 120 columns
     assert "DENY" in line and "DeepSeek (app)" in line and "x12" in line
     assert "2026-11-02T08:00:00Z .. 2026-11-30T17:00:00Z" in line and "US-TX-2025-DEEPSEEK" in line
     assert '(=HYPERLINK("http://x"))' in line  # the user, shown as text
