@@ -5,12 +5,14 @@ assets in the same order, each with the same provenance and evidence. Nothing is
 
 Contract (what each evidence kind becomes; see /work/helpers/refs.md for the detector side):
 
-- ``endpoint`` -> ``ai-service`` named after the host (plus the catalog path prefix, e.g.
-  ``api.deepseek.com/anthropic``), use_mode ``hosted-api``; ``service_operator`` and ``service_jurisdiction``
-  from the endpoint entry; the operator is also the producer unless the host is a multi-model host whose
-  ``serves`` list does not include the operator (SiliconFlow, Bedrock, Azure). The OpenAI/Anthropic SDK
-  pointed at a PRC ``base_url`` is classified by this host evidence, never by the SDK: the SDK itself stays
-  an OpenAI/Anthropic dependency.
+- ``endpoint`` -> the ``ai-service`` of the operator's product (``catalog.endpoint_service``: every path and
+  regional host of one product is one service, ``api.deepseek.com`` and ``api.deepseek.com/anthropic`` are
+  the ``DeepSeek API``; a host under another jurisdiction than its operator's is ``<product> (<CC>)``; a host
+  the catalog does not know keeps the host as name), use_mode ``hosted-api``; ``service_operator`` and
+  ``service_jurisdiction`` from the endpoint entry; the operator is also the producer unless the host is a
+  multi-model host whose ``serves`` list does not include the operator (SiliconFlow, Bedrock, Azure). The
+  OpenAI/Anthropic SDK pointed at a PRC ``base_url`` is classified by this host evidence, never by the SDK:
+  the SDK itself stays an OpenAI/Anthropic dependency.
 - ``sdk-import`` / ``package-dependency`` -> ``sdk-dependency`` ``<ecosystem>:<package>``, use_mode
   ``dependency``, producer = the package's provider. Umbrella SDKs (``requires_module``, e.g. the
   tencentcloud SDK) count only when an import of that module (``hunyuan``) is in the same evidence set;
@@ -20,7 +22,9 @@ Contract (what each evidence kind becomes; see /work/helpers/refs.md for the det
 - ``framework-class`` -> for hosted classes the ``ai-service`` of the class's provider; every class with a
   default model (``FastEmbedEmbeddings`` -> ``BAAI/bge-small-en-v1.5``) also yields that ``ai-model``
   (self-hosted for local classes) unless attributes["model"] says the code passed its own model.
-- ``model-ref`` / ``router-prefix`` -> ``ai-model`` named as written; producers from the model family (a
+- ``model-ref`` / ``router-prefix`` -> ``ai-model`` named by its canonical name
+  (``catalog.canonical_model``: ``deepseek-reasoner`` and ``us.deepseek.r1-v1:0`` are
+  ``deepseek-ai/DeepSeek-R1``; unknown names their normalised form); producers from the model family (a
   family with lineage defaults, e.g. ``DeepSeek-R1-Distill-Llama``, gets the trainer (role ``trainer``) plus
   each base producer (role ``base-producer``) and lineage edges); use_mode from attributes["use_mode"]
   (router prefixes imply ``hosted-api``). A router prefix sets the service operator from the router entry
@@ -35,9 +39,12 @@ Contract (what each evidence kind becomes; see /work/helpers/refs.md for the det
 Every asset carries one :class:`IdentMethod` per distinct observation (CycloneDX technique names:
 ``manifest-analysis`` for declared dependencies, ``filename`` for model IDs read from file names,
 ``source-code-analysis`` otherwise; confidence 0.9 / 0.7 / 0.3 for strength A / B / C), and all evidence
-merged per asset id (kind, name, use_mode, parent), sorted by location. Assets are sorted by kind and name.
-Where evidence disagrees on an asset's service operator, the strongest evidence (then the first by location)
-decides.
+merged per asset id (kind, canonical name, parent: never the use mode), sorted by location. Each evidence
+item is also a :class:`Usage` (location, use mode, the service it goes through with operator and
+jurisdiction, strength, name as written); the other names an asset was written as are its ``aliases``
+(not an SDK's import names). ``use_mode`` is the strongest usage's; the provenance names a service operator
+only when every usage with one goes through the same operator (the usages carry theirs). An SDK's version is
+its locked version(s) from lock-file evidence. Assets are sorted by kind and name.
 """
 
 from __future__ import annotations
