@@ -248,3 +248,23 @@ def test_every_context_match_holds_its_gate_literal() -> None:
                 checked += 1
                 assert gate.search(mo.group(0)) is not None, (ctx, mo.group(0))
     assert checked > 100
+
+
+def test_line_windows_equal_the_whole_line_cut_to_2000_characters() -> None:
+    """hit_lines looks for line breaks at most 2,000 characters from a token: the same window as finding
+    the whole line and then cutting it, for short lines, long lines and text without a line break."""
+    import random
+
+    from tierguard.discover.hitlines import line_window
+
+    rnd = random.Random(3)
+    for _ in range(4000):
+        p_newline = rnd.choice([0.0, 0.0002, 0.001, 0.05, 0.3])
+        text = "".join("\n" if rnd.random() < p_newline else "x" for _ in range(rnd.randint(1, 7000)))
+        n = len(text)
+        a = rnd.randint(0, n)
+        b = rnd.randint(a, min(n, a + 300))
+        ls = text.rfind("\n", 0, a) + 1
+        le = text.find("\n", b)
+        whole = (max(ls, a - 2000), min(n if le < 0 else le, b + 2000))
+        assert line_window(text, a, b, n) == whole, (p_newline, n, a, b)

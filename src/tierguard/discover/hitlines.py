@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 _TOKEN_CHARS_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:/-@+"
 
 
+def line_window(text: str, a: int, b: int, n: int) -> tuple[int, int]:
+    """The line holding ``text[a:b]`` (``n`` = len(text)), cut to 2,000 characters either side. A line break
+    is looked for only that far, so a long line is not searched again for every hit on it."""
+    ls = max(text.rfind("\n", max(0, a - 2000), a) + 1, a - 2000)
+    le = text.find("\n", b, b + 2000)
+    return ls, (min(n, b + 2000) if le < 0 else le)
+
+
 _Hits = tuple[list[tuple[int, str]], list[tuple[int, int]], list[int], int]
 
 
@@ -58,10 +66,7 @@ def hit_lines(c: Collector, catalog: Catalog) -> _Hits:
         tok = text[a:b].strip(".:/-@+")
         if tok:
             tokens.append((text.find(tok, a, b), tok))
-        ls = text.rfind("\n", 0, a) + 1
-        le = text.find("\n", b)
-        le = n if le < 0 else le
-        ls, le = max(ls, a - 2000), min(le, b + 2000)
+        ls, le = line_window(text, a, b, n)
         if spans and ls <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], le))
             kinds[-1] |= kind
