@@ -268,3 +268,31 @@ def test_line_windows_equal_the_whole_line_cut_to_2000_characters() -> None:
         le = text.find("\n", b)
         whole = (max(ls, a - 2000), min(n if le < 0 else le, b + 2000))
         assert line_window(text, a, b, n) == whole, (p_newline, n, a, b)
+
+
+def test_line_texts_and_excerpts_equal_searching_each_line() -> None:
+    """Lines keeps the last line looked up; excerpts and line texts equal finding the line for each lookup,
+    in any order, on short lines, a long line and a text without a final line break."""
+    import random
+
+    from tierguard.discover.text import MAX_EXCERPT, Lines
+
+    def plain(text: str, pos: int) -> tuple[str, str]:
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", start)
+        line_text = text[start : end if end >= 0 else min(len(text), start + 2000)][:2000]
+        end = len(text) if end < 0 else end
+        if end - start > MAX_EXCERPT * 4:
+            lo = max(start, pos - MAX_EXCERPT // 2)
+            return text[lo : lo + MAX_EXCERPT].strip(), line_text
+        return text[start:end].strip()[:MAX_EXCERPT], line_text
+
+    rnd = random.Random(8)
+    texts = ["a b\n" * 50, "x" * 9000 + "\nshort\n" + "y " * 3000, "\n\n\nz", "no line break at all " * 200]
+    for text in texts:
+        positions = [rnd.randrange(len(text)) for _ in range(400)] + [0, len(text) - 1, text.find("\n")]
+        positions += sorted(positions)
+        lines = Lines(text)
+        assert [(lines.excerpt(p), lines.line_text(p)) for p in positions] == [
+            plain(text, p) for p in positions
+        ]

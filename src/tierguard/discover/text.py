@@ -22,6 +22,7 @@ class Lines:
         self._starts: list[int] | None = None
         self._last = (0, 1)  # (offset, its line number)
         self._backwards = 0
+        self._bounds = (0, -2)  # the last line looked up (``_line``); none yet
 
     def _index(self) -> list[int]:
         if self._starts is None:
@@ -46,12 +47,18 @@ class Lines:
         self._last = (pos, n)
         return n
 
-    def _line_start(self, pos: int) -> int:
-        return self.text.rfind("\n", 0, pos) + 1
+    def _line(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the line holding ``pos``: end is the offset of its line break, -1 on the last
+        line. The last line looked up is kept: many lookups on one long line do not search it again."""
+        start, end = self._bounds
+        if not (start <= pos and (pos <= end or end == -1)):
+            start = self.text.rfind("\n", 0, pos) + 1
+            end = self.text.find("\n", start)
+            self._bounds = (start, end)
+        return start, end
 
     def excerpt(self, pos: int) -> str:
-        start = self._line_start(pos)
-        end = self.text.find("\n", start)
+        start, end = self._line(pos)
         if end < 0:
             end = len(self.text)
         if end - start > MAX_EXCERPT * 4:  # very long line: a window around the match
@@ -60,8 +67,7 @@ class Lines:
         return self.text[start:end].strip()[:MAX_EXCERPT]
 
     def line_text(self, pos: int) -> str:
-        start = self._line_start(pos)
-        end = self.text.find("\n", start)
+        start, end = self._line(pos)
         return self.text[start : end if end >= 0 else min(len(self.text), start + 2000)][:2000]
 
 
