@@ -12,7 +12,8 @@ ru_maxrss. Not a test: run by hand, results go to bench/scan/README.md.
     python bench/scan/bench_scan.py [--corpus DIR] [--repeat 3] [--src NAME=TREE ...] [--discover-only]
 
 ``--src NAME=TREE`` times discovery run from that source tree (``TREE/src/tierguard`` shadows the installed
-package) instead of the installed package, so two commits are timed in the same interleaved rounds:
+package) instead of the installed package, so two commits are timed in the same interleaved rounds (the
+Aho-Corasick and full-scan rows run the last tree given):
 
     mkdir -p /tmp/tg-base && git archive BASE src | tar -x -C /tmp/tg-base
     python bench/scan/bench_scan.py --src base=/tmp/tg-base --src head=. --discover-only
@@ -134,14 +135,15 @@ def main() -> int:
         commands: dict[str, list[str]] = {"ripgrep": rg}
         if not args.src:  # the installed package (with --src: only the trees given)
             commands["tierguard (discover)"] = tg_discover
+        last: list[str] = []  # the other rows run the last tree given
         for spec in args.src:
             name, _, tree = spec.partition("=")
-            src = Path(tree).resolve() / "src"
-            commands[f"tierguard (discover) [{name}]"] = [f"PYTHONPATH={src}", *tg_discover]
+            last = [f"PYTHONPATH={Path(tree).resolve() / 'src'}"]
+            commands[f"tierguard (discover) [{name}]"] = [*last, *tg_discover]
         if not args.discover_only:
-            no_hs = ["TIERGUARD_NO_HYPERSCAN=1", *tg_discover]
+            no_hs = [*last, "TIERGUARD_NO_HYPERSCAN=1", *tg_discover]
             commands["tierguard (discover, Aho-Corasick prefilter)"] = no_hs
-            commands["tierguard (full scan)"] = tg_full
+            commands["tierguard (full scan)"] = [*last, *tg_full]
         rows: dict[str, list[dict[str, float]]] = {k: [] for k in commands}
         # warm the page cache and the bytecode cache once (untimed); then interleave the tools per round
         for cmd in commands.values():
