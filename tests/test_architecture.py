@@ -41,6 +41,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats",),  # one bounded reader per file format
     ("catalog",),
     ("targets",),
+    # installed-app inventories (osquery app tables, MDM exports, this host) and the app catalog, which
+    # the network-egress matcher above reads its consumer hosts from
+    ("apps",),
     # equipment identification (catalog of vendor ids, local probe) below the readers of exported
     # inventories (osquery, CMDB, SNMP) that use it
     ("equipment",),
