@@ -206,7 +206,7 @@ class UnitHits:
     in the lower-cased bytes are character offsets in the text and ``bytes.lower`` equals ``str.lower``."""
 
     keyword_spans: tuple[tuple[int, int], ...]  # catalog keyword matches (overlapping), by start
-    triggers: dict[str, list[int]]  # model-context trigger word -> ascending start offsets
+    triggers: dict[str, list[int]]  # model-context trigger word -> ascending start offsets (words that occur)
     # per keyword span, the kinds of catalog names its keyword occurs in (``CAT_*``); empty: unknown (all)
     keyword_kinds: tuple[int, ...] = ()
 
@@ -308,12 +308,15 @@ class Prefilter:
         # by start, the longest first (no two words give the same span)
         found = sorted([(a, -b, kind[i]) for i, a, b in matches if i in kind])
         spans = tuple([(a, -nb) for a, nb, _k in found])
-        triggers: dict[str, list[int]] = {w: [] for w in TRIGGER_WORDS}
+        triggers: dict[str, list[int]] = {}
         trig = self._trig
         for i, a, _b in matches:
             w = trig.get(i)
             if w is not None:
-                triggers[w].append(a)
+                if w in triggers:
+                    triggers[w].append(a)
+                else:
+                    triggers[w] = [a]
         for positions in triggers.values():
             positions.sort()
         return UnitHits(spans, triggers, tuple([k for _a, _nb, k in found]))
