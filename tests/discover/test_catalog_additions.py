@@ -2,7 +2,8 @@
 cause 2), each scanned from the real file shape with the packaged catalog: Tencent TokenHub (LiteLLM's
 ``tencent/`` provider), Alibaba Cloud PAI-EAS (LangChain's ``PaiEasChatEndpoint``) and BAAI's Aquila family
 (in Qianfan's model-to-endpoint map). LiteLLM's ``TENCENT_API_KEY`` is deliberately not an env key: the name
-is not specific to an AI service, and an env key is strength A on its own."""
+is not specific to an AI service, and an env key is strength A on its own. Then (issue 15 item 8): the zhipuai
+SDK's request headers, LiteLLM's ``BIGMODEL_API_KEY`` and Clarifai-routed ids (``clarifai/openbmb...``)."""
 
 from __future__ import annotations
 
@@ -98,3 +99,55 @@ def test_aquila_model_in_a_model_map_is_baai(cat: Catalog) -> None:
         ("B", "baai", "aquila")
     }
     assert cat.match_model("BAAI/Aquila2-34B") is not None
+
+
+# zhipuai/core/_http_client.py (2.1.5): the SDK's default headers
+ZHIPU_HEADERS = """class HttpClient:
+    @property
+    def _default_headers(self):
+        return {
+            "Accept": "application/json",
+            "ZhipuAI-SDK-Ver": self._version,
+            "source_type": "zhipu-sdk-python",
+            "x-request-sdk": "zhipu-sdk-python",
+        }
+"""
+
+
+def test_the_zhipu_sdk_request_headers_are_the_zhipu_api(cat: Catalog) -> None:
+    out = scan({"zhipuai/core/_http_client.py": ZHIPU_HEADERS}, cat)
+    got = {(e.kind, e.value, e.strength, e.attributes.get("signature")) for e in out.evidence}
+    assert ("endpoint", "open.bigmodel.cn", "A", "ZhipuAI-SDK-Ver") in got
+    assert ("endpoint", "open.bigmodel.cn", "A", "x-request-sdk") in got
+    # the header name alone is not distinctive
+    out = scan({"app/http.py": 'HEADERS = {"x-request-sdk": "my-sdk-java"}\n'}, cat)
+    assert [e for e in out.evidence if e.strength != "C"] == []
+
+
+def test_litellms_bigmodel_key_is_zhipus_and_its_helper_name_is_not_the_key(cat: Catalog) -> None:
+    out = scan({"a.py": 'key = get_secret_str("BIGMODEL_API_KEY")\nk = get_bigmodel_api_key(None)\n'}, cat)
+    keys = [(e.kind, e.value, e.strength, e.refs.get("producer"), e.location.line) for e in out.evidence]
+    assert keys == [("env-key", "BIGMODEL_API_KEY", "A", "zhipu", 1)]
+
+
+# litellm/constants.py (1.110.2): provider model lists, Clarifai ids among them
+CLARIFAI_MODELS = """clarifai_models: Final[set] = set(
+    [
+        "clarifai/openai.chat-completion.gpt-4o",
+        "clarifai/openbmb.miniCPM.MiniCPM3-4B",
+        "clarifai/qwen.qwenLM.Qwen3-14B",
+    ]
+)
+"""
+
+
+def test_clarifai_routed_ids_name_the_producer_and_clarifai_as_operator(cat: Catalog) -> None:
+    out = scan({"litellm/constants.py": CLARIFAI_MODELS}, cat)
+    refs = {e.value: (e.strength, e.refs.get("producer"), e.refs.get("router")) for e in out.evidence}
+    assert refs["clarifai/openbmb.miniCPM.MiniCPM3-4B"] == ("B", "modelbest", "litellm:clarifai/")
+    assert refs["clarifai/qwen.qwenLM.Qwen3-14B"] == ("B", "alibaba", "litellm:clarifai/")
+    m = cat.match_model("clarifai/openbmb.miniCPM.MiniCPM3-4B")
+    assert m is not None and m.router is not None and m.router.operator == "clarifai"
+    # Bedrock ids with the same first label keep Amazon as operator
+    m = cat.match_model("meta.llama3-70b-instruct-v1:0")
+    assert m is not None and m.router is not None and m.router.operator == "amazon"

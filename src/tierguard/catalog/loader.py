@@ -81,7 +81,7 @@ class ClassEntry(Entry):
 
 
 class RouterPrefixEntry(Entry):
-    router: Literal["litellm", "openrouter", "bedrock", "azure", "vertex", "together", "other"]
+    router: Literal["litellm", "openrouter", "bedrock", "azure", "vertex", "together", "clarifai", "other"]
     prefix: str  # e.g. "deepseek/" or "deepseek."
     producer: str  # whose model the prefix names
     operator: str | None = None  # who operates the endpoint the prefix routes to (None = the router's own)
