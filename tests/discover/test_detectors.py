@@ -13,9 +13,21 @@ from .conftest import prc_integrations, scan
 # (path, content, [(detector, kind, value, strength, producer, use_mode or None)])
 POSITIVES: list[tuple[str, str, list[tuple[str, str, str, str, str, str | None]]]] = [
     # --- python
-    ("a.py", "import dashscope\n", [("python", "sdk-import", "dashscope", "A", "alibaba", "hosted-api")]),
-    ("a.py", "from zai import ZhipuAiClient\n", [("python", "sdk-import", "zai", "A", "zhipu", None)]),
-    ("a.py", "import os, zhipuai\n", [("python", "sdk-import", "zhipuai", "A", "zhipu", None)]),
+    (
+        "a.py",
+        "import dashscope\ndashscope.api_key = key\n",
+        [("python", "sdk-import", "dashscope", "A", "alibaba", "hosted-api")],
+    ),
+    (
+        "a.py",
+        "from zai import ZhipuAiClient\nclient = ZhipuAiClient()\n",
+        [("python", "sdk-import", "zai", "A", "zhipu", None)],
+    ),
+    (
+        "a.py",
+        "import os, zhipuai\nc = zhipuai.ZhipuAI()\n",
+        [("python", "sdk-import", "zhipuai", "A", "zhipu", None)],
+    ),
     (
         "a.py",
         'from openai import OpenAI\nc = OpenAI(base_url="https://api.deepseek.com/v1")\n',
@@ -330,7 +342,7 @@ def test_notebook_cells_and_shell_escapes(tcat: Catalog) -> None:
                 "cell_type": "code",
                 "source": ["x = 1\n", "!pip install dashscope\n", "!ollama pull qwen2.5:7b\n"],
             },
-            {"cell_type": "code", "source": ["import zhipuai\n"]},
+            {"cell_type": "code", "source": ["import zhipuai\n", "client = zhipuai.ZhipuAI()\n"]},
         ]
     }
     out = scan({"eval.ipynb": json.dumps(nb)}, tcat)
@@ -363,7 +375,8 @@ def test_malformed_structured_files_are_skipped(tcat: Catalog, path: str, conten
 def test_umbrella_sdk_needs_its_module(tcat: Catalog) -> None:
     out = scan({"a.py": "from tencentcloud.cvm.v20170312 import cvm_client\n"}, tcat)
     assert out.evidence == []
-    out = scan({"b.py": "from tencentcloud.hunyuan.v20230901 import hunyuan_client\n"}, tcat)
+    src = "from tencentcloud.hunyuan.v20230901 import hunyuan_client\nhunyuan_client.X()\n"
+    out = scan({"b.py": src}, tcat)
     assert [(e.kind, e.value) for e in out.evidence] == [("sdk-import", "tencentcloud.hunyuan.v20230901")]
 
 

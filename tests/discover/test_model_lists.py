@@ -130,6 +130,7 @@ MODEL_CONFIGS = {"deepseek-chat": {"max_tokens": 8192}}
 """
 PY_DICT_NEAR = """import dashscope
 
+dashscope.api_key = load_key()
 LIMITS = {"qwen-max": {"max_tokens": 8192}, "qwen-plus": {"max_tokens": 131072}}
 """
 TS_LISTS = """export const SUPPORTED_MODELS: string[] = ["deepseek-chat", "deepseek-reasoner"];

@@ -248,14 +248,14 @@ def test_declared_dependency_yields_sdk_dependency(
         (
             {
                 "requirements.txt": "tencentcloud-sdk-python\n",
-                "a.py": "from tencentcloud.asr.v20190614 import asr_client\n",
+                "a.py": "from tencentcloud.asr.v20190614 import asr_client\nc = asr_client.AsrClient(k, r)\n",
             },
             {"pypi:tencentcloud-sdk-python", "pypi:tencentcloud-sdk-python-asr"},
         ),
         (
             {
                 "requirements.txt": "tencentcloud-sdk-python\n",
-                "a.py": "from tencentcloud.tts.v20190823 import tts_client\n",
+                "a.py": "from tencentcloud.tts.v20190823 import tts_client\nc = tts_client.TtsClient(k, r)\n",
             },
             {"pypi:tencentcloud-sdk-python", "pypi:tencentcloud-sdk-python-tts"},
         ),

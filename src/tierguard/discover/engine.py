@@ -18,6 +18,7 @@ from tierguard.errors import DiscoverError
 from tierguard.model import Evidence, Skipped
 from tierguard.targets.interface import FileRef, Resolver
 
+from .detectors.pylinks import link_modules, resolver_reader
 from .interface import Detector, DiscoverOutput, Unit, UnitSkipped
 from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords, keyword_kinds
 
@@ -254,6 +255,7 @@ def run_detectors(
                 if key not in seen:
                     seen.add(key)
                     out.evidence.append(ev)
+    out.evidence = link_modules(out.evidence, resolver_reader(resolver))  # names imported across modules
     out.skipped = resolver.skipped() + out.skipped
     return out
 

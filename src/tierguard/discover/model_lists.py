@@ -22,6 +22,9 @@ a model id with model-context families allowed, e.g. ``glm-4``, ``moonshot-v1-8k
      the value of a ``name``/``id``/``model`` key of an entry -> "model registry".
 3. An assignment ``NAME = "deepseek-chat"`` whose target name contains ``model``/``llm``
    (``ModelDeepSeekChat``, ``defaultChatModel``) -> B ("model constant").
+4. A map key whose value a call builds, the callee's name holding ``model``/``llm`` (qianfan's
+   ``"bge-large-en": QfLLMInfo(endpoint=...)``, ``"x": ModelInfo(...)``) -> B; the map's other keys are swept
+   as a model list.
 
 Anything else stays what it was: a C mention ("string literal outside a model context"). Price and
 capability tables are mentions whatever names or evidence surround them (the issue: "logo/price tables ->
@@ -50,6 +53,8 @@ _TARGET = re.compile(
     r"""(?:["']([^"'\n]{1,80})["']|([A-Za-z_$][\w$]*))"""
     r"""\s*(?::\s*[\w.$<>, |?]{1,80}(?:\[[\w.$<>, |]*\])*)?\s*$"""
 )
+# a map key whose value is built by a call: ``"bge-large-en": QfLLMInfo(`` (group: the callee)
+_VALUE_CALL = re.compile(r"""\s*:\s*(?:new\s+)?([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(""")
 _ENUM_HEAD = re.compile(r"""\benum\s+(?:class\s+)?([A-Za-z_$][\w$]*)\s*(?::\s*[\w.]+\s*)?$""")
 _PY_CLASS = re.compile(r"""^([ \t]*)class\s+([A-Za-z_]\w*)""")
 _COLLECTIONS = frozenset(
@@ -135,6 +140,12 @@ class ListPositions:
 
     def position(self, start: int, end: int) -> Position | None:
         self.opener = -1  # the innermost container holding the literal (for ``members``)
+        vc = _VALUE_CALL.match(self.text, end)
+        if vc is not None and MODEL_NAME.search(vc.group(1).rsplit(".", 1)[-1]):
+            # a map key whose value a model-info constructor builds: "bge-large-en": QfLLMInfo(...); its
+            # other keys are swept as a model list (qianfan's map spans 50 KB: its opener may be out of reach)
+            self.opener = self._enclosing(start)
+            return ("model list" if self.opener >= 0 else "model map"), True
         names: list[str] = []
         in_container = False
         key = ""  # the key the literal is the value of, if any

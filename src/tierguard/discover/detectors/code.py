@@ -1,6 +1,8 @@
 """Source-code detectors: Python, JavaScript/TypeScript, Go, Java. Imports/requires of catalog packages
 (sdk-import, A), provider hosts (endpoint, A), env keys (A), framework classes (A) and model ids in model
-contexts (B); string literals naming a model outside a model context are C mentions."""
+contexts (B, also a model field's default); string literals naming a model outside a model context are C
+mentions. A Python import is A only when the file uses what it imports and is not the package's own module
+(``pyimports``); a Python unit also records its import bindings for the cross-module pass (``pylinks``)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from collections.abc import Sequence
 from tierguard.catalog.loader import Catalog, PackageEntry
 from tierguard.model import Evidence
 
-from ..common import Collector, hit_matches, pair_endpoints, scan_common
+from ..common import Collector, hit_matches, match_model, model_refs, pair_endpoints, scan_common
 from ..interface import Unit
+from .pyimports import bound_names, import_items, import_mention, import_root, statement_end
+from .pylinks import module_record
 
 _PY_IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b"
@@ -33,7 +37,10 @@ def _names(text: str, module: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(module)}(?![A-Za-z0-9])", text) is not None
 
 
-def _import_ev(c: Collector, pk: PackageEntry, module: str, pos: int, line: str, context: str) -> None:
+def _import_ev(
+    c: Collector, pk: PackageEntry, module: str, pos: int, line: str, context: str, mention: str = ""
+) -> None:
+    """An SDK import (A), or a C mention when ``mention`` says why it is not a use (``pyimports``)."""
     attrs = {"use_mode": "hosted-api" if pk.kind == "sdk" else "unknown", "context": context}
     attrs["package_kind"] = pk.kind
     if pk.requires_module and not any(_names(module, r) for r in pk.required_modules):
@@ -44,24 +51,84 @@ def _import_ev(c: Collector, pk: PackageEntry, module: str, pos: int, line: str,
             return
         attrs["module"] = f"{module}/{named[0]}"
     refs = {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer}
+    if mention:
+        attrs.update({"as": "sdk-import", "context": mention, "use_mode": "unknown"})
+        c.add("mention", module, "C", pos, refs, attrs)
+        return
     c.add("sdk-import", module, "A", pos, refs, attrs)
 
 
 def python_imports(c: Collector, catalog: Catalog) -> None:
+    """Imports of catalog PyPI packages: A when the file uses what it imports, a mention for the package's
+    own modules, re-exports, lazy-import registries and typing-only imports (``pyimports``)."""
+    text, path = c.text, c.unit.ref.logical_path
+    syntax = c.syntax()
     for mo in hit_matches(c, catalog, _PY_IMPORT):
-        mods = [mo.group(1)] if mo.group(1) else [m.strip() for m in (mo.group(2) or "").split(",")]
         line = c.lines.line_text(mo.start())
-        for mod in mods:
+        in_code = syntax is None or syntax.where(mo.start()) == "code"
+        items = [(mo.group(1), "", mo.start())] if mo.group(1) else import_items(text, mo.start(2))
+        for mod, bound, _ in items:
             pk = catalog.match_import(mod)
-            if pk is not None and pk.ecosystem == "pypi":
-                _import_ev(c, pk, mod, mo.start(), line, "import")
+            if pk is None or pk.ecosystem != "pypi":
+                continue
+            why = ""
+            if in_code:
+                if mo.group(1):
+                    names = bound_names(text, mo.end(), statement_end(text, mo.end()), mod, True)
+                else:
+                    names = [bound]
+                why = import_mention(syntax, path, import_root(mod, pk.imports), mo.end(), names)
+            _import_ev(c, pk, mod, mo.start(), line, "import", why)
+
+
+# a class field's default: ``model_name: str = Field(default="chatglm3-6b", alias="model")``,
+# ``model: str = "deepseek-chat"`` (groups: field name, default, the rest of the line)
+_FIELD_DEFAULT = re.compile(
+    r"""^[ \t]*([A-Za-z_]\w*)[ \t]*:[ \t]*[^=\n]{1,80}?=[ \t]*"""
+    r"""(?:(?:Field|field|attr\.ib|attrib)\(\s*(?:default\s*=\s*)?)?["']([^"'\s]{2,150})["']([^\n]{0,200})""",
+    re.M,
+)
+_MODEL_FIELD = re.compile(r"model|llm", re.I)
+_MODEL_ALIAS = re.compile(r"""\balias\s*=\s*["'](?:model|model_name|model_id|llm)["']""")
+
+
+def python_field_defaults(c: Collector, catalog: Catalog) -> set[tuple[int, str]]:
+    """Model ids as the default of a model field (B, "model field default"): the field's name holds
+    ``model``/``llm`` or its ``Field`` is aliased ``model``. Returns the (line, id) pairs taken."""
+    taken: set[tuple[int, str]] = set()
+    syntax = c.syntax()
+    for mo in hit_matches(c, catalog, _FIELD_DEFAULT):
+        field_name, value, rest = mo.group(1), mo.group(2), mo.group(3)
+        if not (_MODEL_FIELD.search(field_name) or _MODEL_ALIAS.search(rest)):
+            continue
+        if syntax is not None and syntax.where(mo.start(1)) != "code":
+            continue
+        m = match_model(catalog, value, True)
+        if m is None:
+            continue
+        use = "hosted-api" if m.router is not None else "unknown"
+        c.add(
+            "model-ref",
+            value,
+            "B",
+            mo.start(2),
+            model_refs(m),
+            {"use_mode": use, "context": "model field default"},
+        )
+        taken.add((c.lines.line(mo.start(2)), value))
+    return taken
 
 
 def parse_python(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
     c = Collector(unit, "python", unit.text)
     python_imports(c, catalog)
+    taken = python_field_defaults(c, catalog)
     scan_common(c, catalog, "python")
-    return pair_endpoints(c.out)
+    out = c.out
+    if taken:  # the same literal is not also a "string literal outside a model context" mention
+        out = [e for e in out if e.kind != "mention" or (e.location.line, e.value) not in taken]
+    # the unit's import bindings, for the cross-module pass (``pylinks``; removed by the engine)
+    return [*pair_endpoints(out), module_record(unit, c.text)]
 
 
 def _npm_name(spec: str) -> str:

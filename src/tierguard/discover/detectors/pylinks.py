@@ -1,0 +1,506 @@
+"""Providers reached through another module of the same Python code base (issue 15 item 8).
+
+A provider adaptor often holds no host or key of its own: ``bigmodel/chat/transformation.py`` calls
+``get_bigmodel_url()`` from ``..common_utils``, whose module defines ``BIGMODEL_API_BASE =
+"https://open.bigmodel.cn"``; a Qianfan resource reads ``DefaultValue.BaseURL`` from ``qianfan.consts``. What
+can honestly be said statically: a module that imports a name whose definition holds a provider host, request
+path or header, or env key (strength-A evidence of the python detector), and uses it in its code, uses that
+provider. The link is followed by name, never by module: importing a logger or an exception class from the
+module that also holds the host is not a link.
+
+1. **Carriers.** In a module with such evidence, the module-level name whose statement holds it (an
+   assignment, also inside a module-level ``if``/``try``; a ``def`` or ``class``) carries it (*direct*), and
+   so does every module-level name whose statement references a carrier (a helper returning the constant).
+2. **Imports.** ``from m import NAME`` (also relative, also through a package ``__init__`` that re-exports
+   it) binds a carrier; ``import m`` / ``import m as x`` reaches one as ``m.NAME``. A module-level statement
+   that uses a bound carrier makes its names carriers in turn (a config class reading ``DefaultValue``).
+3. **Use.** The importing module uses the provider when its code uses the bound carrier (the same rule as
+   ``pyimports.names_used``: not the import itself, not ``if TYPE_CHECKING:``, not a bare ``return NAME``).
+   It gets the seed's evidence (same kind, value and refs) at the line of the first use: strength A when the
+   used name's own statement holds the literal, B when it reaches it through helpers.
+
+Modules are resolved among the Python files the discover stage parsed (those holding a catalog keyword):
+relative imports from the importing file's package, absolute ones from each of its parent directories (the
+first that holds the module wins). Each parse of a Python unit records its import bindings
+(``module_record``); ``link_modules`` runs once after all units, re-reads only the modules with carriers and
+their importers (bounded), and removes the records. Nothing is imported or executed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tierguard.model import Evidence, Location
+from tierguard.targets.interface import FileRef, Resolver
+
+from ..interface import Unit
+from ..syntax import SyntaxMap
+from .pyimports import in_blocks, is_use, statement_end, type_checking_blocks
+
+RECORD_KIND = "py-module"  # internal record of a Python unit's imports; never leaves the discover stage
+SEED_KINDS = frozenset({"endpoint", "env-key"})
+MAX_READ = 4 * 1024 * 1024
+MAX_CANDIDATES = 5000  # modules re-read per scan at most (seeds and importers of carriers)
+
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+|import[ \t]+)")
+_ITEM = re.compile(r"^([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?$")
+
+# (local name, target "rel:<key>" | "abs:<dotted>", imported name, offset of the imported names); the name is
+# "" for ``import a.b as c`` and "*" for ``import a.b`` (which binds ``a``)
+Binding = tuple[str, str, str, int]
+
+
+def module_key(shown: str) -> str:
+    """``a/b/c.py`` -> ``a/b/c``; ``a/b/__init__.py`` -> ``a/b`` (archive members keep their ``x.whl!``)."""
+    key = shown[: -len(".py")] if shown.endswith(".py") else shown.rsplit(".", 1)[0]
+    return key[: -len("/__init__")] if key.endswith("/__init__") else key
+
+
+def _package_dir(shown: str) -> str:
+    return shown.rsplit("/", 1)[0] if "/" in shown else ""
+
+
+def bindings(text: str, shown: str) -> list[Binding]:
+    """Every import binding of a Python text (including those inside functions; a star import binds
+    nothing by name). Relative modules are resolved against ``shown`` (the unit's display path)."""
+    out: list[Binding] = []
+    pkg = _package_dir(shown)
+    i = text.find("import")
+    while i >= 0:
+        ls = text.rfind("\n", 0, i) + 1
+        nxt = text.find("import", i + 6)
+        mo = _IMPORT_LINE.match(text, ls)
+        if mo is None or mo.end() < i:
+            i = nxt
+            continue
+        names_at = mo.end()
+        end = statement_end(text, names_at)
+        body = text[names_at:end].replace("\\\n", " ").strip().strip("()")
+        for raw in body.split(","):
+            item = _ITEM.match(" ".join(raw.split()))
+            if item is None:
+                continue
+            name, alias = item.group(1), item.group(2)
+            if mo.group(1) is None:  # import a.b [as c]
+                out.append((alias or name.split(".", 1)[0], "abs:" + name, "" if alias else "*", names_at))
+                continue
+            target = _from_target(mo.group(1), pkg)
+            out.append((alias or name, target, name, names_at))
+        i = text.find("import", max(nxt, end)) if nxt >= 0 else -1
+    return out
+
+
+def _from_target(module: str, pkg: str) -> str:
+    dots = len(module) - len(module.lstrip("."))
+    if not dots:
+        return "abs:" + module
+    base = pkg.split("/") if pkg else []
+    if dots > 1:
+        base = base[: len(base) - (dots - 1)] if dots - 1 <= len(base) else []
+    rest = module[dots:]
+    parts = [*base, *(rest.split(".") if rest else [])]
+    return "rel:" + "/".join(parts)
+
+
+def module_record(unit: Unit, text: str) -> Evidence:
+    """The internal record of a parsed Python unit: its import bindings and size (for a bounded re-read)."""
+    ref = unit.ref
+    shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
+    data = json.dumps(bindings(text, shown), separators=(",", ":"))
+    return Evidence(
+        detector="python",
+        kind=RECORD_KIND,
+        value=shown,
+        strength="C",
+        location=Location(path=ref.path, line=None, member=ref.member),
+        attributes={"bindings": data, "size": str(ref.size)},
+    )
+
+
+# ---- one module's text: module-level statements and where names are used -------------------------------
+
+_TOP = re.compile(r"^(?=[^\s#)\]}])", re.M)
+_CHAIN = re.compile(r"(?:\s*\.\s*[A-Za-z_]\w*)+")
+_CONTINUED = re.compile(r"(?:else|elif|except|finally)\b|@")
+_DEF = re.compile(r"(?:@[^\n]*\n(?:[ \t]*\n)*)*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
+_ASSIGN = re.compile(r"[ \t]*([A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*)[ \t]*(?::[^=\n]*)?=(?!=)")
+_BLOCK_ASSIGN = re.compile(r"^[ \t]+([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.M)
+
+
+class ModuleText:
+    """Module-level statements of a Python text (by column-0 lines in code), and the code uses of names."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.syntax = SyntaxMap(text, "python")
+        self.blocks = type_checking_blocks(text)
+        starts: list[int] = []
+        for mo in _TOP.finditer(text):
+            p = mo.start()
+            if self.syntax.where(p) != "code":
+                continue
+            if starts and _CONTINUED.match(text, p) and text[starts[-1]] != "@":
+                continue  # else:/except:/finally: continue the statement above
+            if starts and text[starts[-1]] == "@":
+                continue  # the def/class a decorator line introduces
+            starts.append(p)
+        self.starts = starts
+        self.names: list[tuple[str, ...]] = [self._names(i) for i in range(len(starts))]
+
+    def _end(self, i: int) -> int:
+        return self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+
+    def _names(self, i: int) -> tuple[str, ...]:
+        text, s, e = self.text, self.starts[i], self._end(i)
+        mo = _DEF.match(text, s, e)
+        if mo is not None:
+            return (mo.group(1),)
+        mo = _ASSIGN.match(text, s, e)
+        if mo is not None:
+            return tuple(n.strip() for n in mo.group(1).split(","))
+        # a compound statement at module level: the names its blocks assign are module-level
+        found = [
+            m.group(1) for m in _BLOCK_ASSIGN.finditer(text, s, e) if self.syntax.where(m.start(1)) == "code"
+        ]
+        return tuple(dict.fromkeys(found))
+
+    def names_at(self, pos: int) -> tuple[str, ...]:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return self.names[i] if i >= 0 and pos < self._end(i) else ()
+
+    def uses(self, names: Iterable[str], attrs: bool = False) -> list[tuple[int, str, str]]:
+        """(position, name, attribute chain) of each use of ``names`` in code (``pyimports.is_use``), in text
+        order. With ``attrs``, only ``NAME.attr...`` uses count and the chain (``attr.sub``) is returned.
+        Each name is found with ``str.find`` (an alternation regex is ~10x slower on large modules)."""
+        text, n, out = self.text, len(self.text), []
+        for name in set(names):
+            i = text.find(name)
+            while i >= 0:
+                e = i + len(name)
+                before = text[i - 1] if i else " "
+                after = text[e] if e < n else " "
+                if not (before.isalnum() or before in "_.") and not (after.isalnum() or after == "_"):
+                    chain = _CHAIN.match(text, e) if attrs else None
+                    if (chain is not None or not attrs) and is_use(self.syntax, i, e, self.blocks):
+                        out.append((i, name, "".join(chain.group(0).split()).lstrip(".") if chain else ""))
+                i = text.find(name, e)
+        out.sort()
+        return out
+
+
+# ---- the link pass ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Carrier:
+    seed: Evidence
+    direct: bool  # the name's own statement holds the seed
+
+
+@dataclass
+class _Module:
+    shown: str
+    path: str
+    member: str | None
+    size: int
+    binds: list[Binding]
+    carriers: dict[str, Carrier] = field(default_factory=dict)
+    text: ModuleText | None = None
+    linked: set[tuple[str, str]] = field(default_factory=set)
+    scanned: set[str] = field(default_factory=set)  # bound names whose uses were read
+    scanned_modules: dict[tuple[str, str], int] = field(default_factory=dict)  # (local, module) -> carriers
+
+
+Reader = Callable[[str, str | None, int], str | None]
+
+
+class _Linker:
+    def __init__(self, records: Sequence[Evidence], seeds: Sequence[Evidence], read: Reader) -> None:
+        self.read = read
+        self.mods: dict[str, _Module] = {}
+        for r in records:
+            raw = json.loads(r.attributes.get("bindings", "[]"))
+            binds: list[Binding] = [(str(b[0]), str(b[1]), str(b[2]), int(b[3])) for b in raw]
+            size = int(r.attributes.get("size", "0") or 0)
+            m = _Module(r.value, r.location.path, r.location.member, size, binds)
+            self.mods[module_key(r.value)] = m
+        self.seeds: dict[str, list[Evidence]] = defaultdict(list)
+        for e in seeds:
+            shown = e.location.path if e.location.member is None else f"{e.location.path}!{e.location.member}"
+            self.seeds[module_key(shown)].append(e)
+        self.reads = 0
+        self._memo: dict[tuple[str, str], str | None] = {}
+        self._tmemo: dict[tuple[str, str, str], list[str]] = {}
+        self._parts = {p for key in self.mods for p in key.rpartition("!")[2].split("/")}
+        self.out: list[Evidence] = []
+        # last component of a binding's module (and the imported name, for ``from pkg import sub``) ->
+        # (importer, target, name): only the bindings that may name a module with carriers are resolved
+        self._by_tail: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        parts = self._parts
+        for key, m in self.mods.items():
+            for _, target, name, _ in m.binds:
+                ref = target[4:]
+                absolute = target.startswith("abs:")
+                if absolute and ref.partition(".")[0] not in parts:
+                    continue  # names no parsed module (the standard library, an unparsed package)
+                tail = ref.rsplit("." if absolute else "/", 1)[-1]
+                self._by_tail[tail].append((key, target, name))
+                if name not in ("", "*") and name != tail:
+                    self._by_tail[name].append((key, target, name))
+
+    def importers(self, key: str) -> list[str]:
+        """The modules binding something from module ``key`` (sorted)."""
+        tail = key.rpartition("!")[2].rsplit("/", 1)[-1]
+        found = {
+            imp
+            for imp, target, name in self._by_tail.get(tail, ())
+            if key in self._targets(imp, target, name)
+        }
+        return sorted(found)
+
+    # -- resolution --
+    def _resolve(self, importer: str, target: str) -> str | None:
+        """The module key ``target`` names from ``importer``: a relative target as resolved at record time, an
+        absolute one under the closest parent directory of the importer that holds it."""
+        kind, _, ref = target.partition(":")
+        if kind == "rel":
+            return ref if ref in self.mods else None
+        prefix, bang, inner = importer.rpartition("!")
+        directory = f"{prefix}{bang}{inner.rsplit('/', 1)[0] if '/' in inner else ''}"
+        memo = (directory, ref)
+        if memo in self._memo:
+            return self._memo[memo]
+        dirs = inner.split("/")[:-1]
+        rel = ref.replace(".", "/")
+        found = None
+        if ref.split(".", 1)[0] not in self._parts:  # no parsed module has that name on its path
+            self._memo[memo] = None
+            return None
+        for n in range(len(dirs), -1, -1):
+            base = "/".join(dirs[:n])
+            key = f"{prefix}{bang}" + (f"{base}/{rel}" if base else rel)
+            if key in self.mods:
+                found = key
+                break
+        self._memo[memo] = found
+        return found
+
+    def _targets(self, importer: str, target: str, name: str) -> list[str]:
+        """Module keys a binding may reach: the module itself, and for ``from pkg import sub`` the
+        submodule ``pkg/sub`` (memoised per importing directory)."""
+        memo = (importer.rsplit("/", 1)[0] if "/" in importer else "", target, name)
+        hit = self._tmemo.get(memo)
+        if hit is not None:
+            return hit
+        out = []
+        if target.startswith("rel:") or target[4:].split(".", 1)[0] in self._parts:
+            key = self._resolve(importer, target)
+            if key is not None:
+                out.append(key)
+            if name not in ("", "*"):
+                sub_target = f"{target}.{name}" if target.startswith("abs:") else f"{target}/{name}"
+                sub = self._resolve(importer, sub_target)
+                if sub is not None:
+                    out.append(sub)
+        self._tmemo[memo] = out
+        return out
+
+    def _text(self, m: _Module) -> ModuleText | None:
+        if m.text is None:
+            if self.reads >= MAX_CANDIDATES:
+                return None
+            self.reads += 1
+            raw = self.read(m.path, m.member, min(max(m.size, 0), MAX_READ))
+            if raw is None:
+                return None
+            m.text = ModuleText(raw)
+        return m.text
+
+    # -- carriers --
+    def _close(self, m: _Module, fresh: Iterable[str]) -> None:
+        """Module-level names whose statements reference a carrier of the same module become carriers
+        (read only for the ``fresh`` carriers, then for the names each round adds)."""
+        mt = self._text(m)
+        frontier = set(fresh)
+        while mt is not None and frontier:
+            new: dict[str, Carrier] = {}
+            for pos, name, _ in mt.uses(frontier):
+                for n in mt.names_at(pos):
+                    if n not in m.carriers and n not in new:
+                        new[n] = Carrier(m.carriers[name].seed, False)
+            m.carriers.update(new)
+            frontier = set(new)
+
+    def seed(self) -> list[str]:
+        keys = []
+        for key, evs in self.seeds.items():
+            m = self.mods.get(key)
+            mt = self._text(m) if m is not None else None
+            if m is None or mt is None:
+                continue
+            lines = [0, *(mo.end() for mo in re.finditer("\n", mt.text))]
+            for e in evs:
+                line = e.location.line or 0
+                if not 0 < line <= len(lines):
+                    continue
+                for n in mt.names_at(lines[line - 1]):
+                    m.carriers.setdefault(n, Carrier(e, True))
+            if m.carriers:
+                self._close(m, list(m.carriers))
+                keys.append(key)
+        return keys
+
+    # -- importers --
+    def _bound_carriers(
+        self, key: str, m: _Module
+    ) -> tuple[dict[str, Carrier], dict[str, list[tuple[str, tuple[str, ...]]]]]:
+        """(local name -> the carrier ``from x import NAME`` binds, local -> [(module key, attribute prefix)]
+        for module bindings whose module has carriers: ``import a.b.c`` binds ``a`` and reaches the module's
+        names as ``a.b.c.NAME``)."""
+        names: dict[str, Carrier] = {}
+        modules: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
+        mt = m.text
+        for local, target, name, pos in m.binds:
+            if mt is not None and in_blocks(mt.blocks, pos):
+                continue
+            direct = self._resolve(key, target)
+            for t in self._targets(key, target, name):
+                tm = self.mods[t]
+                if not tm.carriers:
+                    continue
+                if name == "*":  # import a.b.c
+                    modules[local].append((t, tuple(target[4:].split(".")[1:])))
+                elif name == "" or t != direct:  # import a.b as c; from pkg import submodule
+                    modules[local].append((t, ()))
+                elif name in tm.carriers:
+                    names[local] = tm.carriers[name]
+        return names, modules
+
+    def visit(self, key: str) -> bool:
+        """Link one importer; True when its carriers grew (its own importers must be visited again). Each
+        bound name is read once, each module binding again only when its module gained carriers."""
+        m = self.mods[key]
+        names, modules = self._bound_carriers(key, m)
+        if not names and not modules:
+            return False
+        mt = self._text(m)
+        if mt is None:
+            return False
+        names, modules = self._bound_carriers(key, m)  # again, now that the text shows TYPE_CHECKING blocks
+        names = {n: c for n, c in names.items() if n not in m.scanned}
+        fresh_modules: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+        for local, targets in modules.items():
+            todo = [
+                (t, p) for t, p in targets if m.scanned_modules.get((local, t)) != len(self.mods[t].carriers)
+            ]
+            if todo:
+                fresh_modules[local] = todo
+                m.scanned_modules.update({(local, t): len(self.mods[t].carriers) for t, _ in todo})
+        m.scanned.update(names)
+        before = set(m.carriers)
+        for local, carrier in names.items():  # a re-export makes the name a carrier of this module too
+            m.carriers.setdefault(local, Carrier(carrier.seed, carrier.direct))
+        hits: list[tuple[int, Carrier, str]] = [(p, names[n], n) for p, n, _ in mt.uses(names)]
+        for p, local, chain in mt.uses(fresh_modules, attrs=True):
+            parts = chain.split(".")
+            for target, prefix in fresh_modules[local]:
+                if tuple(parts[: len(prefix)]) != prefix:
+                    continue
+                reached = self._through(target, parts[len(prefix) :])
+                if reached is not None:
+                    hits.append((p, reached, f"{local}.{chain}"))
+                    break
+        for p, carrier, via in sorted(hits, key=lambda h: h[0]):
+            self._emit(m, mt, p, carrier, via)
+            for n in mt.names_at(p):
+                m.carriers.setdefault(n, Carrier(carrier.seed, False))
+        fresh = set(m.carriers) - before
+        self._close(m, fresh)
+        return bool(fresh)
+
+    def _through(self, key: str, chain: list[str]) -> Carrier | None:
+        """The carrier ``module.a.b`` reaches: a name of ``module``, or of its submodule ``a`` ..."""
+        m = self.mods[key]
+        for i, part in enumerate(chain):
+            if part in m.carriers:
+                return m.carriers[part]
+            sub = f"{key}/{'/'.join(chain[: i + 1])}"
+            if sub not in self.mods:
+                return None
+            m = self.mods[sub]
+        return None
+
+    def _emit(self, m: _Module, mt: ModuleText, pos: int, carrier: Carrier, via: str) -> None:
+        seed = carrier.seed
+        ident = (seed.kind, seed.value)
+        if ident in m.linked:
+            return
+        m.linked.add(ident)
+        line = mt.text.count("\n", 0, pos) + 1
+        ls = mt.text.rfind("\n", 0, pos) + 1
+        le = mt.text.find("\n", pos)
+        defined = f"{seed.location.path}{'!' + seed.location.member if seed.location.member else ''}"
+        attrs = {
+            "use_mode": "hosted-api",
+            "context": f"via import of {via}",
+            "defined_at": f"{defined}:{seed.location.line}",
+        }
+        self.out.append(
+            Evidence(
+                detector="python",
+                kind=seed.kind,
+                value=seed.value,
+                strength="A" if carrier.direct else "B",
+                location=Location(path=m.path, line=line, member=m.member),
+                excerpt=mt.text[ls : len(mt.text) if le < 0 else le].strip()[:200],
+                refs=seed.refs,
+                attributes=attrs,
+            )
+        )
+
+
+def resolver_reader(resolver: Resolver) -> Reader:
+    """Read a module again through the target's resolver (bounded; None when it cannot be read)."""
+
+    def read(path: str, member: str | None, limit: int) -> str | None:
+        try:
+            data = resolver.read_bytes(FileRef(path=path, size=limit, member=member), limit)
+        except OSError:
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    return read
+
+
+def link_modules(evidence: list[Evidence], read: Reader) -> list[Evidence]:
+    """The evidence without the internal records, plus the evidence of providers reached through imported
+    names (module docstring)."""
+    records = [e for e in evidence if e.kind == RECORD_KIND]
+    if not records:
+        return evidence
+    rest = [e for e in evidence if e.kind != RECORD_KIND]
+    seeds = [e for e in rest if e.detector == "python" and e.strength == "A" and e.kind in SEED_KINDS]
+    if not seeds:
+        return rest
+    linker = _Linker(records, seeds, read)
+    pending = deque(linker.seed())
+    queued = set(pending)
+    while pending:
+        key = pending.popleft()
+        queued.discard(key)
+        for importer in linker.importers(key):
+            try:
+                grew = linker.visit(importer)
+            except (ValueError, RecursionError, MemoryError):  # one odd module never stops the pass
+                continue
+            if grew and importer not in queued:
+                pending.append(importer)
+                queued.add(importer)
+    have = {(e.location.path, e.location.member, e.kind, e.value) for e in rest if e.strength == "A"}
+    extra = [e for e in linker.out if (e.location.path, e.location.member, e.kind, e.value) not in have]
+    return rest + extra
