@@ -73,7 +73,13 @@ def read_apps(
         col = Collector(cat, opts, display, "csv-mapped")
         read_csv(path, col, generic_spec(dict(opts.columns)), display, mapped=True)
         return col.finish()
-    fmt = sniff(head_bytes(path), path.name)
+    head, end = head_bytes(path)
+    fmt = sniff(head, path.name)
+    if fmt is None and not head and end.reason:
+        # a compressed file cut or corrupt before its first lines: nothing to read, and it must show
+        col = Collector(cat, opts, display, "unreadable")
+        col.skip(end.reason, None, end.detail)
+        return col.finish()
     if fmt is None:
         raise TargetError(
             f"{display}: not an app inventory tierguard reads (osquery results or osqueryi --json of an app "

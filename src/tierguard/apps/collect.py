@@ -30,7 +30,8 @@ class Item:
     excerpt: str
     source: str  # osquery table or export kind ("programs", "intune", "jamf-computers" ...)
     host: str | None = None
-    user: str | None = None
+    user: str | None = None  # the user the item belongs to (a per-user install path)
+    owner: str | None = None  # the device's user (MDM primary user, osquery logged-in user decoration)
     platform: Platform | None = None
     ids: list[tuple[IdKind, str]] = field(default_factory=list)
     packages: list[tuple[Ecosystem, str]] = field(default_factory=list)
@@ -129,13 +130,14 @@ class Collector:
         """Count a row, record its device, and fold it into a usage when it names a catalog app."""
         self.rows += 1
         host = clean(it.host, 255) if it.host else None
-        user = clean(it.user, 255) if it.user else None
-        self.device(host, user, it.line)
+        owner = clean(it.owner, 255) if it.owner else None
+        self.device(host, owner, it.line)
         m = self.match(it)
         if m is None or (not m.app.entry.ai and not self.opts.include_non_ai):
             return
-        if host and host in self.devices and self.devices[host][0]:
-            user = self.devices[host][0]  # the device's first-seen user (conflicts are recorded)
+        user = clean(it.user, 255) if it.user else None
+        if user is None and host:
+            user = self.devices[host][0]  # the device's first-seen user (a conflicting one is recorded)
         key = (m.app.id, host or "", m.as_written.casefold())
         use = self.uses.get(key)
         if use is None:

@@ -200,7 +200,7 @@ def _decode(raw: bytes, n: int, col: Collector, fallback: list[int]) -> str:
 def _text_lines(path: Path, col: Collector, where: list[int], fallback: list[int]) -> Iterator[str]:
     opts = col.opts
     end = InputEnd()
-    for n, raw in iter_lines(open_chunks(path, opts.max_bytes, end), opts.max_line_bytes):
+    for n, raw in iter_lines(open_chunks(path, opts.max_bytes, end), opts.max_line_bytes, end):
         where[0] = n
         if raw is None:
             col.skip("line-too-long", n, f"line longer than {opts.max_line_bytes} bytes")
@@ -277,7 +277,7 @@ def _row(col: Collector, cols: Columns, row: list[str], n: int, delim: str) -> N
             excerpt=excerpt,
             source=spec.label,
             host=device or None,
-            user=_cell(row, cols.user) or None,
+            owner=_cell(row, cols.user) or None,
             platform=platform,
             ids=ids,
             names=[app] if app else [],

@@ -166,7 +166,7 @@ def _item(table: str, row: Row, base: Item) -> Item | None:
         return None
     if table not in ("programs",):
         it.version = it.version or _s(row, "version")
-    it.user = it.user or user_from_path(path)
+    it.user = user_from_path(path)
     return it
 
 
@@ -208,7 +208,7 @@ class Reader:
         self, qname: str, row: Row, line: int, host: str | None, user: str | None, seen: str | None
     ) -> None:
         table = infer_table(qname, row)
-        base = Item(line=line, excerpt="", source=table, host=host, user=user, seen=seen)
+        base = Item(line=line, excerpt="", source=table, host=host, owner=user, seen=seen)
         it = _item(table, row, base) if table else None
         if it is None:
             label = table or (qname[:60] or "unrecognised")
@@ -296,10 +296,12 @@ def read_array(path: Path, col: Collector, host: str, max_json: int, max_bytes: 
     buf = bytearray()
     for chunk in open_chunks(path, min(max_json + 1, max_bytes), end):
         buf += chunk
-    _ended(col, end)
     if len(buf) > max_json:
         col.skip("too-large", None, f"JSON array larger than {max_json} bytes (max_json_bytes)")
         return
+    _ended(col, end)
+    if end.reason:
+        return  # a cut array is no array
     try:
         rows = _ARRAY.decode(bytes(buf))
     except (msgspec.DecodeError, RecursionError) as exc:
@@ -313,7 +315,7 @@ def read_array(path: Path, col: Collector, host: str, max_json: int, max_bytes: 
 
 
 def _lines(path: Path, cap: int, max_bytes: int, end: InputEnd) -> Iterator[tuple[int, bytes | None]]:
-    return iter_lines(open_chunks(path, max_bytes, end), cap)
+    return iter_lines(open_chunks(path, max_bytes, end), cap, end)
 
 
 def _ended(col: Collector, end: InputEnd) -> None:

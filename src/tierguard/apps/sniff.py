@@ -87,6 +87,8 @@ def classify_header(header: list[str]) -> str | None:
         return "intune-discovered-apps"
     if {"appidentifier", "name", "platform"} <= h and h & {"publisher", "assigned", "status", "type"}:
         return "intune-all-apps"
+    if h & {"packagename", "apppackagename"} and h & {"devicename", "deviceid", "serialnumber", "device"}:
+        return "google-managed-apps"
     if h & {"applicationtitle", "applicationbundleid"}:
         return "jamf-computers"
     if h & {"appname", "appidentifier", "appversion"} and h & {
@@ -97,8 +99,6 @@ def classify_header(header: list[str]) -> str | None:
         "udid",
     }:
         return "jamf-mobile-devices"
-    if h & {"packagename", "apppackagename"} and h & {"devicename", "deviceid", "serialnumber", "device"}:
-        return "google-managed-apps"
     return None
 
 

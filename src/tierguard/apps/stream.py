@@ -147,9 +147,12 @@ def open_chunks(path: Path, max_bytes: int, end: InputEnd) -> Iterator[bytes]:
     yield from body
 
 
-def iter_lines(chunks: Iterator[bytes], cap: int) -> Iterator[tuple[int, bytes | None]]:
+def iter_lines(
+    chunks: Iterator[bytes], cap: int, end: InputEnd | None = None
+) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line without its end) for each line; (n, None) for a line longer than ``cap`` (never
-    held whole: its bytes are dropped as they arrive)."""
+    held whole: its bytes are dropped as they arrive). The unfinished last line of a stream that stopped
+    early (``end.reason`` set: truncated, corrupt, too large) is not yielded: the stop is the record of it."""
     n = 0
     buf = b""
     dropping = False
@@ -176,14 +179,17 @@ def iter_lines(chunks: Iterator[bytes], cap: int) -> Iterator[tuple[int, bytes |
             line = buf + piece if buf else piece
             buf = b""
             yield n, line[:-1] if line.endswith(b"\r") else line
+    if end is not None and end.reason:
+        return
     if dropping:
         yield n + 1, None
     elif buf:
         yield n + 1, buf[:-1] if buf.endswith(b"\r") else buf
 
 
-def head_bytes(path: Path, size: int = 64 << 10) -> bytes:
-    """The first ``size`` decompressed bytes of ``path`` (for sniffing); empty when unreadable."""
+def head_bytes(path: Path, size: int = 64 << 10) -> tuple[bytes, InputEnd]:
+    """The first ``size`` decompressed bytes of ``path`` (for sniffing), and why the stream stopped early
+    when it did (a compressed file cut or corrupt within its first bytes)."""
     end = InputEnd()
     out = b""
     try:
@@ -191,6 +197,9 @@ def head_bytes(path: Path, size: int = 64 << 10) -> bytes:
             out += c
             if len(out) >= size:
                 break
-    except OSError:
-        return b""
-    return out[:size]
+    except OSError as exc:
+        end.reason, end.detail = "unreadable", str(exc)
+        return b"", end
+    if end.reason == "too-large":
+        end.reason = end.detail = ""  # the sniffing window, not the file, was full
+    return out[:size], end
