@@ -11,6 +11,7 @@ import plistlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from xml.parsers.expat import ExpatError
 
 from tierguard.apps.catalog import IdKind
 from tierguard.apps.collect import Collector, Item
@@ -211,7 +212,14 @@ class Walker:
         if data:
             try:
                 info = plistlib.loads(data)
-            except (plistlib.InvalidFileException, ValueError, TypeError, OverflowError) as exc:
+            except (
+                plistlib.InvalidFileException,
+                ExpatError,
+                ValueError,
+                TypeError,
+                OverflowError,
+                RecursionError,
+            ) as exc:
                 self.col.skip("malformed", None, f"{self.rel(plist)}: {exc}")
                 info = {}
             if isinstance(info, dict):
