@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # inventories (osquery, CMDB, SNMP) that use it
     ("equipment",),
     ("inventories",),
+    ("egress",),  # network logs (DNS, proxy, TLS) -> usages of AI services (needs catalog and model only)
     ("discover",),
     ("identify",),
     ("inspect",),
