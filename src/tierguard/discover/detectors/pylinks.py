@@ -29,7 +29,6 @@ their importers (bounded), and removes the records. Nothing is imported or execu
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -43,6 +42,7 @@ from ..syntax import SyntaxMap
 from .pyimports import in_blocks, is_use, statement_end, type_checking_blocks
 
 RECORD_KIND = "py-module"  # internal record of a Python unit's imports; never leaves the discover stage
+_RS, _US = "\x1e", "\x1f"  # record / field separators of the bindings attribute (never in identifiers)
 SEED_KINDS = frozenset({"endpoint", "env-key"})
 MAX_READ = 4 * 1024 * 1024
 MAX_CANDIDATES = 5000  # modules re-read per scan at most (seeds and importers of carriers)
@@ -107,18 +107,28 @@ def _from_target(module: str, pkg: str) -> str:
     return "rel:" + "/".join(parts)
 
 
+def _tails(target: str, name: str) -> tuple[str, ...]:
+    """The last component of a binding's module, and the imported name (``from pkg import sub``): the
+    module names it may reach, for the index of importers."""
+    ref = target[4:]
+    tail = ref.rsplit("." if target.startswith("abs:") else "/", 1)[-1]
+    return (tail, name) if name not in ("", "*") and name != tail else (tail,)
+
+
 def module_record(unit: Unit, text: str) -> Evidence:
     """The internal record of a parsed Python unit: its import bindings and size (for a bounded re-read)."""
     ref = unit.ref
     shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
-    data = json.dumps(bindings(text, shown), separators=(",", ":"))
+    binds = bindings(text, shown)
+    data = _RS.join(f"{local}{_US}{target}{_US}{name}{_US}{pos}" for local, target, name, pos in binds)
+    tails = " ".join(sorted({t for _, target, name, _ in binds for t in _tails(target, name)}))
     return Evidence(
         detector="python",
         kind=RECORD_KIND,
         value=shown,
         strength="C",
         location=Location(path=ref.path, line=None, member=ref.member),
-        attributes={"bindings": data, "size": str(ref.size)},
+        attributes={"bindings": data, "tails": tails, "size": str(ref.size)},
     )
 
 
@@ -193,6 +203,20 @@ class ModuleText:
         return out
 
 
+def _line_starts(text: str, lines: list[int]) -> list[int]:
+    """The offset where each 1-based line of ``lines`` starts (-1 past the end), one pass up to the last."""
+    want = sorted(set(n for n in lines if n > 0))
+    found: dict[int, int] = {}
+    pos, line = 0, 1
+    for n in want:
+        while line < n and pos >= 0:
+            pos = text.find("\n", pos)
+            pos = pos + 1 if pos >= 0 else -1
+            line += 1
+        found[n] = pos
+    return [found.get(n, -1) for n in lines]
+
+
 # ---- the link pass ------------------------------------------------------------------------------------
 
 
@@ -208,12 +232,27 @@ class _Module:
     path: str
     member: str | None
     size: int
-    binds: list[Binding]
+    raw: str  # the record's bindings attribute, parsed on first use (``binds``)
     carriers: dict[str, Carrier] = field(default_factory=dict)
     text: ModuleText | None = None
     linked: set[tuple[str, str]] = field(default_factory=set)
     scanned: set[str] = field(default_factory=set)  # bound names whose uses were read
     scanned_modules: dict[tuple[str, str], int] = field(default_factory=dict)  # (local, module) -> carriers
+    # the bindings that reach parsed modules: (local, kind "*"|""|"name"|"sub", imported name, target key,
+    # attribute prefix), without those in ``if TYPE_CHECKING:`` blocks once the text was read
+    resolved: list[tuple[str, str, str, str, tuple[str, ...], int]] | None = None
+    resolved_with_text: bool = False
+    _binds: list[Binding] | None = None
+
+    @property
+    def binds(self) -> list[Binding]:
+        if self._binds is None:
+            out: list[Binding] = []
+            for item in self.raw.split(_RS) if self.raw else ():
+                local, target, name, pos = item.split(_US)
+                out.append((local, target, name, int(pos)))
+            self._binds = out
+        return self._binds
 
 
 Reader = Callable[[str, str | None, int], str | None]
@@ -223,12 +262,15 @@ class _Linker:
     def __init__(self, records: Sequence[Evidence], seeds: Sequence[Evidence], read: Reader) -> None:
         self.read = read
         self.mods: dict[str, _Module] = {}
+        # module name components (last of a binding's module, or the imported name) -> importing modules
+        self._by_tail: dict[str, list[str]] = defaultdict(list)
         for r in records:
-            raw = json.loads(r.attributes.get("bindings", "[]"))
-            binds: list[Binding] = [(str(b[0]), str(b[1]), str(b[2]), int(b[3])) for b in raw]
             size = int(r.attributes.get("size", "0") or 0)
-            m = _Module(r.value, r.location.path, r.location.member, size, binds)
-            self.mods[module_key(r.value)] = m
+            key = module_key(r.value)
+            raw = r.attributes.get("bindings", "")
+            self.mods[key] = _Module(r.value, r.location.path, r.location.member, size, raw)
+            for tail in r.attributes.get("tails", "").split():
+                self._by_tail[tail].append(key)
         self.seeds: dict[str, list[Evidence]] = defaultdict(list)
         for e in seeds:
             shown = e.location.path if e.location.member is None else f"{e.location.path}!{e.location.member}"
@@ -238,29 +280,16 @@ class _Linker:
         self._tmemo: dict[tuple[str, str, str], list[str]] = {}
         self._parts = {p for key in self.mods for p in key.rpartition("!")[2].split("/")}
         self.out: list[Evidence] = []
-        # last component of a binding's module (and the imported name, for ``from pkg import sub``) ->
-        # (importer, target, name): only the bindings that may name a module with carriers are resolved
-        self._by_tail: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-        parts = self._parts
-        for key, m in self.mods.items():
-            for _, target, name, _ in m.binds:
-                ref = target[4:]
-                absolute = target.startswith("abs:")
-                if absolute and ref.partition(".")[0] not in parts:
-                    continue  # names no parsed module (the standard library, an unparsed package)
-                tail = ref.rsplit("." if absolute else "/", 1)[-1]
-                self._by_tail[tail].append((key, target, name))
-                if name not in ("", "*") and name != tail:
-                    self._by_tail[name].append((key, target, name))
 
     def importers(self, key: str) -> list[str]:
         """The modules binding something from module ``key`` (sorted)."""
         tail = key.rpartition("!")[2].rsplit("/", 1)[-1]
-        found = {
-            imp
-            for imp, target, name in self._by_tail.get(tail, ())
-            if key in self._targets(imp, target, name)
-        }
+        found = set()
+        for imp in self._by_tail.get(tail, ()):
+            for _, target, name, _ in self.mods[imp].binds:
+                if tail in _tails(target, name) and key in self._targets(imp, target, name):
+                    found.add(imp)
+                    break
         return sorted(found)
 
     # -- resolution --
@@ -343,12 +372,8 @@ class _Linker:
             mt = self._text(m) if m is not None else None
             if m is None or mt is None:
                 continue
-            lines = [0, *(mo.end() for mo in re.finditer("\n", mt.text))]
-            for e in evs:
-                line = e.location.line or 0
-                if not 0 < line <= len(lines):
-                    continue
-                for n in mt.names_at(lines[line - 1]):
+            for e, pos in zip(evs, _line_starts(mt.text, [e.location.line or 0 for e in evs]), strict=True):
+                for n in mt.names_at(pos) if pos >= 0 else ():
                     m.carriers.setdefault(n, Carrier(e, True))
             if m.carriers:
                 self._close(m, list(m.carriers))
@@ -364,22 +389,35 @@ class _Linker:
         names as ``a.b.c.NAME``)."""
         names: dict[str, Carrier] = {}
         modules: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
-        mt = m.text
-        for local, target, name, pos in m.binds:
-            if mt is not None and in_blocks(mt.blocks, pos):
+        for local, how, name, t, prefix, _ in self._resolved(key, m):
+            tm = self.mods[t]
+            if not tm.carriers:
                 continue
-            direct = self._resolve(key, target)
-            for t in self._targets(key, target, name):
-                tm = self.mods[t]
-                if not tm.carriers:
-                    continue
-                if name == "*":  # import a.b.c
-                    modules[local].append((t, tuple(target[4:].split(".")[1:])))
-                elif name == "" or t != direct:  # import a.b as c; from pkg import submodule
-                    modules[local].append((t, ()))
-                elif name in tm.carriers:
-                    names[local] = tm.carriers[name]
+            if how != "name":
+                modules[local].append((t, prefix))
+            elif name in tm.carriers:
+                names[local] = tm.carriers[name]
         return names, modules
+
+    def _resolved(self, key: str, m: _Module) -> list[tuple[str, str, str, str, tuple[str, ...], int]]:
+        """The module's bindings resolved to parsed modules once (``_Module.resolved``)."""
+        if m.resolved is None:
+            out = []
+            for local, target, name, pos in m.binds:
+                direct = self._resolve(key, target)
+                for t in self._targets(key, target, name):
+                    if name == "*":  # import a.b.c
+                        out.append((local, "*", name, t, tuple(target[4:].split(".")[1:]), pos))
+                    elif name == "" or t != direct:  # import a.b as c; from pkg import submodule
+                        out.append((local, "module", name, t, (), pos))
+                    else:
+                        out.append((local, "name", name, t, (), pos))
+            m.resolved = out
+        if m.text is not None and not m.resolved_with_text:
+            blocks = m.text.blocks
+            m.resolved = [r for r in m.resolved if not in_blocks(blocks, r[5])] if blocks else m.resolved
+            m.resolved_with_text = True
+        return m.resolved
 
     def visit(self, key: str) -> bool:
         """Link one importer; True when its carriers grew (its own importers must be visited again). Each
