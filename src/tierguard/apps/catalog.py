@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -147,6 +148,7 @@ _SUFFIX = re.compile(
 _SPACE = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 16)
 def norm_name(text: str) -> str:
     """A display name's matching key: case-folded, inner space collapsed, a trailing version, architecture,
     ``.app`` or ``.exe`` removed (``DeepSeek 1.2.0 (x64)`` -> ``deepseek``, ``Kimi.app`` -> ``kimi``)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tierguard.apps.catalog import App, AppCatalog, Ecosystem, IdKind, Match, Platform
@@ -27,7 +28,7 @@ class Item:
     """One installed item as a reader saw it."""
 
     line: int
-    excerpt: str
+    excerpt: str | Callable[[], str]  # the row as text (a callable: built only when the row matches)
     source: str  # osquery table or export kind ("programs", "intune", "jamf-computers" ...)
     host: str | None = None
     user: str | None = None  # the user the item belongs to (a per-user install path)
@@ -75,6 +76,7 @@ class Collector:
         self.conflicts: set[tuple[str, str]] = set()
         self.rows = 0
         self.extra: Counter[str] = Counter()
+        self._cleaned: dict[str, str] = {}
 
     # ---- bookkeeping ------------------------------------------------------------------------------------
 
@@ -106,6 +108,17 @@ class Collector:
                     f"kept {known[0]!r}",
                 )
 
+    def _short(self, text: str | None) -> str | None:
+        """A host or user name, cleaned once per distinct value (they repeat on every row of a device)."""
+        if not text:
+            return None
+        done = self._cleaned.get(text)
+        if done is None:
+            if len(self._cleaned) > 100_000:
+                self._cleaned.clear()
+            done = self._cleaned[text] = clean(text, 255)
+        return done or None
+
     # ---- matching ---------------------------------------------------------------------------------------
 
     def match(self, it: Item) -> Match | None:
@@ -129,8 +142,8 @@ class Collector:
     def add(self, it: Item) -> None:
         """Count a row, record its device, and fold it into a usage when it names a catalog app."""
         self.rows += 1
-        host = clean(it.host, 255) if it.host else None
-        owner = clean(it.owner, 255) if it.owner else None
+        host = self._short(it.host)
+        owner = self._short(it.owner)
         self.device(host, owner, it.line)
         m = self.match(it)
         if m is None or (not m.app.entry.ai and not self.opts.include_non_ai):
@@ -146,7 +159,7 @@ class Collector:
                 host,
                 user,
                 it.line,
-                clean(it.excerpt),
+                clean(it.excerpt() if callable(it.excerpt) else it.excerpt),
                 it.source,
                 it.platform or "",
                 clean(it.version, 60),

@@ -104,6 +104,8 @@ def infer_table(name: str, keys: Mapping[str, object]) -> str:
 
 def _s(row: Row, key: str, limit: int = 1000) -> str:
     v = row.get(key)
+    if v.__class__ is str:
+        return v.strip()[:limit]
     if v is None or isinstance(v, bool):
         return ""
     return str(v).strip()[:limit]
@@ -205,9 +207,18 @@ class Reader:
         self.other: dict[str, int] = {}
 
     def row(
-        self, qname: str, row: Row, line: int, host: str | None, user: str | None, seen: str | None
+        self,
+        qname: str,
+        row: Row,
+        line: int,
+        host: str | None,
+        user: str | None,
+        seen: str | None,
+        table: str | None = None,
     ) -> None:
-        table = infer_table(qname, row)
+        """One row; ``table`` when the caller knows it (the rows of one snapshot line share one query)."""
+        if table is None:
+            table = infer_table(qname, row)
         base = Item(line=line, excerpt="", source=table, host=host, owner=user, seen=seen)
         it = _item(table, row, base) if table else None
         if it is None:
@@ -215,7 +226,7 @@ class Reader:
             self.other[label] = self.other.get(label, 0) + 1
             self.col.device(host, user, line)
             return
-        it.excerpt = _excerpt(table, row)
+        it.excerpt = lambda: _excerpt(table, row)
         self.col.extra[f"rows:{table}"] += 1
         self.col.add(it)
 
@@ -246,8 +257,9 @@ class Reader:
             col.skip("malformed-json", n, "no snapshot, diffResults or columns")
             return
         col.device(host, user, n)
+        table = infer_table(obj.name, rows[0]) if rows else ""
         for r in rows:
-            self.row(obj.name, r, n, host, user, seen)
+            self.row(obj.name, r, n, host, user, seen, table if len(r) == len(rows[0]) else None)
 
     def finish_notes(self) -> None:
         if self.other:
