@@ -274,3 +274,23 @@ def test_user_code_importing_its_own_config_constant_uses_the_provider(cat: Cata
     out = scan(files, cat)
     assert ("endpoint", "api.deepseek.com", "A", "deepseek") in _strong(out, "service/main.py")
     assert _strong(out, "service/health.py") == set()
+
+
+def test_a_name_holding_several_providers_links_each_of_them_at_b(cat: Catalog) -> None:
+    """Which entry of a map of hosts is used is decided at run time: the importer is linked to every
+    provider the name holds, none of them as strong evidence, instead of to whichever comes first."""
+    files = {
+        "gateway/hosts.py": (
+            'BASES = {\n    "deepseek": "https://api.deepseek.com",\n    "openai": "https://api.openai.com/v1",\n}\n'
+        ),
+        "gateway/client.py": (
+            "from openai import OpenAI\n\nfrom .hosts import BASES\n\n\n"
+            "def client(provider):\n    return OpenAI(base_url=BASES[provider])\n"
+        ),
+    }
+    out = scan(files, cat)
+    linked = {t for t in _strong(out, "gateway/client.py") if t[0] == "endpoint"}
+    assert linked == {
+        ("endpoint", "api.deepseek.com", "B", "deepseek"),
+        ("endpoint", "api.openai.com", "B", "openai"),
+    }

@@ -46,6 +46,7 @@ _RS, _US = "\x1e", "\x1f"  # record / field separators of the bindings attribute
 SEED_KINDS = frozenset({"endpoint", "env-key"})
 MAX_READ = 4 * 1024 * 1024
 MAX_CANDIDATES = 5000  # modules re-read per scan at most (seeds and importers of carriers)
+MAX_SEEDS = 32  # provider observations one name carries at most
 
 _IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+|import[ \t]+)")
 _ITEM = re.compile(r"^([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?$")
@@ -222,8 +223,20 @@ def _line_starts(text: str, lines: list[int]) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Carrier:
-    seed: Evidence
-    direct: bool  # the name's own statement holds the seed
+    seeds: tuple[Evidence, ...]  # the provider evidence the name reaches (one per kind and value)
+    direct: bool  # the name's own statement holds it, and names one provider only
+
+
+def _carrier(seeds: Iterable[Evidence], direct: bool) -> Carrier:
+    """A carrier of ``seeds`` (deduplicated, in a stable order). Several providers behind one name (a map of
+    hosts) make the link indirect: which one is used is decided at run time."""
+    uniq = {(e.kind, e.value): e for e in sorted(seeds, key=_seed_order)}
+    providers = {e.refs.get("producer", "") for e in uniq.values()}
+    return Carrier(tuple(uniq.values())[:MAX_SEEDS], direct and len(providers) == 1)
+
+
+def _seed_order(e: Evidence) -> tuple[str, int, str, str]:
+    return (e.location.path, e.location.line or 0, e.kind, e.value)
 
 
 @dataclass
@@ -357,12 +370,12 @@ class _Linker:
         mt = self._text(m)
         frontier = set(fresh)
         while mt is not None and frontier:
-            new: dict[str, Carrier] = {}
+            new: dict[str, list[Evidence]] = defaultdict(list)
             for pos, name, _ in mt.uses(frontier):
                 for n in mt.names_at(pos):
-                    if n not in m.carriers and n not in new:
-                        new[n] = Carrier(m.carriers[name].seed, False)
-            m.carriers.update(new)
+                    if n not in m.carriers:
+                        new[n].extend(m.carriers[name].seeds)
+            m.carriers.update({n: _carrier(seeds, False) for n, seeds in new.items()})
             frontier = set(new)
 
     def seed(self) -> list[str]:
@@ -372,9 +385,11 @@ class _Linker:
             mt = self._text(m) if m is not None else None
             if m is None or mt is None:
                 continue
+            held: dict[str, list[Evidence]] = defaultdict(list)
             for e, pos in zip(evs, _line_starts(mt.text, [e.location.line or 0 for e in evs]), strict=True):
                 for n in mt.names_at(pos) if pos >= 0 else ():
-                    m.carriers.setdefault(n, Carrier(e, True))
+                    held[n].append(e)
+            m.carriers.update({n: _carrier(seeds, True) for n, seeds in held.items()})
             if m.carriers:
                 self._close(m, list(m.carriers))
                 keys.append(key)
@@ -442,7 +457,7 @@ class _Linker:
         m.scanned.update(names)
         before = set(m.carriers)
         for local, carrier in names.items():  # a re-export makes the name a carrier of this module too
-            m.carriers.setdefault(local, Carrier(carrier.seed, carrier.direct))
+            m.carriers.setdefault(local, carrier)
         hits: list[tuple[int, Carrier, str]] = [(p, names[n], n) for p, n, _ in mt.uses(names)]
         for p, local, chain in mt.uses(fresh_modules, attrs=True):
             parts = chain.split(".")
@@ -453,10 +468,13 @@ class _Linker:
                 if reached is not None:
                     hits.append((p, reached, f"{local}.{chain}"))
                     break
+        grown: dict[str, list[Evidence]] = defaultdict(list)
         for p, carrier, via in sorted(hits, key=lambda h: h[0]):
             self._emit(m, mt, p, carrier, via)
             for n in mt.names_at(p):
-                m.carriers.setdefault(n, Carrier(carrier.seed, False))
+                if n not in m.carriers:
+                    grown[n].extend(carrier.seeds)
+        m.carriers.update({n: _carrier(seeds, False) for n, seeds in grown.items()})
         fresh = set(m.carriers) - before
         self._close(m, fresh)
         return bool(fresh)
@@ -474,32 +492,33 @@ class _Linker:
         return None
 
     def _emit(self, m: _Module, mt: ModuleText, pos: int, carrier: Carrier, via: str) -> None:
-        seed = carrier.seed
-        ident = (seed.kind, seed.value)
-        if ident in m.linked:
-            return
-        m.linked.add(ident)
         line = mt.text.count("\n", 0, pos) + 1
         ls = mt.text.rfind("\n", 0, pos) + 1
         le = mt.text.find("\n", pos)
-        defined = f"{seed.location.path}{'!' + seed.location.member if seed.location.member else ''}"
-        attrs = {
-            "use_mode": "hosted-api",
-            "context": f"via import of {via}",
-            "defined_at": f"{defined}:{seed.location.line}",
-        }
-        self.out.append(
-            Evidence(
-                detector="python",
-                kind=seed.kind,
-                value=seed.value,
-                strength="A" if carrier.direct else "B",
-                location=Location(path=m.path, line=line, member=m.member),
-                excerpt=mt.text[ls : len(mt.text) if le < 0 else le].strip()[:200],
-                refs=seed.refs,
-                attributes=attrs,
+        excerpt = mt.text[ls : len(mt.text) if le < 0 else le].strip()[:200]
+        for seed in carrier.seeds:
+            ident = (seed.kind, seed.value)
+            if ident in m.linked:
+                continue
+            m.linked.add(ident)
+            defined = f"{seed.location.path}{'!' + seed.location.member if seed.location.member else ''}"
+            attrs = {
+                "use_mode": "hosted-api",
+                "context": f"via import of {via}",
+                "defined_at": f"{defined}:{seed.location.line}",
+            }
+            self.out.append(
+                Evidence(
+                    detector="python",
+                    kind=seed.kind,
+                    value=seed.value,
+                    strength="A" if carrier.direct else "B",
+                    location=Location(path=m.path, line=line, member=m.member),
+                    excerpt=excerpt,
+                    refs=seed.refs,
+                    attributes=attrs,
+                )
             )
-        )
 
 
 def resolver_reader(resolver: Resolver) -> Reader:
