@@ -294,3 +294,16 @@ def test_a_name_holding_several_providers_links_each_of_them_at_b(cat: Catalog) 
         ("endpoint", "api.deepseek.com", "B", "deepseek"),
         ("endpoint", "api.openai.com", "B", "openai"),
     }
+
+
+def test_the_pass_stops_at_its_byte_bound_and_keeps_the_rest(
+    cat: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tierguard.discover.detectors import pylinks
+
+    files = {f"{ROOT}/common_utils.py": BIGMODEL_UTILS, f"{ROOT}/chat/transformation.py": BIGMODEL_CHAT}
+    monkeypatch.setattr(pylinks, "MAX_BYTES", 10)
+    out = scan(files, cat)
+    assert _strong(out, f"{ROOT}/chat/transformation.py") == set()  # the links it would add are missing
+    assert ("endpoint", "open.bigmodel.cn", "A", "zhipu") in _strong(out, f"{ROOT}/common_utils.py")
+    assert not [e for e in out.evidence if e.kind == "py-module"]

@@ -47,6 +47,7 @@ SEED_KINDS = frozenset({"endpoint", "env-key"})
 MAX_READ = 4 * 1024 * 1024
 MAX_CANDIDATES = 5000  # modules re-read per scan at most (seeds and importers of carriers)
 MAX_SEEDS = 32  # provider observations one name carries at most
+MAX_BYTES = 64 * 1024 * 1024  # text the pass holds at most (modules are kept once read)
 
 _IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+|import[ \t]+)")
 _ITEM = re.compile(r"^([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?$")
@@ -289,6 +290,7 @@ class _Linker:
             shown = e.location.path if e.location.member is None else f"{e.location.path}!{e.location.member}"
             self.seeds[module_key(shown)].append(e)
         self.reads = 0
+        self.bytes = 0
         self._memo: dict[tuple[str, str], str | None] = {}
         self._tmemo: dict[tuple[str, str, str], list[str]] = {}
         self._parts = {p for key in self.mods for p in key.rpartition("!")[2].split("/")}
@@ -353,11 +355,15 @@ class _Linker:
         return out
 
     def _text(self, m: _Module) -> ModuleText | None:
+        """The module's text, read once; None when unreadable or past the pass's bounds (the modules and
+        bytes it may hold: the links it would add are then missing, nothing else changes)."""
         if m.text is None:
-            if self.reads >= MAX_CANDIDATES:
+            limit = min(max(m.size, 0), MAX_READ)
+            if self.reads >= MAX_CANDIDATES or self.bytes + limit > MAX_BYTES:
                 return None
             self.reads += 1
-            raw = self.read(m.path, m.member, min(max(m.size, 0), MAX_READ))
+            self.bytes += limit
+            raw = self.read(m.path, m.member, limit)
             if raw is None:
                 return None
             m.text = ModuleText(raw)
