@@ -164,3 +164,15 @@ def test_a_name_used_after_a_type_checking_block_is_a_use(cat: Catalog) -> None:
     )
     out = scan({"app/llm.py": text}, cat)
     assert _imports(out)["zhipuai"] == ("A", "import")
+
+
+def test_a_notebook_import_used_in_a_later_cell_stays_a(cat: Catalog) -> None:
+    import json
+
+    def nb(*cells: str) -> str:
+        return json.dumps({"cells": [{"cell_type": "code", "source": src} for src in cells]})
+
+    out = scan({"eval.ipynb": nb("import zhipuai\nimport os\n", "client = zhipuai.ZhipuAI()\n")}, cat)
+    assert _imports(out)["zhipuai"] == ("A", "import")
+    out = scan({"eval.ipynb": nb("import zhipuai\n", "print('hello')\n")}, cat)
+    assert _imports(out)["zhipuai"] == ("C", "imported, not used (re-export or lazy import)")

@@ -14,6 +14,7 @@ from tierguard.model import Evidence
 
 from ..common import Collector, hit_matches, match_model, model_refs, pair_endpoints, scan_common
 from ..interface import Unit
+from ..syntax import SyntaxMap
 from .pyimports import bound_names, import_items, import_mention, import_root, statement_end
 from .pylinks import module_record
 
@@ -58,9 +59,10 @@ def _import_ev(
     c.add("sdk-import", module, "A", pos, refs, attrs)
 
 
-def python_imports(c: Collector, catalog: Catalog) -> None:
+def python_imports(c: Collector, catalog: Catalog, usage: SyntaxMap | None = None) -> None:
     """Imports of catalog PyPI packages: A when the file uses what it imports, a mention for the package's
-    own modules, re-exports, lazy-import registries and typing-only imports (``pyimports``)."""
+    own modules, re-exports, lazy-import registries and typing-only imports (``pyimports``). ``usage`` is the
+    text the imported names are looked up in when it is not the collector's (a notebook's code cells)."""
     text, path = c.text, c.unit.ref.logical_path
     syntax = c.syntax()
     for mo in hit_matches(c, catalog, _PY_IMPORT):
@@ -77,7 +79,7 @@ def python_imports(c: Collector, catalog: Catalog) -> None:
                     names = bound_names(text, mo.end(), statement_end(text, mo.end()), mod, True)
                 else:
                     names = [bound]
-                why = import_mention(syntax, path, import_root(mod, pk.imports), mo.end(), names)
+                why = import_mention(syntax, path, import_root(mod, pk.imports), mo.end(), names, usage)
             _import_ev(c, pk, mod, mo.start(), line, "import", why)
 
 

@@ -12,6 +12,7 @@ from tierguard.model import Evidence
 
 from ..common import Collector, pair_endpoints, scan_common
 from ..interface import Unit, UnitSkipped
+from ..syntax import SyntaxMap
 from .code import python_imports
 from .docs import scan_prose
 from .shell import install_lines
@@ -37,6 +38,9 @@ def parse_notebook(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
     if not isinstance(cells, list):
         raise UnitSkipped("malformed", "no 'cells' list")
     out: list[Evidence] = []
+    # an import in one cell is used in others: imported names are looked up in all code cells together
+    code = [_source(c) for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
+    usage = SyntaxMap("\n".join(code), "python")
     for i, cell in enumerate(cells):
         text = _source(cell)
         if not text:
@@ -45,7 +49,7 @@ def parse_notebook(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
         c = Collector(unit, "notebook", text, mention="docs" if ctype == "markdown" else "")
         c.extra_attrs["cell"] = str(i)
         if ctype == "code":
-            python_imports(c, catalog)
+            python_imports(c, catalog, usage)
             install_lines(c, catalog, "notebook ")
             scan_common(c, catalog, "python")
         elif ctype == "markdown":

@@ -181,17 +181,23 @@ def names_used(syntax: SyntaxMap, names: list[str]) -> bool:
 
 
 def import_mention(
-    syntax: SyntaxMap | None, path: str, root: str, names_at: int, bound: list[str] | None
+    syntax: SyntaxMap | None,
+    path: str,
+    root: str,
+    names_at: int,
+    bound: list[str] | None,
+    usage: SyntaxMap | None = None,
 ) -> str:
     """Why an import of the package with import root ``root`` binding ``bound`` (None: a star import) at
-    ``names_at`` is only a mention, or "" when it is a use (rules in the module docstring)."""
+    ``names_at`` of ``syntax``'s text is only a mention, or "" when it is a use (rules in the module
+    docstring). The bound names are looked up in ``usage`` when given (a notebook's code cells together)."""
     if own_package(path, root):
         return "own-package import"
     if syntax is None:
         return ""
     if in_type_checking(syntax.text, names_at):
         return "imported for type checking only"
-    if bound is None or names_used(syntax, bound):
+    if bound is None or names_used(usage or syntax, bound):
         return ""
     return "imported, not used (re-export or lazy import)"
 
