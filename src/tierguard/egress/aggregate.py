@@ -27,21 +27,14 @@ MAX_ALIASES = 50
 CONFIDENCE = {"A": 0.9, "B": 0.7, "C": 0.3}
 
 
+_ESCAPE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))} | {0x09: "\\t"}
+
+
 def excerpt(line: bytes) -> str:
-    """The first :data:`EXCERPT` characters of a line, control characters escaped (``\\t``, ``\\x1b``)."""
-    s = line[: EXCERPT * 4].decode("utf-8", "backslashreplace")[:EXCERPT]
-    if s.isprintable():
-        return s
-    return "".join(
-        c
-        if c.isprintable()
-        else "\\t"
-        if c == "\t"
-        else f"\\x{ord(c):02x}"
-        if ord(c) < 256
-        else f"\\u{ord(c):04x}"
-        for c in s
-    )
+    """The first :data:`EXCERPT` characters of a line, control characters (C0, DEL, C1) escaped (``\\t``,
+    ``\\x1b``), bytes that are not UTF-8 as ``\\xNN``."""
+    s = line[: EXCERPT * 4].decode("utf-8", "backslashreplace")[:EXCERPT].replace("\t", "\\t")
+    return s if s.isprintable() else s.translate(_ESCAPE)
 
 
 def _earlier(a: Stamp, b: Stamp) -> bool:

@@ -122,7 +122,8 @@ class _Run:
         self.parser = parser
         self.matcher = HostMatcher(rules)
         lits = [r.label_literal() if parser.labels else r.literal() for r in self.matcher.rules]
-        self.scanner = LiteralScanner(lits)
+        marker = b"\n" + parser.header_prefix if parser.header_prefix is not None else None
+        self.scanner = LiteralScanner(lits, marker)
         self.agg = agg
         self.opts = opts
         self.path = path
@@ -133,6 +134,8 @@ class _Run:
 
     # -- per block --------------------------------------------------------------------------------------
     def block(self, blk: Block) -> None:
+        """The candidate lines of one block, in order with its header lines; counts the block's lines in
+        the same walk (``Block.count_from``)."""
         if blk.dropped:
             self._too_long(blk.dropped)
             return
@@ -140,11 +143,12 @@ class _Run:
         long_lines = {s for s, _t, _ln in blk.long}
         for _s, _t, ln in blk.long:
             self._too_long(ln)
-        start = 0
-        if blk.first_line == 1:
-            start = self._first_block(blk)
-        headers = self._headers(buf, start, end)
-        ends = self.scanner.ends(memoryview(buf)[:end]) if self.scanner.words else []
+        start = self._first_block(blk) if blk.first_line == 1 else 0
+        ends, marks = self.scanner.scan(memoryview(buf)[:end])
+        prefix = self.parser.header_prefix
+        headers = [m - 1 for m in marks if m - 1 >= start]  # "\n#": a header line starts after the newline
+        if prefix is not None and buf.startswith(prefix, start, end):
+            headers.insert(0, start)
         prev, ln, ln_pos, cap = -1, blk.first_line, 0, self.opts.max_line_bytes
         for e in ends:
             s = buf.rfind(b"\n", 0, e) + 1
@@ -160,25 +164,15 @@ class _Run:
             if s in long_lines or t - s > cap:
                 continue
             line = bytes(buf[s:t]).rstrip(b"\r")
-            if self.parser.header_prefix is not None and line.startswith(self.parser.header_prefix):
+            if prefix is not None and line.startswith(prefix):
                 continue
             self.record(line, ln)
         for h in headers:
             self._header(buf, h, end)
+        blk.count_from(ln_pos, ln)
 
     def _too_long(self, line: int) -> None:
         self.skips.add("too-large", f"over {self.opts.max_line_bytes:,} bytes, not read", line)
-
-    def _headers(self, buf: bytearray, start: int, end: int) -> list[int]:
-        prefix = self.parser.header_prefix
-        if prefix is None:
-            return []
-        out = [start] if buf.startswith(prefix, start, end) else []
-        pos = buf.find(b"\n" + prefix, start, end)
-        while pos >= 0:
-            out.append(pos + 1)
-            pos = buf.find(b"\n" + prefix, pos + 1, end)
-        return out
 
     def _header(self, buf: bytearray, s: int, end: int) -> None:
         t = buf.find(b"\n", s, end)

@@ -157,15 +157,21 @@ def open_stream(raw: BinaryIO, head: bytes) -> tuple[BinaryIO, Compression]:
 class Block:
     """Whole lines in ``buf[0:end]`` (the last one without a newline only at the end of the stream).
     ``first_line`` is the number of its first line; ``long`` the (start, end, line number) of lines over the
-    cap inside it; ``dropped`` the line number of a line longer than the buffer that was skipped unread."""
+    cap inside it; ``dropped`` the line number of a line longer than the buffer that was skipped unread.
+    ``lines``: how many lines it holds. The consumer, which walks the block's newlines anyway for its line
+    numbers, sets it (:meth:`count_from`) so the block is counted once; left at -1, :class:`Blocks` counts."""
 
     buf: bytearray
     end: int
     first_line: int
-    lines: int = 0
+    lines: int = -1
     long: list[tuple[int, int, int]] = field(default_factory=list)
     dropped: int = 0
     final: bool = False
+
+    def count_from(self, pos: int, line: int) -> None:
+        """Set :attr:`lines` given that the line starting at ``pos`` is number ``line``."""
+        self.lines = line - self.first_line + self.buf.count(b"\n", pos, self.end) + (1 if self.final else 0)
 
 
 class Blocks:
@@ -200,7 +206,7 @@ class Blocks:
                 n = self._read(mv[keep:])
                 if not n:
                     if keep and self.error is None:  # the last line has no newline
-                        yield self._block(keep, final=True)
+                        yield from self._yield(self._block(keep, final=True))
                     self.error_line = self.lines + 1
                     return
                 end = keep + n
@@ -210,12 +216,12 @@ class Blocks:
                         keep = end
                         continue
                     self.lines += 1  # a line longer than the buffer: skip to its end unread
-                    yield Block(buf, 0, self.lines, dropped=self.lines)
+                    yield Block(buf, 0, self.lines, 0, dropped=self.lines)
                     keep = self._skip_line(mv)
                     if keep < 0:
                         return
                     continue
-                yield self._block(cut)
+                yield from self._yield(self._block(cut))
                 rest = end - cut
                 if rest:
                     buf[:rest] = bytes(mv[cut:end])
@@ -224,11 +230,13 @@ class Blocks:
             mv.release()
 
     def _block(self, end: int, final: bool = False) -> Block:
-        buf = self.buf
-        lines = buf.count(b"\n", 0, end) + (1 if final else 0)
-        blk = Block(buf, end, self.lines + 1, lines, self._long_lines(end), final=final)
-        self.lines += lines
-        return blk
+        return Block(self.buf, end, self.lines + 1, -1, self._long_lines(end), final=final)
+
+    def _yield(self, blk: Block) -> Iterator[Block]:
+        yield blk
+        if blk.lines < 0:
+            blk.count_from(0, blk.first_line)
+        self.lines += blk.lines
 
     def _long_lines(self, end: int) -> list[tuple[int, int, int]]:
         buf, cap = self.buf, self.cap
