@@ -50,9 +50,9 @@ AssetKind = Literal[
 ]
 
 UseMode = Literal["hosted-api", "consumer-app", "self-hosted", "dependency", "unknown"]
-"""hosted-api: code calls a provider's API; consumer-app: a person uses the provider's app, web chat or browser
-extension (installed on a device, or seen in network egress); self-hosted: weights run on own hardware;
-dependency: a package is declared or imported."""
+"""hosted-api: code calls a provider's API; consumer-app: a person uses the provider's app, web chat or
+browser extension (installed on a device, or seen in network egress); self-hosted: weights run on own
+hardware; dependency: a package is declared or imported."""
 USE_MODE_ORDER: dict[str, int] = {
     "hosted-api": 4,
     "consumer-app": 3,
@@ -477,11 +477,50 @@ class Inspection(Record, frozen=True, kw_only=True):
     bytes_read: int = 0
 
 
+InstrumentStatus = Literal[
+    "proposal",
+    "bill",
+    "executive-order",
+    "directive",
+    "statute",
+    "regulation",
+    "guidance",
+    "regulator-action",
+    "rescinded",
+    "tool-default",
+]
+"""What kind of instrument a policy rule rests on. Binding where in force: statute, regulation,
+executive-order, directive (agency notices and memos). Not binding: proposal, bill, guidance,
+regulator-action (a regulator's action addressed to a provider, e.g. a delisting request), rescinded.
+tool-default: tierguard's own safety rules (fail closed without a context, unsafe artifacts)."""
+BINDING_STATUSES: frozenset[str] = frozenset({"statute", "regulation", "executive-order", "directive"})
+STATUS_LABELS: dict[str, str] = {
+    "proposal": "proposal, not binding",
+    "bill": "bill, not law",
+    "executive-order": "executive order, binding",
+    "directive": "directive, binding",
+    "statute": "statute, binding",
+    "regulation": "regulation, binding",
+    "guidance": "guidance, not binding",
+    "regulator-action": "regulator action, not binding on users",
+    "rescinded": "rescinded, historical",
+    "tool-default": "tierguard default",
+}
+
+
+def status_label(status: str | None) -> str:
+    """``statute, binding``, ``proposal, not binding`` ... for reports (``status unknown`` for None)."""
+    return STATUS_LABELS.get(status or "", f"status {status or 'unknown'}")
+
+
 class Citation(Record, frozen=True, kw_only=True):
     instrument: str
     date: str  # ISO date (YYYY-MM-DD, or YYYY-MM where only the month is known)
     url: str
     verify: bool = False  # True when the source is secondary and unverified
+    status: InstrumentStatus | None = None  # the instrument's status (None: not a policy rule's citation)
+    effective: str | None = None  # in force from (ISO date); None: from ``date`` or not known
+    sunset: str | None = None  # no longer in force after (ISO date)
 
 
 class RuleMatch(Record, frozen=True, kw_only=True):
@@ -556,6 +595,8 @@ class Context(Record, frozen=True, kw_only=True):
     data_sensitivity: str | None = None
     date: str | None = None  # evaluation date, ISO; None = today
     profile: str | None = None
+    network: str | None = None  # class of the network egress logs come from (e.g. dod-network)
+    binding_only: bool = False  # evaluate only instruments binding and in force (--binding-only)
 
 
 class PackRef(Record, frozen=True, kw_only=True):

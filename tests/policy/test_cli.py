@@ -34,10 +34,10 @@ def test_list_show_test() -> None:
     assert r.exit_code == 0 and "openai-2025-03-proposal" in r.output and "us-equipment" in r.output
     r = runner.invoke(app, ["policy", "show", "us-equipment"], terminal_width=200)
     assert r.exit_code == 0
-    assert "US-NDAA23-5949 [deny/high]" in r.output and "in force: 2027-12-23" in r.output
+    assert "US-NDAA23-5949 [deny/high, statute, binding]" in r.output and "in force: 2027-12-23" in r.output
     assert "https://www.fcc.gov/supplychain/coveredlist" in r.output
     r = runner.invoke(app, ["policy", "test", "us-gov-devices"], terminal_width=200)
-    assert r.exit_code == 0 and "10/10 examples passed" in r.output
+    assert r.exit_code == 0 and "18/18 examples passed" in r.output
 
 
 def test_policy_test_fails_on_wrong_expectation(tmp_path: Path) -> None:
@@ -49,8 +49,8 @@ title: t
 description: d
 date: 2025-01-01
 rules:
-  - {id: M-1, title: t, verdict: deny, severity: high, instrument: i, date: 2025-01-01,
-     url: "https://example.org/", match: {producer_ids: [deepseek]}, reason: r}
+  - {id: M-1, title: t, verdict: deny, severity: high, instrument: i, status: directive, date: 2025-01-01,
+     url: "https://example.org/policy/1", match: {producer_ids: [deepseek]}, reason: r}
 examples:
   - name: should deny
     asset: {kind: ai-model, name: x, producers: [{id: deepseek, jurisdiction: CN}]}
@@ -105,3 +105,66 @@ def test_explain(tmp_path: Path) -> None:
     bad.write_text("{}")
     r = runner.invoke(make_app(), ["explain", "x", "--result", str(bad)])
     assert isinstance(r.exception, PolicyError) and "not a tierguard JSON scan result" in str(r.exception)
+
+
+def _deepseek_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "client.py").write_text(
+        'from openai import OpenAI\nclient = OpenAI(base_url="https://api.deepseek.com", api_key="x")\n'
+        'r = client.chat.completions.create(model="deepseek-chat", messages=[])\n'
+    )
+    return repo
+
+
+def test_scan_binding_only_and_network_flags(tmp_path: Path) -> None:
+    import json
+
+    from tierguard.cli.main import make_app as main_app
+
+    repo = _deepseek_repo(tmp_path)
+    base = ["scan", str(repo), "--no-progress", "-f", "json", "--date", "2026-12-10"]
+    uk = [*base, "--country", "GB", "--sector", "government"]
+    out = tmp_path / "plain.json"
+    r = runner.invoke(main_app([]), [*uk, "-o", str(out)])
+    assert r.exit_code == 1, r.output  # the proposal denies
+    plain = json.loads(out.read_text())
+    deny = [d for d in plain["decisions"] if d["verdict"] == "deny"]
+    assert deny and {m["citation"]["status"] for d in deny for m in d["matches"]} == {"proposal"}
+    assert not [n for n in plain["notes"] if n.startswith("--binding-only")]
+
+    out = tmp_path / "binding.json"
+    r = runner.invoke(main_app([]), [*uk, "--binding-only", "-o", str(out)])
+    assert r.exit_code == 0, r.output  # nothing binding bars it in the UK
+    bound = json.loads(out.read_text())
+    assert bound["context"]["binding_only"] is True
+    (note,) = [n for n in bound["notes"] if n.startswith("--binding-only")]
+    assert "proposal" in note and "OAI-2025-T1-API" in note
+    assert {d["verdict"] for d in bound["decisions"]} == {"allow"}
+
+    out = tmp_path / "dod.json"
+    us = [*base, "--country", "US", "--sector", "government", "--network", "dod-network", "--binding-only"]
+    r = runner.invoke(main_app([]), [*us, "-o", str(out)])
+    assert r.exit_code == 1, r.output
+    dod = json.loads(out.read_text())
+    assert dod["context"]["network"] == "dod-network"
+    rules = {m["rule_id"] for d in dod["decisions"] for m in d["matches"]}
+    assert "US-NDAA26-1532-DEEPSEEK" in rules and not any(x.startswith(("OAI-", "US-BILL-")) for x in rules)
+
+
+def test_host_accepts_network_and_binding_only(tmp_path: Path) -> None:
+    from tierguard.cli.main import make_app as main_app
+
+    inv = tmp_path / "inv.csv"
+    inv.write_text("host,vendor,model\nsw1,Huawei,CloudEngine 6881\n")
+    out = tmp_path / "host.json"
+    args = ["host", "--inventory", str(inv), "--country", "US", "--sector", "government"]
+    r = runner.invoke(
+        main_app([]), [*args, "--network", "dod-network", "--binding-only", "-f", "json", "-o", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    import json
+
+    res = json.loads(out.read_text())
+    assert res["context"]["network"] == "dod-network" and res["context"]["binding_only"] is True
+    assert any(n.startswith("--binding-only") for n in res["notes"])

@@ -20,6 +20,7 @@ rules:
     verdict: deny
     severity: high
     instrument: x
+    status: directive
     date: 2025-01-01
     url: https://example.org/
     match: {producer_ids: [deepseek]}
@@ -82,7 +83,7 @@ def test_error_bad_jurisdiction_line(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as e:
         load_pack(str(path))
     msg = str(e.value)
-    assert f"{path}:16:" in msg and "rules[0].match[0].producer_jurisdictions" in msg and "alpha-2" in msg
+    assert f"{path}:17:" in msg and "rules[0].match[0].producer_jurisdictions" in msg and "alpha-2" in msg
 
 
 def test_error_missing_field(tmp_path: Path) -> None:

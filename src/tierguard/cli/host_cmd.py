@@ -8,7 +8,7 @@ Exit codes: 0 done; 1 a PRC component was found and --fail-on-prc was given (or 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,23 @@ from tierguard.cli.common import FORMAT_HELP, emit, prepare_output
 from tierguard.model import Context
 from tierguard.report.console_views import MAX_HOST_TABLES_DEFAULT, print_equipment
 from tierguard.scanner import InventoryInput, Scanner, ScanOptions
+
+if TYPE_CHECKING:
+    from tierguard.policy.packs import Pack
+
+
+def _policy(
+    country: str | None, sector: str, network: str | None, binding_only: bool, pack: list[str] | None
+) -> tuple[Context, list[Pack]]:
+    """The deployment context and packs for the equipment view (no country: no policy stage)."""
+    if not country:
+        return Context(), []
+    from tierguard.policy.context import build_context
+    from tierguard.policy.packs import load_packs
+
+    values = {"country": country.upper(), "sector": sector, "network": network}
+    ctx = build_context({k: v for k, v in values.items() if v is not None}, "command line")
+    return ctx.model_copy(update={"binding_only": binding_only}), load_packs(pack or ["us-equipment"])
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +55,12 @@ def register(app: typer.Typer) -> None:
         sector: Annotated[
             str, typer.Option(help="government, critical-infrastructure or general.")
         ] = "general",
+        network: Annotated[
+            str | None, typer.Option(help="Class of the network egress logs come from (e.g. dod-network).")
+        ] = None,
+        binding_only: Annotated[
+            bool, typer.Option(help="Evaluate only instruments binding and in force (see scan --help).")
+        ] = False,
         pack: Annotated[
             list[str] | None, typer.Option("--pack", help="Policy pack id/path (repeatable).")
         ] = None,
@@ -77,14 +100,7 @@ def register(app: typer.Typer) -> None:
         inputs += [InventoryInput("snmp", p) for p in snmp or []]
         if not inputs:
             inputs = [InventoryInput("host", root, rpm_query=rpm_query)]
-        ctx = Context()
-        packs = []
-        if country:
-            from tierguard.policy.context import build_context
-            from tierguard.policy.packs import load_packs
-
-            ctx = build_context({"country": country.upper(), "sector": sector}, "command line")
-            packs = load_packs(pack or ["us-equipment"])
+        ctx, packs = _policy(country, sector, network, binding_only, pack)
         result = Scanner(None, packs).scan(None, ctx, options=opts, inventories=inputs)
         emit(
             result,

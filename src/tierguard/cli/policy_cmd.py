@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from tierguard.errors import PolicyError
-from tierguard.model import SCHEMA_VERSION, STRENGTH_ORDER, Asset, RecordError, ScanResult
+from tierguard.model import SCHEMA_VERSION, STRENGTH_ORDER, Asset, RecordError, ScanResult, status_label
+from tierguard.policy.citations import pack_citation_problems
 from tierguard.policy.engine import UsageKey, usage_groups
 from tierguard.policy.explain import RuleTrace, trace
 from tierguard.policy.packs import Pack, load_pack, load_packs, shipped_pack_ids
@@ -48,7 +49,7 @@ def show_pack(p: Pack, console: Console) -> None:
             console.print(f"  tier {tier}{flag}: {' '.join(codes)}")
         console.print(f"  tier {fw.default_tier}: every other country")
     for r in p.rules:
-        console.print(f"\n[bold]{r.id}[/] \\[{r.verdict}/{r.severity}] {r.title}")
+        console.print(f"\n[bold]{r.id}[/] \\[{r.verdict}/{r.severity}, {status_label(r.status)}] {r.title}")
         cite = f"{r.instrument}, {r.date}, {r.url}" + (
             " (verify: unverified secondary source)" if r.verify else ""
         )
@@ -88,7 +89,10 @@ def test_pack(selector: str, console: Console) -> bool:
     if not results:
         console.print(f"{pack.id}: no example cases")
     console.print(f"{sum(r.ok for r in results)}/{len(results)} examples passed")
-    return ok
+    problems = pack_citation_problems(pack)
+    for rule_id, problem in problems:
+        console.print(f"[red]FAIL[/] {pack.id}: citation of {rule_id}: {escape(problem)}")
+    return ok and not problems
 
 
 def load_result(path: Path) -> ScanResult:
@@ -170,7 +174,8 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
     ctx = result.context
     console.print(
         f"\n[bold]Decision[/] for context: country {ctx.country or '-'}, state {ctx.state or '-'}, sector "
-        f"{ctx.sector}, use {ctx.use}, device class {ctx.device_class or '-'}, profile {ctx.profile or '-'}"
+        f"{ctx.sector}, use {ctx.use}, device class {ctx.device_class or '-'}, network {ctx.network or '-'}, "
+        f"profile {ctx.profile or '-'}" + (", binding instruments only" if ctx.binding_only else "")
     )
     decision = next((d for d in result.decisions if d.asset_id == asset.id), None)
     if decision is not None:
@@ -200,7 +205,7 @@ def explain(result: ScanResult, asset: Asset, packs: list[Pack], console: Consol
 def _print_traces(traces: list[RuleTrace], console: Console) -> None:
     for t in traces:
         if t.status == "matched":
-            console.print(f"  [red]matched[/] {t.rule_id} -> {t.verdict}: {t.title}")
+            console.print(f"  [red]matched[/] {t.rule_id} -> {t.verdict} ({t.instrument_status}): {t.title}")
             console.print(f"    because: {t.why.strip()}")
     for t in traces:
         if t.status == "no-match":

@@ -35,12 +35,22 @@ Country = Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-
 State = Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")]
 Sector = Annotated[str | None, typer.Option(help="government | critical-infrastructure | general.")]
 Use = Annotated[str | None, typer.Option(help="hosted-api | self-hosted | any.")]
-DeviceClass = Annotated[str | None, typer.Option(help="Device/network class (e.g. state-issued).")]
+DeviceClass = Annotated[str | None, typer.Option(help="Device class (e.g. state-issued, dod, nasa).")]
+Network = Annotated[
+    str | None, typer.Option(help="Class of the network egress logs come from (e.g. dod-network).")
+]
 DataSensitivity = Annotated[str | None, typer.Option(help="Data sensitivity label.")]
 Date = Annotated[str | None, typer.Option(help="Evaluation date YYYY-MM-DD (default: today).")]
 Profile = Annotated[str | None, typer.Option(help="Named context profile (--config or built-in).")]
 Config = Annotated[Path | None, typer.Option(help="A tierguard.toml outside the target.")]
 # Policy
+BindingOnly = Annotated[
+    bool,
+    typer.Option(
+        help="Evaluate only instruments binding and in force (statutes, regulations, executive orders, "
+        "directives); drop proposals, bills, guidance, regulator actions and rescinded instruments."
+    ),
+]
 Packs = Annotated[
     list[str] | None, typer.Option(help="Policy pack id or file (repeatable; default: all shipped).")
 ]
@@ -89,10 +99,12 @@ def scan(
     sector: Sector = None,
     use: Use = None,
     device_class: DeviceClass = None,
+    network: Network = None,
     data_sensitivity: DataSensitivity = None,
     date: Date = None,
     profile: Profile = None,
     config: Config = None,
+    binding_only: BindingOnly = False,
     pack: Packs = None,
     waivers: Waivers = None,
     trust_target_config: TrustTargetConfig = False,
@@ -122,10 +134,13 @@ def scan(
         "sector": sector,
         "use": use,
         "device_class": device_class,
+        "network": network,
         "data_sensitivity": data_sensitivity,
         "date": date,
     }
     resolved = _resolve(path, config, profile, overrides, trust_target_config)
+    if binding_only:
+        resolved.context = resolved.context.model_copy(update={"binding_only": True})
     options = ScanOptions(
         include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
     )

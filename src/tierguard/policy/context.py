@@ -37,7 +37,7 @@ ISO_3166_ALPHA2 = frozenset(_ISO_CODES.split())
 SECTORS = ("government", "critical-infrastructure", "general")
 USES = ("hosted-api", "self-hosted", "any")
 FAIL_ON = ("allow", "review", "deny", "never")
-CONTEXT_KEYS = ("country", "state", "sector", "use", "device_class", "data_sensitivity", "date")
+CONTEXT_KEYS = ("country", "state", "sector", "use", "device_class", "network", "data_sensitivity", "date")
 _STATE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 
 BUILTIN_PROFILES: dict[str, dict[str, str]] = {

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tierguard.errors import PolicyError
 from tierguard.model import (
+    BINDING_STATUSES,
     MAX_DRIVERS,
     SEVERITY_ORDER,
     STRENGTH_ORDER,
@@ -70,7 +71,30 @@ def evaluation_day(context: Context, today: dt.date | None) -> dt.date:
 
 
 def citation(rule: Rule) -> Citation:
-    return Citation(instrument=rule.instrument, date=rule.date, url=rule.url, verify=rule.verify)
+    return Citation(
+        instrument=rule.instrument,
+        date=rule.date,
+        url=rule.url,
+        verify=rule.verify,
+        status=rule.status,
+        effective=rule.effective,
+        sunset=rule.sunset,
+    )
+
+
+def binding_gap(rule: Rule, day: dt.date) -> str | None:
+    """Why ``--binding-only`` drops ``rule`` on ``day`` (None: kept). Kept: statutes, regulations, executive
+    orders and directives in force (from ``effective``, else from the instrument's ``date``), and tierguard's
+    own ``tool-default`` safety rules, which are not legal claims (fail closed without a context, unsafe
+    artifacts): dropping them would turn "unknown" into "allow"."""
+    if rule.status == "tool-default":
+        return None
+    if rule.status not in BINDING_STATUSES:
+        return f"--binding-only: a {rule.status}, not a binding instrument"
+    start = rule.effective or rule.date
+    if day < parse_day(start):
+        return f"--binding-only: not yet in force (from {start})"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- features
@@ -88,6 +112,7 @@ class Features:
     worst_finding: int  # -1 when no finding is linked
     inspections: frozenset[str]
     framework_jur: str | None = None  # jurisdiction of the framework that exported a model file
+    non_ai: bool = False  # an installed app the app catalog marks non-AI (see ``non_ai_app``)
 
     @property
     def all_jurs(self) -> frozenset[str]:
@@ -123,8 +148,19 @@ FeatureKey = tuple[
     int,
     frozenset[str],
     "str | None",
+    bool,
 ]
 _EMPTY: frozenset[str] = frozenset()
+
+
+def non_ai_app(asset: Asset) -> bool:
+    """An installed app that the app catalog marks non-AI (``ai: false``: RedNote, Lemon8, Webull ...), as
+    the app readers record it on every evidence (``attributes["ai"] == "false"``)."""
+    return (
+        asset.kind == "ai-app"
+        and bool(asset.evidence)
+        and all(ev.attributes.get("ai") == "false" for ev in asset.evidence)
+    )
 
 
 UsageKey = tuple[str, "str | None", int]
@@ -191,6 +227,7 @@ def feature_key(
         worst_finding.get(asset_id, -1) if worst_finding else -1,
         statuses,
         asset.details.framework_jurisdiction if isinstance(asset.details, ModelDetails) else None,
+        non_ai_app(asset),
     )
 
 
@@ -224,6 +261,10 @@ def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework],
         return f"no longer in force (sunset {rule.sunset})"
     if rule.effective and day < parse_day(rule.effective) and rule.before_effective is None:
         return f"not yet in force (effective {rule.effective})"
+    if context.binding_only:
+        gap = binding_gap(rule, day)
+        if gap is not None:
+            return gap
     if s.countries and context.country not in s.countries:
         return f"context country {context.country or '(none)'} not in {', '.join(s.countries)}"
     if s.tier is not None:
@@ -245,8 +286,11 @@ def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework],
             return f"rule is for {'/'.join(s.government_level)} bodies, context is {level}"
     if s.sectors and context.sector not in s.sectors:
         return f"context sector {context.sector} not in {', '.join(s.sectors)}"
-    if s.device_classes and context.device_class not in s.device_classes:
-        return f"context device class {context.device_class or '(none)'} not in {', '.join(s.device_classes)}"
+    if (s.device_classes or s.networks) and not (
+        (context.device_class is not None and context.device_class in s.device_classes)
+        or (context.network is not None and context.network in s.networks)
+    ):
+        return _device_network_gap(s.device_classes, s.networks, context)
     if s.data_sensitivity and context.data_sensitivity not in s.data_sensitivity:
         got = context.data_sensitivity or "(none)"
         return f"context data sensitivity {got} not in {', '.join(s.data_sensitivity)}"
@@ -255,10 +299,21 @@ def scope_gap(rule: Rule, context: Context, frameworks: Mapping[str, Framework],
     return None
 
 
+def _device_network_gap(classes: Sequence[str], networks: Sequence[str], context: Context) -> str:
+    parts = []
+    if classes:
+        parts.append(f"context device class {context.device_class or '(none)'} not in {', '.join(classes)}")
+    if networks:
+        parts.append(f"context network {context.network or '(none)'} not in {', '.join(networks)}")
+    return "; ".join(parts)
+
+
 def match_gap(m: Match, f: Features) -> str | None:
     """None when ``f`` satisfies every condition of ``m``; else the first failed condition."""
     if m.kinds and f.kind not in m.kinds:
         return f"kind {f.kind} not in {', '.join(m.kinds)}"
+    if f.non_ai and not m.non_ai_apps:
+        return "a non-AI app: the rule is about AI"
     if m.use_modes and f.use_mode not in m.use_modes:
         return f"use mode {f.use_mode} not in {', '.join(m.use_modes)}"
     if m.producer_ids and f.producer_ids.isdisjoint(m.producer_ids):
@@ -348,7 +403,7 @@ _CAP_NOTE = "evidence strength C (a mention only): deny capped to review"
 
 
 def _decide(
-    active: Sequence[_Active], f: Features, n_active: int
+    active: Sequence[_Active], f: Features, applies: str
 ) -> tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]:
     matches: list[RuleMatch] = []
     for act in active:
@@ -365,7 +420,7 @@ def _decide(
         verdict = "review"
         notes.append(_CAP_NOTE)
     if not matches:
-        notes.append(f"no rule matched ({n_active} rules apply in this context): allowed")
+        notes.append(f"no rule matched ({applies}): allowed")
     if f.kind in ("ai-model", "ai-service") and not f.producer_ids and not f.service_jur:
         notes.append("producer unknown: rules on producer or jurisdiction could not match")
     return verdict, tuple(matches), tuple(notes)
@@ -413,13 +468,17 @@ def evaluate(
     live = [w for w in waivers if not waiver_expired(w, day)]
     expired = [w for w in waivers if waiver_expired(w, day)]
     cache: dict[FeatureKey, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]] = {}
-    n_active = len(active)
+    applies = f"{len(active)} rules apply in this context"
+    if context.binding_only:
+        applies = (
+            f"{len(active)} rules of binding instruments in force apply in this context (--binding-only)"
+        )
     # Creating 10^5 small records triggers repeated full GC passes over every live asset; pause the cyclic
     # collector while building decisions (no cycles are created here), then restore its previous state.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _decide_all(assets, by_kind, worst, ins_idx, live, expired, cache, n_active)
+        return _decide_all(assets, by_kind, worst, ins_idx, live, expired, cache, applies)
     finally:
         if was_enabled:
             gc.enable()
@@ -433,7 +492,7 @@ def _decide_all(
     live: Sequence[Waiver],
     expired: Sequence[Waiver],
     cache: dict[FeatureKey, tuple[Verdict, tuple[RuleMatch, ...], tuple[str, ...]]],
-    n_active: int,
+    applies: str,
 ) -> list[Decision]:
     out: list[Decision] = []
     for asset in assets:
@@ -444,9 +503,9 @@ def _decide_all(
             key = feature_key(asset, aid, worst, ins_idx)
             hit = cache.get(key)
             if hit is None:
-                hit = cache[key] = _decide(by_kind[key[0]], Features(*key), n_active)
+                hit = cache[key] = _decide(by_kind[key[0]], Features(*key), applies)
         else:
-            hit, drivers, groups = _decide_usages(asset, by_kind, worst, ins_idx, cache, n_active)
+            hit, drivers, groups = _decide_usages(asset, by_kind, worst, ins_idx, cache, applies)
         verdict, matches, notes = hit
         waived: Waiver | None = None
         if verdict != "allow" and (live or expired):
@@ -480,7 +539,7 @@ def _decide_usages(
     worst: Mapping[str, int],
     ins_idx: Mapping[str, frozenset[str]],
     cache: dict[FeatureKey, _Hit],
-    n_active: int,
+    applies: str,
 ) -> tuple[_Hit, tuple[Location, ...], tuple[UsageVerdict, ...]]:
     """Judge every distinct usage group of an asset; the decision is the worst, its matches and notes are
     those of the groups that reached it, and it names their usages (``driven_by``); every group's own
@@ -490,7 +549,7 @@ def _decide_usages(
         key = feature_key(asset, asset.id, worst, ins_idx, ukey)
         hit = cache.get(key)
         if hit is None:
-            hit = cache[key] = _decide(by_kind[key[0]], Features(*key), n_active)
+            hit = cache[key] = _decide(by_kind[key[0]], Features(*key), applies)
         judged.append((hit, ukey, usages))
     verdict: Verdict = max((h[0] for h, _, _ in judged), key=VERDICT_ORDER.__getitem__)
     matches: dict[tuple[str, str, str, str], RuleMatch] = {}

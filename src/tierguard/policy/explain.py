@@ -5,24 +5,37 @@ for reporters. Split from :mod:`tierguard.policy.engine`, whose decisions it exp
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tierguard.model import Asset, Context, Finding, Inspection, RuleInfo, Verdict
+from tierguard.model import (
+    BINDING_STATUSES,
+    Asset,
+    Context,
+    Finding,
+    Inspection,
+    RuleInfo,
+    Verdict,
+    status_label,
+)
 from tierguard.policy import NO_CONTEXT
 from tierguard.policy.engine import (
     EQUIPMENT_KINDS,
     NO_EQUIPMENT_NOTE,
     UsageKey,
     applicable_rules,
+    binding_gap,
     citation,
     evaluation_day,
     features,
     finding_index,
+    frameworks_of,
     has_deployment_context,
     inspection_index,
     match_gap,
     rule_match,
+    scope_gap,
 )
 from tierguard.policy.schema import Pack, Rule
 
@@ -40,6 +53,9 @@ def coverage_notes(
     missing = no_context_note(context, packs)
     if missing:
         notes.append(missing)
+    binding = binding_only_note(context, packs, day)
+    if binding:
+        notes.append(binding)
     if equipment_rules and not any(a.kind in EQUIPMENT_KINDS for a in assets):
         notes.append(
             f"{NO_EQUIPMENT_NOTE}: {len(equipment_rules)} equipment and compute-access rules"
@@ -68,6 +84,37 @@ def no_context_note(context: Context, packs: Sequence[Pack]) -> str | None:
     )
 
 
+BINDING_ONLY = "--binding-only"
+"""How the note of a scan run with ``--binding-only`` begins."""
+_MAX_IDS = 12
+
+
+def binding_only_note(context: Context, packs: Sequence[Pack], day: dt.date) -> str | None:
+    """With ``--binding-only``: that it was applied, how many rules it dropped and why (by status), and which
+    of them would otherwise have applied to this context. None without the flag."""
+    if not context.binding_only:
+        return None
+    dropped = [(p, r) for p in packs for r in p.rules if binding_gap(r, day) is not None]
+    total = sum(len(p.rules) for p in packs)
+    kinds = Counter(r.status if r.status not in BINDING_STATUSES else "not yet in force" for _, r in dropped)
+    counted = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    plain = context.model_copy(update={"binding_only": False})
+    frameworks = frameworks_of(packs)
+    would = [r.id for _, r in dropped if scope_gap(r, plain, frameworks, day) is None]
+    shown = ", ".join(would[:_MAX_IDS]) + (f" (+{len(would) - _MAX_IDS})" if len(would) > _MAX_IDS else "")
+    text = (
+        f"{BINDING_ONLY}: only statutes, regulations, executive orders and directives in force on "
+        f"{day.isoformat()} were evaluated (and tierguard's own tool-default safety rules); dropped "
+        f"{len(dropped)} of {total} rules"
+    )
+    text += f" ({counted})" if counted else ""
+    if would:
+        text += f"; {len(would)} of them would apply to this context: {shown}"
+    else:
+        text += "; none of them would apply to this context"
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class RuleTrace:
     """Why one rule did or did not match one asset (for ``tierguard explain``)."""
@@ -78,6 +125,7 @@ class RuleTrace:
     status: str  # matched | not-applicable | no-match
     why: str
     verdict: Verdict | None = None
+    instrument_status: str = ""  # the rule's instrument status (statute, proposal ...)
 
 
 def trace(
@@ -100,7 +148,17 @@ def trace(
         gaps = [match_gap(m, f) for m in act.rule.match]
         if any(g is None for g in gaps):
             rm = rule_match(act, f)
-            out.append(RuleTrace(act.pack.id, act.rule.id, act.rule.title, "matched", rm.reason, rm.verdict))
+            out.append(
+                RuleTrace(
+                    act.pack.id,
+                    act.rule.id,
+                    act.rule.title,
+                    "matched",
+                    rm.reason,
+                    rm.verdict,
+                    act.rule.status,
+                )
+            )
         else:
             out.append(
                 RuleTrace(
@@ -121,7 +179,7 @@ def rules_info(packs: Sequence[Pack]) -> list[RuleInfo]:
     out: list[RuleInfo] = []
     for p in packs:
         for r in p.rules:
-            help_text = r.reason + (f" {r.note}" if r.note else "")
+            help_text = f"[{status_label(r.status)}] " + r.reason + (f" {r.note}" if r.note else "")
             if r.verify:
                 help_text += " (source unverified: secondary reporting only)"
             out.append(

@@ -12,7 +12,7 @@ Entry points:
   decisions keep their verdict.
 - ``tierguard.policy.explain.rules_info(packs) -> list[RuleInfo]`` for reporters;
   ``coverage_notes(assets, context, packs) -> list[str]`` ("no deployment context given ...", "no equipment
-  inventory supplied ...");
+  inventory supplied ...", "--binding-only: ... dropped N of M rules ..." when ``context.binding_only``);
   ``trace(asset, findings, inspections, context, packs) -> list[RuleTrace]`` for ``tierguard explain``.
 - ``tierguard.policy.context.resolve_context(*, root, config, profile, overrides, trust_target_config=False)
   -> ResolvedConfig(context, packs, waivers, fail_on, notes)``: CLI flags > profile > --config; the target's
@@ -20,6 +20,13 @@ Entry points:
 - ``tierguard.policy.waivers.load_waivers(path) -> list[Waiver]``; ``waiver_report(decisions, waivers,
   context) -> WaiverReport(applied, expired, unused)``.
 - ``tierguard.policy.selftest.run_examples(pack, support_packs) -> list[ExampleResult]``.
+- ``tierguard.policy.citations.citation_problems(rule) -> list[str]``: a bare homepage, a news site or a docs
+  path not marked ``verify`` (``pack_citation_problems(pack)`` for a pack; ``tierguard policy test`` fails on
+  them).
+
+Every rule carries its instrument's ``status`` (required); ``context.binding_only`` keeps only statutes,
+regulations, executive orders and directives in force, plus ``tool-default`` rules (``engine.binding_gap``);
+a rule's ``device_classes``/``networks`` scope holds when the context's device class or network is listed.
 """
 
 from __future__ import annotations

@@ -23,7 +23,15 @@ from pydantic import (
 )
 
 from tierguard.errors import PolicyError
-from tierguard.model import AssetKind, InspectionStatus, Severity, Strength, UseMode, Verdict
+from tierguard.model import (
+    AssetKind,
+    InspectionStatus,
+    InstrumentStatus,
+    Severity,
+    Strength,
+    UseMode,
+    Verdict,
+)
 from tierguard.policy.yamlsrc import load_yaml, raise_validation, read_text
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -80,7 +88,10 @@ class Scope(_Strict):
     states: tuple[str, ...] = ()
     government_level: tuple[GovLevel, ...] = ()  # national: context has no state; state: it has one
     sectors: tuple[Sector, ...] = ()
+    # device classes and networks: the rule applies when the context's device class or its network is
+    # listed (either brings the rule into play; see docs/policy.md "Apps and egress")
     device_classes: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
     data_sensitivity: tuple[str, ...] = ()
     use_modes: tuple[Literal["hosted-api", "self-hosted"], ...] = ()
     no_context: bool = False  # applies only when no deployment country is given (the fail-closed default)
@@ -116,6 +127,9 @@ class Match(_Strict):
     min_strength: Strength | None = None
     finding_severity: Severity | None = None  # some linked finding at or above this severity
     inspection_status: tuple[InspectionStatus, ...] = ()
+    # installed apps the app catalog marks non-AI (RedNote, Lemon8, brokers: named by device-ban orders) match
+    # only rules that say so; AI rules never treat them as AI
+    non_ai_apps: bool = False
 
     @field_validator("producer_ids")
     @classmethod
@@ -127,7 +141,7 @@ class Match(_Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Match:
-        if not any(getattr(self, name) for name in type(self).model_fields):
+        if not any(getattr(self, name) for name in type(self).model_fields if name != "non_ai_apps"):
             raise ValueError("a match needs at least one condition")
         return self
 
@@ -138,6 +152,7 @@ class Rule(_Strict):
     verdict: Verdict
     severity: Severity
     instrument: str
+    status: InstrumentStatus  # what kind of instrument: required, shown beside every verdict
     date: DateStr
     url: str
     verify: bool = False
@@ -222,6 +237,11 @@ class ExampleAsset(_Strict):
     strength: Strength = "A"
     findings: tuple[Severity, ...] = ()
     inspection: InspectionStatus | None = None
+    # seen on a device or in egress: the asset gets one usage with this host and user (an installed app, a
+    # client that reached a service), as the inventory and network-log readers record them
+    host: str | None = None
+    user: str | None = None
+    ai: bool = True  # False: an installed non-AI app (the app catalog's ``ai: false``)
 
 
 class Example(_Strict):

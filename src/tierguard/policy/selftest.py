@@ -17,6 +17,7 @@ from tierguard.model import (
     ModelDetails,
     ProducerRef,
     Provenance,
+    Usage,
     Verdict,
 )
 from tierguard.policy.context import build_context
@@ -53,7 +54,29 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
         )
         for p in spec.lineage
     )
-    ev = Evidence(detector="example", kind="example", value=spec.name, strength=spec.strength, location=loc)
+    ev = Evidence(
+        detector="example",
+        kind="example",
+        value=spec.name,
+        strength=spec.strength,
+        location=loc,
+        attributes={} if spec.ai else {"ai": "false"},
+    )
+    usages: tuple[Usage, ...] = ()
+    if spec.host is not None or spec.user is not None:
+        operator = spec.producers[0].id if spec.producers and spec.service_jurisdiction else None
+        usages = (
+            Usage(
+                location=loc,
+                use_mode=spec.use_mode,
+                strength=spec.strength,
+                service=spec.name if spec.kind == "ai-service" else None,
+                operator=operator,
+                service_jurisdiction=spec.service_jurisdiction,
+                host=spec.host,
+                user=spec.user,
+            ),
+        )
     asset = Asset(
         kind=spec.kind,
         name=spec.name,
@@ -62,6 +85,7 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
             producers=producers, service_jurisdiction=spec.service_jurisdiction, lineage=lineage
         ),
         evidence=(ev,),
+        usages=usages,
         details=ModelDetails(framework_jurisdiction=spec.framework_jurisdiction)
         if spec.framework_jurisdiction
         else None,
