@@ -65,7 +65,8 @@ def test_model_component(result: ScanResult) -> None:
     assert {o["location"] for o in c["evidence"]["occurrences"]} == {"app/inference.py", "deploy/Modelfile"}
     assert c["hashes"] == [{"alg": "SHA-256", "content": SHA}]
     assert _props(c, "tierguard:verdict") == ["deny"]
-    assert _props(c, "tierguard:rule")[0].startswith("US-FED-DEEPSEEK-001|deny|us-federal@2025.11|")
+    rule = _props(c, "tierguard:rule")[0]
+    assert rule.startswith("US-FED-DEEPSEEK-001|deny|unspecified|us-federal@2025.11|")
     assert "modelCard" in c
 
 

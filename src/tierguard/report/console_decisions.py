@@ -8,7 +8,7 @@ usage, every rule once in a legend at the end.
           services/web/src/chat.ts:14     hosted-api  deny    B  DeepSeek API (CN)  model: "deepseek-re...
           deploy/terraform/bedrock.tf:10  hosted-api  review  B  Amazon Bedrock (US)  model_id = ...
           ... 9 more usages: tierguard explain as-6921e1918115257b --result FILE
-          rules: OAI-2025-T1-API (deny)
+          rules: OAI-2025-T1-API (deny, proposal)
 
 Mention-only assets (every usage is strength C: docs, comments, tests; they never deny) are one count line
 unless ``show_mentions``. Every string from the target goes through ``safe_text``/``display_location`` into
@@ -30,6 +30,7 @@ from tierguard.model import (
     ScanResult,
     Usage,
     UsageVerdict,
+    status_label,
 )
 from tierguard.report._common import asset_index, asset_locations, display_location, safe_text, verdict_label
 
@@ -38,7 +39,20 @@ MAX_USAGES = 3  # usage lines per denied asset (drivers first; the rest counted,
 MAX_AT = 3  # locations on the one "at" line of an asset under review
 MAX_ALIASES = 4
 EXCERPT = 60
-_KIND = {"ai-model": "model", "ai-service": "service", "sdk-dependency": "sdk"}
+_KIND = {"ai-model": "model", "ai-service": "service", "sdk-dependency": "sdk", "ai-app": "app"}
+STATUS_LEGEND = (
+    "Status: statute, regulation, executive-order, directive bind where in force; proposal, bill, guidance"
+    " and regulator-action (addressed to the provider) do not; rescinded is historical; tool-default is"
+    " tierguard's own safety rule. --binding-only evaluates the binding ones only."
+)
+
+
+def _with_status(m: RuleMatch, verdict: bool = True) -> str:
+    """``ID (deny, statute)``: the instrument's status beside the verdict (``ID (statute)`` without it)."""
+    parts: list[str] = [m.verdict] if verdict else []
+    if m.citation.status:
+        parts.append(m.citation.status)
+    return f"{m.rule_id} ({', '.join(parts)})" if parts else m.rule_id
 
 
 def verdict_style(label: str) -> str:
@@ -163,7 +177,7 @@ def _print_asset(d: Decision, a: Asset | None, console: Console) -> None:
         )
     if d.verdict == "deny":
         _print_usages(d, a, console)
-        rules = ", ".join(f"{m.rule_id} ({m.verdict})" for m in d.matches)
+        rules = ", ".join(_with_status(m) for m in d.matches)
         if rules:
             console.print(Text(f"      rules: {rules}"), overflow="fold")
     elif d.verdict == "review":
@@ -190,7 +204,7 @@ def _print_at(d: Decision, a: Asset, console: Console) -> None:
         for (p, mode), ln in list(places.items())[:MAX_AT]
     ]
     more = f" (+{len(places) - MAX_AT} more)" if len(places) > MAX_AT else ""
-    rules = ", ".join(dict.fromkeys(m.rule_id for m in d.matches))
+    rules = ", ".join(dict.fromkeys(_with_status(m, verdict=False) for m in d.matches))
     text = (f"at {', '.join(parts)}{more}" if parts else "") + (f"  rules: {rules}" if rules else "")
     if text:
         console.print(Text("      " + text.strip()), overflow="fold")
@@ -230,7 +244,7 @@ def _print_usages(d: Decision, a: Asset, console: Console) -> None:
     width = min(40, max(len(display_location(u.location)) for u in lines[:MAX_USAGES]))
     for u in lines[:MAX_USAGES]:
         g = _group_verdict(d, u)
-        line = Text(f"      {display_location(u.location):<{width}}  {u.use_mode:<11} ")
+        line = Text(f"      {display_location(u.location):<{width}}  {u.use_mode:<12} ")
         verdict = g.verdict if g is not None else ""
         line.append(f"{verdict:<6}", style=STYLE.get(verdict, ""))
         line.append(f"  {u.strength}")
@@ -257,17 +271,21 @@ def _print_legend(decisions: list[Decision], console: Console) -> None:
             rules.setdefault((m.pack, m.rule_id), m)
     if not rules:
         return
-    by_source: dict[tuple[str, str, str, bool], list[RuleMatch]] = {}
+    by_source: dict[tuple[str, str, str, bool, str], list[RuleMatch]] = {}
     for _, m in sorted(rules.items(), key=lambda kv: kv[0][1]):
         c = m.citation
-        by_source.setdefault((c.instrument, c.date, c.url, c.verify), []).append(m)
+        by_source.setdefault((c.instrument, c.date, c.url, c.verify, c.status or ""), []).append(m)
     console.print()
     console.print(Text("Rules cited, by source", style="bold"))
-    for (instrument, date, url, verify), ms in by_source.items():
-        src = Text(f"  {instrument} ({date})" + (" [secondary, verify]" if verify else ""), style="bold")
+    for (instrument, date, url, verify, status), ms in by_source.items():
+        label = f" [{status_label(status)}]" if status else ""
+        secondary = " [secondary, verify]" if verify else ""
+        src = Text(f"  {instrument} ({date}){label}{secondary}", style="bold")
         src.append(f" {url}", style="")
         console.print(src, overflow="fold")
         for m in ms:
             line = Text(f"    {m.rule_id}", style="bold")
             line.append(f" [{m.pack}@{m.pack_version}] {m.severity}: {m.reason.split(' [')[0].strip()}")
             console.print(line, overflow="fold")
+    if any(status for *_, status in by_source):
+        console.print(Text("  " + STATUS_LEGEND, style="dim"), overflow="fold")

@@ -256,7 +256,8 @@ def _decision_props(d: Decision | None) -> list[dict[str, str]]:
         props.append(
             _prop(
                 "tierguard:rule",
-                f"{m.rule_id}|{m.verdict}|{m.pack}@{m.pack_version}|{citation_text(m.citation)}",
+                f"{m.rule_id}|{m.verdict}|{m.citation.status or 'unspecified'}|{m.pack}@{m.pack_version}|"
+                f"{citation_text(m.citation)}",
             )
         )
     if d.waived_by is not None:

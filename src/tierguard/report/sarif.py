@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from tierguard.model import (
+    BINDING_STATUSES,
     Asset,
     Citation,
     Decision,
@@ -26,6 +27,7 @@ from tierguard.model import (
     RuleInfo,
     RuleMatch,
     ScanResult,
+    status_label,
 )
 from tierguard.report._common import (
     asset_index,
@@ -209,9 +211,12 @@ def _run_properties(result: ScanResult) -> dict[str, Any]:
 
 
 def _rule(r: RuleInfo) -> dict[str, Any]:
-    cites_text = "\n".join(f"- {citation_text(c)}" for c in r.citations)
+    cites_text = "\n".join(
+        f"- {citation_text(c)}" + (f" [{status_label(c.status)}]" if c.status else "") for c in r.citations
+    )
     cites_md = "\n".join(
         f"- {_md(c.instrument)} ({_md(c.date)}): [{_md(c.url)}]({c.url})"
+        + (f" *({_md(status_label(c.status))})*" if c.status else "")
         + (" *(secondary source, verify)*" if c.verify else "")
         for c in r.citations
     )
@@ -234,6 +239,9 @@ def _rule(r: RuleInfo) -> dict[str, Any]:
             "problem.severity": _LEVEL_BY_SEVERITY[r.severity].replace("note", "recommendation"),
         },
     }
+    statuses = [c.status for c in r.citations if c.status]
+    if statuses:
+        out["properties"]["instrumentStatus"] = statuses[0]
     # helpUri must be an absolute URL (code-scanning UIs link it as is): the first absolute one among the
     # rule's own link and its citations; a project-relative docs link stays in the help text only
     candidates = [r.help_uri, *(c.url for c in r.citations)]
@@ -274,6 +282,9 @@ def _decision_results(d: Decision, asset: Asset, index: dict[str, int]) -> list[
                     "citation": citation_text(m.citation),
                 },
             }
+            if m.citation.status:
+                res["properties"]["instrumentStatus"] = m.citation.status
+                res["properties"]["binding"] = m.citation.status in BINDING_STATUSES
             if u is not None and u.service:
                 res["properties"]["service"] = f"{u.service} ({u.service_jurisdiction or '?'})"
             if u is not None and u.as_written and u.as_written != asset.name:
@@ -317,7 +328,8 @@ def _unmatched(d: Decision) -> RuleMatch:
 
 
 def _message(asset: Asset, m: RuleMatch) -> str:
-    parts = [f"{m.verdict.upper()}: {asset.kind} '{safe_text(asset.name)}' ({asset.use_mode})"]
+    status = f" ({status_label(m.citation.status)})" if m.citation.status else ""
+    parts = [f"{m.verdict.upper()}{status}: {asset.kind} '{safe_text(asset.name)}' ({asset.use_mode})"]
     parts.append(f"producer: {producers_text(asset)}")
     op = operator_text(asset)
     if op:
