@@ -55,6 +55,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("policy",),
     ("report",),
     ("store", "service", "execute", "audit"),
+    # fleet inputs for the scanner: routes app inventories and network logs to their readers
+    ("fleet",),
     ("scanner",),
     ("cli",),
     # the entry point, and the typing-only proof that implementations satisfy their stage Protocols

@@ -39,6 +39,7 @@ from tierguard.model import (
 from tierguard.targets.interface import FileRef, Resolver
 
 if TYPE_CHECKING:
+    from tierguard.apps import AppCatalog
     from tierguard.catalog import Catalog
     from tierguard.discover.interface import Detector
     from tierguard.equipment import EquipmentOptions
@@ -48,15 +49,17 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, str], None]
 """Called with (stage name, file path within the target) as each stage reaches a file."""
 
-InventoryKind = Literal["osquery", "inventory", "snmp", "host"]
+InventoryKind = Literal["osquery", "inventory", "snmp", "host", "apps", "egress"]
 
 _T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
 class InventoryInput:
-    """An equipment inventory to read with the scan: an osquery results file, a CMDB export, an SNMP walk,
-    or ``host`` (probe the machine whose filesystem root is ``path``; ``rpm_query``: `rpm -qa` output)."""
+    """An inventory to read with the scan: an osquery results file (hardware and app tables), a CMDB export
+    (or, detected by content, an MDM app export or a network log), an SNMP walk, ``apps`` (an app inventory),
+    ``egress`` (a DNS/proxy/TLS log), or ``host`` (probe the machine whose filesystem root is ``path``, its
+    hardware and installed apps; ``rpm_query``: `rpm -qa` output)."""
 
     kind: InventoryKind
     path: Path
@@ -155,6 +158,7 @@ class Scanner:
 
     def __init__(self, catalog: Catalog | None = None, packs: Sequence[Pack] = ()) -> None:
         self._catalog = catalog
+        self._apps: AppCatalog | None = None
         self.packs = list(packs)
 
     @property
@@ -164,6 +168,47 @@ class Scanner:
 
             self._catalog = load_catalog()
         return self._catalog
+
+    @property
+    def apps_catalog(self) -> AppCatalog:
+        if self._apps is None:
+            from tierguard.apps import load_app_catalog
+
+            self._apps = load_app_catalog()
+        return self._apps
+
+    def _read_inventories(
+        self, inputs: Sequence[InventoryInput], opts: ScanOptions, acc: _Acc, progress: ProgressFn | None
+    ) -> None:
+        """Route each input: equipment readers for hardware/OS records, the app reader for installed apps
+        (osquery app tables, MDM exports, this host), the egress reader for network logs. A CMDB
+        ``--inventory`` that is really an MDM export or a log (by content) goes to the reader it is for."""
+        from tierguard.fleet import FleetOutput, read_apps_input, read_egress_input, sniff_input
+
+        equipment: list[InventoryInput] = []
+        fleet = FleetOutput()
+        kinds: set[str] = set()
+        for inp in inputs:
+            kind = inp.kind
+            if kind == "inventory":
+                kind = sniff_input(inp.path) or "inventory"
+            if kind in ("osquery", "inventory", "snmp", "host"):
+                equipment.append(inp)
+            if kind in ("osquery", "host", "apps"):
+                if kind == "osquery" and sniff_input(inp.path) != "apps":
+                    continue  # an osquery file with hardware tables only
+                read_apps_input(inp.path, self.apps_catalog, fleet, local=kind == "host")
+                kinds.add("apps")
+            elif kind == "egress":
+                read_egress_input(inp.path, self.catalog, self.apps_catalog, fleet, progress)
+                kinds.add("egress")
+        if equipment:
+            _read_equipment(equipment, opts, acc)
+        acc.stages += sorted(kinds)  # type: ignore[arg-type]
+        acc.assets += fleet.assets
+        acc.evidence += fleet.evidence
+        acc.skipped += fleet.skipped
+        acc.notes += fleet.notes
 
     def scan(
         self,
@@ -179,6 +224,14 @@ class Scanner:
         """Scan ``target`` (None: inventories only) plus ``inventories``."""
         opts = options or ScanOptions()
         resolver: Resolver | None = None
+        if target is not None and opts.discover and target.is_file():
+            from tierguard.fleet import sniff_input
+
+            kind = sniff_input(target)
+            if kind is not None:  # an app inventory or a network log: read as such, not as code
+                inventories = [*inventories, InventoryInput(kind, target)]
+                display_name = display_name or str(target)
+                target = None
         if target is not None:
             from tierguard.targets.open import open_target
 
@@ -188,8 +241,8 @@ class Scanner:
                 strict=opts.strict,
                 expand_archives=opts.expand_archives,
             )
-        names = [display_name or str(target)] if target is not None else []
-        names += [f"{i.kind}:{i.path}" for i in inventories if target is None]
+        names = [display_name or str(target)] if target is not None or display_name else []
+        names += [f"{i.kind}:{i.path}" for i in inventories if target is None and not display_name]
         return self._run(resolver, context, waivers, opts, progress, ", ".join(names) or "-", inventories)
 
     def scan_resolver(
@@ -228,7 +281,7 @@ class Scanner:
                 listed = _Listed(resolver, expand_archives=opts.expand_archives)
             self._target_stages(listed, opts, progress, acc)
         if inventories:
-            _read_inventories(inventories, opts, acc)
+            self._read_inventories(inventories, opts, acc, progress)
         assets, findings = _link_findings(_dedupe_assets(acc.assets), acc.findings, acc.inspections)
         decisions: list[Decision] = []
         rules: list[RuleInfo] = []
@@ -339,7 +392,7 @@ def _resolver_notes(resolver: object) -> list[str]:
     return [str(n) for n in notes()] if callable(notes) else []
 
 
-def _read_inventories(inputs: Sequence[InventoryInput], opts: ScanOptions, acc: _Acc) -> None:
+def _read_equipment(inputs: Sequence[InventoryInput], opts: ScanOptions, acc: _Acc) -> None:
     """Read equipment inventories (osquery, CMDB, SNMP, the local host) into assets and evidence."""
     from tierguard.equipment import EquipmentOutput, assess_local, load_equipment_catalog
     from tierguard.errors import TargetError

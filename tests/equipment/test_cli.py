@@ -39,7 +39,8 @@ def test_host_fake_root_fail_on_prc_and_json(tmp_path: Path) -> None:
     doc = json.loads(res.output)
     # one result model for every command: the host view's JSON is a ScanResult of the equipment stage
     assert doc["schema_version"] == SCHEMA_VERSION and doc["command"] == "host"
-    assert doc["stages"] == ["equipment"] and doc["stats"]["hosts_with_prc"] == 1
+    # this machine: its hardware and OS (equipment) and its installed apps
+    assert doc["stages"] == ["equipment", "apps"] and doc["stats"]["hosts_with_prc"] == 1
     assert any(a["details"]["prc"] == "yes" for a in doc["assets"] if a["details"]["host"] == "taishan-01")
     assert any(
         a["provenance"]["producers"][0]["id"] == "hygon"

@@ -22,85 +22,114 @@ if TYPE_CHECKING:
 
 
 def _policy(
-    country: str | None, sector: str, network: str | None, binding_only: bool, pack: list[str] | None
+    values: dict[str, str | None], profile: str | None, binding_only: bool, pack: list[str] | None
 ) -> tuple[Context, list[Pack]]:
-    """The deployment context and packs for the equipment view (no country: no policy stage)."""
-    if not country:
+    """The deployment context and packs (no country, state or profile: no policy stage). Default packs:
+    the equipment pack for hardware-only input; every shipped pack when the input may hold apps or logs
+    (the government-device bans judge installed apps and egress)."""
+    if not (values.get("country") or values.get("state") or profile):
         return Context(), []
-    from tierguard.policy.context import build_context
+    from tierguard.policy.context import resolve_context
     from tierguard.policy.packs import load_packs
 
-    values = {"country": country.upper(), "sector": sector, "network": network}
-    ctx = build_context({k: v for k, v in values.items() if v is not None}, "command line")
-    return ctx.model_copy(update={"binding_only": binding_only}), load_packs(pack or ["us-equipment"])
+    resolved = resolve_context(root=None, config=None, profile=profile, overrides=values)
+    ctx = resolved.context.model_copy(update={"binding_only": binding_only})
+    return ctx, load_packs(pack or None)
+
+
+# What to read (no input: this machine)
+Osquery = Annotated[
+    list[Path] | None, typer.Option("--osquery", help="osquery JSON/results log (hardware and app tables).")
+]
+Inventory = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--inventory", help="CMDB export (CSV/JSON); an MDM app export or a DNS/proxy/TLS log by content."
+    ),
+]
+Snmp = Annotated[list[Path] | None, typer.Option("--snmp", help="'host OID = value' walk file.")]
+Root = Annotated[Path, typer.Option(help="Root of the filesystem to probe (local mode).")]
+RpmQuery = Annotated[Path | None, typer.Option(help="`rpm -qa` output file (local mode).")]
+# The deployment context
+Country = Annotated[str | None, typer.Option(help="Deployment country (ISO alpha-2) for policy.")]
+State = Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")]
+Sector = Annotated[str, typer.Option(help="government, critical-infrastructure or general.")]
+DeviceClass = Annotated[str | None, typer.Option(help="Device class of the fleet (e.g. state-issued).")]
+Profile = Annotated[str | None, typer.Option(help="Named context profile (uk-gov, texas-agency ...).")]
+Network = Annotated[
+    str | None, typer.Option(help="Class of the network egress logs come from (e.g. dod-network).")
+]
+BindingOnly = Annotated[
+    bool, typer.Option(help="Evaluate only instruments binding and in force (see scan --help).")
+]
+Packs = Annotated[
+    list[str] | None,
+    typer.Option("--pack", help="Policy pack id/path (repeatable; default: every shipped pack)."),
+]
+# Output and gate
+Format = Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)]
+Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")]
+FailOnPrc = Annotated[bool, typer.Option("--fail-on-prc", help="Exit 1 when PRC is found.")]
+MaxHostTables = Annotated[int, typer.Option(help="Print per-host tables for at most N hosts.")]
+# Ambiguous vendors
+Lenovo = Annotated[bool, typer.Option("--lenovo-as-prc/--lenovo-not-prc")]
+Tplink = Annotated[bool, typer.Option("--tplink-as-prc/--tplink-not-prc")]
+HongKong = Annotated[bool, typer.Option("--hk-as-cn/--hk-not-cn")]
+Enterprise25506 = Annotated[bool, typer.Option("--enterprise-25506-as-h3c")]
 
 
 def register(app: typer.Typer) -> None:
     @app.command("host")
     def host(
-        osquery: Annotated[
-            list[Path] | None, typer.Option("--osquery", help="osquery JSON/results log.")
-        ] = None,
-        inventory: Annotated[
-            list[Path] | None, typer.Option("--inventory", help="CMDB export (CSV/JSON).")
-        ] = None,
-        snmp: Annotated[
-            list[Path] | None, typer.Option("--snmp", help="'host OID = value' walk file.")
-        ] = None,
-        root: Annotated[Path, typer.Option(help="Root of the filesystem to probe (local mode).")] = Path("/"),
-        rpm_query: Annotated[Path | None, typer.Option(help="`rpm -qa` output file (local mode).")] = None,
-        country: Annotated[
-            str | None, typer.Option(help="Deployment country (ISO alpha-2) for policy.")
-        ] = None,
-        sector: Annotated[
-            str, typer.Option(help="government, critical-infrastructure or general.")
-        ] = "general",
-        network: Annotated[
-            str | None, typer.Option(help="Class of the network egress logs come from (e.g. dod-network).")
-        ] = None,
-        binding_only: Annotated[
-            bool, typer.Option(help="Evaluate only instruments binding and in force (see scan --help).")
-        ] = False,
-        pack: Annotated[
-            list[str] | None, typer.Option("--pack", help="Policy pack id/path (repeatable).")
-        ] = None,
-        output_format: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
-        output: Annotated[
-            Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
-        ] = None,
-        fail_on_prc: Annotated[bool, typer.Option("--fail-on-prc", help="Exit 1 when PRC is found.")] = False,
-        lenovo_as_prc: Annotated[bool, typer.Option("--lenovo-as-prc/--lenovo-not-prc")] = True,
-        tplink_as_prc: Annotated[bool, typer.Option("--tplink-as-prc/--tplink-not-prc")] = True,
-        hk_as_cn: Annotated[bool, typer.Option("--hk-as-cn/--hk-not-cn")] = True,
-        enterprise_25506_as_h3c: Annotated[bool, typer.Option("--enterprise-25506-as-h3c")] = False,
-        max_host_tables: Annotated[int, typer.Option(help="Print per-host tables for at most N hosts.")] = (
-            MAX_HOST_TABLES_DEFAULT
-        ),
+        osquery: Osquery = None,
+        inventory: Inventory = None,
+        snmp: Snmp = None,
+        root: Root = Path("/"),
+        rpm_query: RpmQuery = None,
+        country: Country = None,
+        state: State = None,
+        sector: Sector = "general",
+        device_class: DeviceClass = None,
+        profile: Profile = None,
+        network: Network = None,
+        binding_only: BindingOnly = False,
+        pack: Packs = None,
+        output_format: Format = "table",
+        output: Output = None,
+        fail_on_prc: FailOnPrc = False,
+        lenovo_as_prc: Lenovo = True,
+        tplink_as_prc: Tplink = True,
+        hk_as_cn: HongKong = True,
+        enterprise_25506_as_h3c: Enterprise25506 = False,
+        max_host_tables: MaxHostTables = MAX_HOST_TABLES_DEFAULT,
     ) -> None:
-        """Inventory this machine or a fleet and say which components are PRC-produced."""
+        """Inventory this machine or a fleet (hardware, OS, installed apps, network egress) and say which
+        components, apps and services are PRC-produced or PRC-operated; with a context, decide."""
         out_path = prepare_output(output_format, output)
         if sector not in ("government", "critical-infrastructure", "general"):
             raise typer.BadParameter(f"unknown sector {sector!r}", param_hint="--sector")
         from tierguard.equipment import EquipmentOptions
 
-        opts = ScanOptions(
-            discover=False,
-            artifacts=False,
-            inspect=False,
-            command="host",
-            equipment=EquipmentOptions(
-                lenovo_as_prc=lenovo_as_prc,
-                tplink_as_prc=tplink_as_prc,
-                hk_as_cn=hk_as_cn,
-                enterprise_25506_as_h3c=enterprise_25506_as_h3c,
-            ),
+        vendors = EquipmentOptions(
+            lenovo_as_prc=lenovo_as_prc,
+            tplink_as_prc=tplink_as_prc,
+            hk_as_cn=hk_as_cn,
+            enterprise_25506_as_h3c=enterprise_25506_as_h3c,
         )
+        opts = ScanOptions(discover=False, artifacts=False, inspect=False, command="host", equipment=vendors)
         inputs = [InventoryInput("osquery", p) for p in osquery or []]
         inputs += [InventoryInput("inventory", p) for p in inventory or []]
         inputs += [InventoryInput("snmp", p) for p in snmp or []]
         if not inputs:
             inputs = [InventoryInput("host", root, rpm_query=rpm_query)]
-        ctx, packs = _policy(country, sector, network, binding_only, pack)
+        values = {
+            "country": country.upper() if country else None,
+            "state": state,
+            "sector": sector if sector != "general" or not profile else None,
+            "device_class": device_class,
+            "network": network,
+        }
+        ctx, packs = _policy(values, profile, binding_only, pack)
         result = Scanner(None, packs).scan(None, ctx, options=opts, inventories=inputs)
         emit(
             result,

@@ -118,6 +118,26 @@ def _host_verdict(assets: list[Asset]) -> tuple[list[str], list[str]]:
     return prc, ambiguous
 
 
+_FLEET_KINDS = frozenset({"ai-app", "ai-service", "ai-model", "sdk-dependency"})
+
+
+def _print_fleet(result: ScanResult, fleet: list[Asset], console: Console) -> None:
+    """Installed apps and egress to AI services: the decisions (as ``scan`` prints them) and the per-device
+    and per-user view."""
+    from tierguard.report.console_decisions import print_decisions
+    from tierguard.report.console_devices import print_devices
+
+    console.print()
+    ids = {a.id for a in fleet}
+    view = result.model_copy(update={"decisions": tuple(d for d in result.decisions if d.asset_id in ids)})
+    if view.decisions:
+        print_decisions(view, console)
+    else:
+        console.print(Text(f"apps and AI services found: {len(fleet)} (pass a context to decide)"))
+    console.print()
+    print_devices(view, console)
+
+
 def print_equipment(
     result: ScanResult, console: Console, max_host_tables: int = MAX_HOST_TABLES_DEFAULT
 ) -> None:
@@ -126,8 +146,10 @@ def print_equipment(
     if result.context.country is None:
         console.print("(identification verdict only; pass --country to evaluate policy packs)")
     by_host: dict[str, list[Asset]] = defaultdict(list)
+    fleet = [a for a in result.assets if a.kind in _FLEET_KINDS]  # apps and services: per device below
     for a in result.assets:
-        by_host[_host_of(a)].append(a)
+        if a.kind not in _FLEET_KINDS:
+            by_host[_host_of(a)].append(a)
     dec = {d.asset_id: d for d in result.decisions}
     sites: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for shown, (host, assets) in enumerate(sorted(by_host.items())):
@@ -159,6 +181,8 @@ def print_equipment(
     for site, (hosts, with_prc, amb) in sorted(sites.items()):
         st.add_row(_t(site), str(hosts), str(with_prc), f"{with_prc / hosts:.1%}" if hosts else "-", str(amb))
     console.print(st)
+    if fleet:
+        _print_fleet(result, fleet, console)
     for note in result.notes:
         console.print(Text(safe_text(note)))
     if result.decisions:
