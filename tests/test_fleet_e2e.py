@@ -122,3 +122,19 @@ def test_ordinary_files_are_not_rerouted(tmp_path: Path) -> None:
     assert sniff_input(code) is None and sniff_input(table) is None
     result = Scanner(load_catalog(), load_packs()).scan(code, Context(country="US"))
     assert "discover" in result.stages and "egress" not in result.stages
+
+
+def test_us_federal_dod_network_denies_under_the_ndaa_statute_with_binding_only() -> None:
+    args = ["host", "--osquery", str(OSQUERY), "--inventory", str(ZEEK), "--country", "US", "--sector"]
+    args += ["government", "--network", "dod-network", "--binding-only", "-f", "json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    names = {a["id"]: a["name"] for a in doc["assets"]}
+    by_name = {names[d["asset_id"]]: d for d in doc["decisions"]}
+    for name in ("DeepSeek (app)", "DeepSeek app and web chat"):
+        d = by_name[name]
+        statutes = [m for m in d["matches"] if m["citation"]["status"] == "statute"]
+        assert d["verdict"] == "deny" and statutes, name
+        assert all(m["citation"]["status"] not in ("proposal", "bill") for m in d["matches"])  # binding only
+    assert by_name["ChatGPT (app)"]["verdict"] == "allow"
