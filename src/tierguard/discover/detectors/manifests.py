@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tierguard.catalog.loader import Catalog
@@ -25,10 +25,19 @@ from .code import _go_package
 
 _REQ = re.compile(r"^[ \t]*([A-Za-z0-9][A-Za-z0-9._-]*)", re.M)
 _REQ_SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_GOMOD_REQ = re.compile(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+v[\w.+-]+", re.M)
+_GOMOD_REQ = re.compile(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+(v[\w.+-]+)", re.M)
 
 
-def _emit(c: Collector, catalog: Catalog, eco: str, names: Iterable[str], context: str) -> None:
+def _emit(
+    c: Collector,
+    catalog: Catalog,
+    eco: str,
+    names: Iterable[str],
+    context: str,
+    versions: Mapping[str, object] | None = None,
+) -> None:
+    """One package-dependency (A) per catalog package named; ``versions`` (lock files: name as written ->
+    the exact locked version) sets ``attributes.version``."""
     seen: set[str] = set()
     for raw in names:
         pk = catalog.match_package(eco, raw)
@@ -36,14 +45,21 @@ def _emit(c: Collector, catalog: Catalog, eco: str, names: Iterable[str], contex
             continue
         seen.add(pk.name)
         pos = _find(c.text, raw)
+        attrs = {"use_mode": "unknown", "context": context, "package_kind": pk.kind}
+        version = (versions or {}).get(raw)
+        if isinstance(version, str) and _VERSION.fullmatch(version):
+            attrs["version"] = version
         c.add(
             "package-dependency",
             pk.name,
             "A",
             pos,
             {"package": f"{pk.ecosystem}:{pk.name}", "producer": pk.producer},
-            {"use_mode": "unknown", "context": context, "package_kind": pk.kind},
+            attrs,
         )
+
+
+_VERSION = re.compile(r"v?[0-9][0-9A-Za-z.+_-]{0,63}")  # a locked version as lock files write it
 
 
 def _find(text: str, name: str) -> int:
@@ -123,11 +139,16 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
         )
     elif name in ("poetry.lock", "uv.lock"):
         doc = _toml(unit)
-        pkgs = [p.get("name", "") for p in _list(doc.get("package")) if isinstance(p, dict)]
-        _emit(c, catalog, "pypi", [p for p in pkgs if isinstance(p, str)], name)
+        pkgs = [
+            p for p in _list(doc.get("package")) if isinstance(p, dict) and isinstance(p.get("name"), str)
+        ]
+        locked = {p["name"]: p.get("version") for p in pkgs}
+        _emit(c, catalog, "pypi", [p["name"] for p in pkgs], name, locked)
     elif name == "pipfile.lock":
         doc = _dict(_json(unit))
-        _emit(c, catalog, "pypi", list(_dict(doc.get("default"))) + list(_dict(doc.get("develop"))), name)
+        entries = {**_dict(doc.get("develop")), **_dict(doc.get("default"))}
+        locked = {k: str(_dict(v).get("version", "")).removeprefix("==") for k, v in entries.items()}
+        _emit(c, catalog, "pypi", list(entries), name, locked)
     elif name == "package.json":
         doc = _dict(_json(unit))
         names = []
@@ -136,12 +157,16 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
         _emit(c, catalog, "npm", names, name)
     elif name in ("package-lock.json", "npm-shrinkwrap.json"):
         doc = _dict(_json(unit))
+        locked = {k: _dict(v).get("version") for k, v in _dict(doc.get("dependencies")).items()}
+        for k, v in _dict(doc.get("packages")).items():
+            if k and k.count("node_modules/") == 1:  # top-level installs (nested copies are other versions)
+                locked[k.rsplit("node_modules/", 1)[-1]] = _dict(v).get("version")
         names = [k.rsplit("node_modules/", 1)[-1] for k in _dict(doc.get("packages")) if k]
         names += list(_dict(doc.get("dependencies")))
-        _emit(c, catalog, "npm", names, name)
+        _emit(c, catalog, "npm", names, name, locked)
     elif name == "pnpm-lock.yaml":
         names = [p.name for p in catalog.packages if p.ecosystem == "npm" and _pnpm_has(unit.text, p.name)]
-        _emit(c, catalog, "npm", names, name)
+        _emit(c, catalog, "npm", names, name, {n: _pnpm_version(unit.text, n) for n in names})
     elif name == "go.mod":
         for mo in _GOMOD_REQ.finditer(unit.text):
             pk = _go_package(catalog, mo.group(1))
@@ -152,7 +177,7 @@ def parse_manifest(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
                     "A",
                     mo.start(1),
                     {"package": f"go:{pk.name}", "producer": pk.producer},
-                    {"use_mode": "unknown", "context": "go.mod"},
+                    {"use_mode": "unknown", "context": "go.mod", "version": mo.group(2)},
                 )
     return c.out
 
@@ -194,6 +219,21 @@ def _core_metadata(c: Collector, catalog: Catalog, context: str) -> None:
 
 def _pnpm_has(text: str, pkg: str) -> bool:
     return re.search(r"(?<![\w@.-])/?['\"]?" + re.escape(pkg) + r"['\"]?(?:@|:|\()", text) is not None
+
+
+def _pnpm_version(text: str, pkg: str) -> str:
+    """The locked version of ``pkg`` in a pnpm lock file: a ``/pkg@1.2.3:`` or ``pkg@1.2.3:`` package key (v6
+    and v9), or ``version: 1.2.3`` under an importer's ``pkg:`` entry; "" when not found."""
+    mo = re.search(r"(?<![\w@.-])/?['\"]?" + re.escape(pkg) + r"@(v?[0-9][0-9A-Za-z.+_-]*)", text)
+    if mo is None:
+        mo = re.search(
+            r"^\s+['\"]?"
+            + re.escape(pkg)
+            + r"['\"]?:\s*\n\s+specifier:[^\n]*\n\s+version:\s*([0-9][\w.+-]*)",
+            text,
+            re.M,
+        )
+    return mo.group(1) if mo else ""
 
 
 # -- Maven and Gradle (JVM) ------------------------------------------------------------------------------
