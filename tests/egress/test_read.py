@@ -294,3 +294,32 @@ def test_ahocorasick_fallback_gives_the_same_result(
     without = _read(tmp_path, "dns.log", data, rules, catalog)
     assert without.engine == "ahocorasick-rs"
     assert [a.model_dump() for a in with_hs.assets] == [a.model_dump() for a in without.assets]
+
+
+def test_zeek_headers_without_hyperscan(
+    tmp_path: Path, rules: list[HostRule], catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Aho-Corasick fallback finds header lines too (the marker search), so a #fields change applies."""
+    monkeypatch.setenv("TIERGUARD_NO_HYPERSCAN", "1")
+    first = b.zeek_tsv("dns", [b.Q(T0, W, "api.deepseek.com")])
+    second = b.zeek_header("dns", ["query", "ts", "id.orig_h"]).encode()
+    second += f"api.deepseek.com\t{T0 + 5:.6f}\t{M}\n".encode()
+    out = _read(tmp_path, "dns.log", first + second, rules, catalog)
+    assert out.engine == "ahocorasick-rs"
+    assert sorted(u.host or "" for u in out.assets[0].usages) == [W, M]
+
+
+def test_excerpt_escapes_control_characters() -> None:
+    from tierguard.egress.aggregate import EXCERPT, excerpt
+
+    assert excerpt(b"a\tb\x1b[31mc\x7f\xc2\x85d\xffe") == "a\\tb\\x1b[31mc\\x7f\\x85d\\xffe"
+    assert len(excerpt(b"x" * 10_000)) == EXCERPT
+
+
+def test_minimal_literals_cover_the_rest() -> None:
+    from tierguard.egress.literals import minimal
+
+    assert minimal(["platform.deepseek.com", "Deepseek.com", "api.deepseek.com", "x.ai", "api.x.ai", ""]) == [
+        "deepseek.com",
+        "x.ai",
+    ]
