@@ -81,7 +81,7 @@ def test_json_names_the_command_and_stages(command: str, tmp_path: Path) -> None
     expected = {
         "scan": ["discover", "identify", "inspect", "policy"],
         "inspect": ["inspect"],
-        "host": ["equipment", "policy"],
+        "host": ["equipment", "apps", "policy"],  # an osquery log is read for hardware and app tables
     }[command]
     assert doc["stages"] == expected
 
@@ -106,7 +106,7 @@ def test_inventories_and_target_in_one_result(tmp_path: Path) -> None:
     host = Scanner().scan(
         None, Context(), inventories=[InventoryInput("host", root)], options=ScanOptions(command="host")
     )
-    assert host.stages == ("equipment",) and host.stats.hosts == 1 and host.stats.hosts_with_prc == 1
+    assert host.stages == ("equipment", "apps") and host.stats.hosts == 1 and host.stats.hosts_with_prc == 1
     repo = _code_tree(tmp_path / "repo")
     both = Scanner(packs=()).scan(repo, Context(), inventories=[InventoryInput("host", root)])
     kinds = {a.kind for a in both.assets}
