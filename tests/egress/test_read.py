@@ -184,14 +184,19 @@ def test_route53_names_the_instance(tmp_path: Path, rules: list[HostRule], catal
     assert out.assets[0].usages[0].host == "10.0.1.15"
 
 
-def test_windows_dns_counts_received_queries_only(
+def test_windows_dns_counts_each_client_query_once(
     tmp_path: Path, rules: list[HostRule], catalog: Catalog
 ) -> None:
-    data = b.windows_dns([b.Q(T0, W, "api.deepseek.com")])
-    fwd = data.replace(b"UDP Rcv", b"UDP Snd", 1)  # the server forwarding the query: not a client's
+    """A forwarded query: the client's query (Rcv), the query to the forwarder (Snd), the forwarder's answer
+    (Rcv R), the answer to the client (Snd R): one query, from the client."""
+    (pre, q, r, _) = b.windows_dns([b.Q(T0, W, "api.deepseek.com")]).rsplit(b"\n", 3)
+    to_fwd = q.replace(b"Rcv " + W.encode() + b"     ", b"Snd 8.8.8.8       ").replace(b" 000a ", b" 1f2e ")
+    from_fwd = r.replace(b"Snd " + W.encode() + b"     ", b"Rcv 8.8.8.8       ").replace(b" 000a ", b" 1f2e ")
+    data = b"\n".join([pre, q, to_fwd, from_fwd, r]) + b"\n"
     out = _read(tmp_path, "dns.log", data, rules, catalog)
-    assert out.matched == 1 and out.assets[0].usages[0].count == 1
-    assert _read(tmp_path, "dns.log", fwd, rules, catalog).matched == 0
+    assert out.matched == 1
+    (u,) = out.assets[0].usages
+    assert (u.host, u.count) == (W, 1)
 
 
 def test_client_names_map_addresses_to_devices(
@@ -323,3 +328,20 @@ def test_minimal_literals_cover_the_rest() -> None:
         "deepseek.com",
         "x.ai",
     ]
+
+
+def test_windows_dns_outgoing_only_logs_count_responses(
+    tmp_path: Path, rules: list[HostRule], catalog: Catalog
+) -> None:
+    """A debug log set to record outgoing packets only has the responses to clients and no queries: they
+    are the clients' queries (a log with both is not counted twice: test above)."""
+    qs = [b.Q(T0, W, "api.deepseek.com"), b.Q(T0 + 1, M, "api.deepseek.com")]
+    data = b"\n".join(x for x in b.windows_dns(qs).split(b"\n") if b" Rcv " not in x)
+    out = _read(tmp_path, "dns.log", data, rules, catalog)
+    assert out.matched == 2 and sorted(u.host or "" for u in out.assets[0].usages) == [W, M]
+    forwarder = (
+        b.windows_dns(qs)
+        .replace(b"UDP Snd", b"UDP Rcv")
+        .replace(b"UDP Rcv " + W.encode(), b"UDP Snd " + W.encode(), 1)
+    )
+    assert _read(tmp_path, "fwd.log", forwarder, rules, catalog).matched >= 1

@@ -14,9 +14,10 @@ zeek-http(-json)   ``host``           ``id.orig_h``           ``username``  ``ts
 route53            ``query_name``     ``srcids.instance``,    --            ``query_timestamp``
                                       else ``srcaddr``
 squid (native)     URL (7th field)    client (3rd)            user (8th)    time (1st, epoch)
-windows-dns        question name      remote IP of received   --            date and time (local)
-                                      queries (``Rcv``, not
-                                      ``R``)
+windows-dns        question name      remote IP of a client   --            date and time (local)
+                                      query (``Rcv``) or of
+                                      the response to it
+                                      (``Snd R``), once
 csv / json         mapping            mapping                 mapping       mapping
 =================  =================  ======================  ============  =====================
 """
@@ -305,8 +306,8 @@ class Squid(Parser):
 
 _WIN = re.compile(
     r"(?P<date>\S+) (?P<time>\d{1,2}:\d{2}:\d{2})(?: (?P<ampm>[AP]M))? [0-9A-Fa-f]+ PACKET\s+[0-9A-Fa-f]+ "
-    r"(?:UDP|TCP) (?P<dir>Snd|Rcv) (?P<ip>\S+)\s+[0-9A-Fa-f]+ (?P<resp>[ R]) (?P<op>\S) \[[^\]]*\]\s+"
-    r"(?P<qtype>\S+)\s+(?P<name>\S+)"
+    r"(?:UDP|TCP) (?P<dir>Snd|Rcv) (?P<ip>\S+)\s+(?P<xid>[0-9A-Fa-f]+) (?P<resp>[ R]) (?P<op>\S) "
+    r"\[[^\]]*\]\s+(?P<qtype>\S+)\s+(?P<name>\S+)"
 )
 
 
@@ -332,8 +333,17 @@ def windows_time(date: str, clock: str, ampm: str | None) -> Stamp:
 
 
 class WindowsDns(Parser):
+    """A client's query is the ``Rcv`` query from it, or, where the log records outgoing packets only, the
+    ``Snd`` response to it; a response to a query already counted is not counted again (the pairs are
+    remembered by client, transaction id and name, a bounded number of them). Queries this server sends to
+    a forwarder (``Snd``, no ``R``) and the forwarder's answers (``Rcv R``) are not clients' queries."""
+
     name = "windows-dns"
     labels = True
+    REMEMBER = 4096  # open queries remembered (only lines naming a catalog host are parsed at all)
+
+    def __init__(self) -> None:
+        self._asked: dict[tuple[str, str, str], None] = {}
 
     def parse(self, line: bytes) -> Obs | None:
         if b" PACKET " not in line:
@@ -341,8 +351,17 @@ class WindowsDns(Parser):
         m = _WIN.match(text(line))
         if m is None:
             raise Malformed("a PACKET line in an unknown layout")
-        if m["dir"] != "Rcv" or m["resp"] != " ":
-            return None  # a response, or a query this server sent to a forwarder
+        key = (m["ip"], m["xid"].lower(), m["name"].lower())
+        if m["dir"] == "Rcv" and m["resp"] == " ":
+            if len(self._asked) >= self.REMEMBER:
+                del self._asked[next(iter(self._asked))]
+            self._asked[key] = None
+        elif m["dir"] == "Snd" and m["resp"] == "R":
+            if key in self._asked:
+                del self._asked[key]
+                return None  # the response to a query counted already
+        else:
+            return None  # to or from a forwarder
         host = _LABEL_LEN.sub(".", m["name"]).strip(".").lower()
         return Obs(host, m["ip"], None, windows_time(m["date"], m["time"], m["ampm"]))
 
