@@ -316,3 +316,24 @@ def test_missing_file(tmp_path: Path, rules: list[HostRule], catalog: Catalog) -
 def test_unknown_forced_format(tmp_path: Path, rules: list[HostRule], catalog: Catalog) -> None:
     with pytest.raises(TargetError, match="unknown log format 'bind'"):
         _read(tmp_path, "q.log", b"x\n", rules, catalog, options=EgressOptions(format="bind"))
+
+
+@pytest.mark.parametrize("pack", [b.gz, b.zst], ids=["gzip", "zstd"])
+def test_decompression_bomb_stays_bounded(
+    tmp_path: Path, rules: list[HostRule], catalog: Catalog, pack: object
+) -> None:
+    """128 MiB of NULs (a few hundred kB compressed) after a real record: read in bounded steps, the
+    giant line is a counted skip, memory stays near the buffer size."""
+    import tracemalloc
+
+    head = b.squid([b.Q(T0, W, "api.deepseek.com", "jdoe")])
+    bomb = pack(head + b"\0" * (128 << 20) + b"\n" + head)  # type: ignore[operator]
+    assert len(bomb) < 2 << 20
+    tracemalloc.start()
+    try:
+        out = _read(tmp_path, "access.log.x", bomb, rules, catalog, options=EgressOptions(format="squid"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 48 << 20, peak
+    assert out.matched == 2 and [s.reason for s in out.skipped] == ["too-large"]
