@@ -182,7 +182,8 @@ class Evidence(Record, frozen=True, kw_only=True):
     """One observation made by a detector. ``kind`` says what was seen; ``value`` is the normalised match.
 
     kinds: endpoint, sdk-import, package-dependency, env-key, framework-class, model-ref, router-prefix,
-    mention, model-artifact, tokenizer, device, os, package.
+    mention, model-artifact, tokenizer, device, os, package, installed-app (app inventories), egress
+    (network logs).
     ``refs`` link the observation to catalog entries, e.g. {"producer": "deepseek", "endpoint": "..."}.
     """
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tierguard.cli.common import FORMAT_HELP, emit, prepare_output
+from tierguard.cli.common import FORMAT_HELP, emit, prepare_output, run_with_progress
 from tierguard.model import Context
 from tierguard.report.console_views import MAX_HOST_TABLES_DEFAULT, print_equipment
 from tierguard.scanner import InventoryInput, Scanner, ScanOptions
@@ -130,7 +130,11 @@ def register(app: typer.Typer) -> None:
             "network": network,
         }
         ctx, packs = _policy(values, profile, binding_only, pack)
-        result = Scanner(None, packs).scan(None, ctx, options=opts, inventories=inputs)
+        scanner = Scanner(None, packs)
+        result = run_with_progress(  # long network logs show bytes read on a terminal
+            lambda progress: scanner.scan(None, ctx, options=opts, inventories=inputs, progress=progress),
+            enabled=True,
+        )
         emit(
             result,
             output_format,
