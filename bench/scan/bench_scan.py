@@ -15,8 +15,8 @@ peak memory are the child's rusage. Not a test: run by hand, results go to bench
 package) instead of the installed package, so two commits are timed in the same interleaved rounds (the
 Aho-Corasick and full-scan rows run the last tree given):
 
-    mkdir -p /tmp/tg-base && git archive BASE src | tar -x -C /tmp/tg-base
-    python bench/scan/bench_scan.py --src base=/tmp/tg-base --src head=. --discover-only
+    T=$(mktemp -d); mkdir $T/base; git archive BASE src | tar -x -C $T/base
+    python bench/scan/bench_scan.py --src base=$T/base --src head=. --discover-only
 """
 
 from __future__ import annotations

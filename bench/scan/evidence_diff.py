@@ -12,12 +12,13 @@ difference (exit 1 when there is one). Not a test: run by hand before and after 
     python bench/scan/evidence_diff.py check /tmp/evidence-base.json
 
 With other people's uncommitted changes in the working tree, compare trees instead (``--src TREE``: that
-tree's ``src/tierguard`` shadows the installed package)::
+tree's ``src/tierguard`` shadows the installed package; use a directory of your own, other sessions use
+``/tmp/tg-*``)::
 
-    mkdir -p /tmp/tg-base && git archive HEAD src | tar -x -C /tmp/tg-base
-    python bench/scan/evidence_diff.py save /tmp/evidence-base.json --src /tmp/tg-base
-    python bench/scan/evidence_diff.py check /tmp/evidence-base.json --src /tmp/tg-mine
-    python bench/scan/evidence_diff.py compare /tmp/tg-base --src /tmp/tg-mine   # both trees, scanned now
+    T=$(mktemp -d); mkdir $T/base $T/new
+    git archive BASE src | tar -x -C $T/base; git archive HEAD src | tar -x -C $T/new
+    python bench/scan/evidence_diff.py compare $T/base --src $T/new    # both trees scan the targets now
+    python bench/scan/evidence_diff.py compare $T/base --src $T/new --no-hyperscan
 """
 
 from __future__ import annotations
