@@ -34,7 +34,10 @@ def _rows() -> dict[tuple[str, str], tuple[str, list[str]]]:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 4 or not cells[0].startswith("`"):
             continue
-        rows[(cells[1], cells[0].strip("`"))] = (cells[2], _ticked(cells[3]))
+        # "(and `x` where git tracks it)": files the estate's .gitignore matches are scanned only when git
+        # tracks them (a clone, not an exported archive), so they are not required
+        required = re.sub(r"\([^)]*\)", "", cells[3])
+        rows[(cells[1], cells[0].strip("`"))] = (cells[2], _ticked(required))
     return rows
 
 
