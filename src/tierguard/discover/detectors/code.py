@@ -2,7 +2,7 @@
 (sdk-import, A), provider hosts (endpoint, A), env keys (A), framework classes (A) and model ids in model
 contexts (B, also a model field's default); string literals naming a model outside a model context are C
 mentions. A Python import is A only when the file uses what it imports and is not the package's own module
-(``pyimports``); a Python unit also records its import bindings for the cross-module pass (``pylinks``)."""
+(``pyimports``); a Python unit also records its import statements for the cross-module pass (``pylinks``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from tierguard.model import Evidence
 from ..common import Collector, hit_matches, match_model, model_refs, pair_endpoints, scan_common
 from ..interface import Unit
 from ..syntax import SyntaxMap
+from .pybindings import module_record
 from .pyimports import bound_names, import_items, import_mention, import_root, statement_end
-from .pylinks import module_record
 
 _PY_IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b"
@@ -129,7 +129,7 @@ def parse_python(unit: Unit, catalog: Catalog) -> Sequence[Evidence]:
     out = c.out
     if taken:  # the same literal is not also a "string literal outside a model context" mention
         out = [e for e in out if e.kind != "mention" or (e.location.line, e.value) not in taken]
-    # the unit's import bindings, for the cross-module pass (``pylinks``; removed by the engine)
+    # the unit's import statements, for the cross-module pass (``pylinks``; removed by the engine)
     return [*pair_endpoints(out), module_record(unit, c.text)]
 
 

@@ -106,9 +106,12 @@ def _shape(unit: Unit) -> str:
     if len(unit.data) > _MAX_COMPOSE or unit.truncated:
         return ""
     head = unit.text
-    if _CFN_GATE.search(head):
+    # literal gates first (exact: a match of the first alternative is that literal, every match of the others
+    # holds "AWS::"); the regexes have no literal prefix and cost ~0.1 s over the JSON files of a
+    # site-packages (botocore's service models all say "AWS")
+    if "AWSTemplateFormatVersion" in head or ("AWS::" in head and _CFN_GATE.search(head)):
         return "cloudformation"
-    if _K8S_GATE.search(head) and "kind" in head:
+    if "apiVersion" in head and "kind" in head and _K8S_GATE.search(head):
         return "kubernetes"
     name = unit.ref.logical_path.lower().rsplit("/", 1)[-1]
     if name.startswith("values") and name.endswith((".yaml", ".yml")):

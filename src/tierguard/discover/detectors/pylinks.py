@@ -21,14 +21,16 @@ module that also holds the host is not a link.
 
 Modules are resolved among the Python files the discover stage parsed (those holding a catalog keyword):
 relative imports from the importing file's package, absolute ones from each of its parent directories (the
-first that holds the module wins). Each parse of a Python unit records its import bindings
-(``module_record``); ``link_modules`` runs once after all units, re-reads only the modules with carriers and
-their importers (bounded), and removes the records. Nothing is imported or executed.
+first that holds the module wins). Each parse of a Python unit records its import statements
+(``pybindings.module_record``; parsed into bindings only for the modules the pass asks about);
+``link_modules`` runs once after all units, re-reads only the modules with carriers and their importers
+(bounded), and removes the records. Nothing is imported or executed.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -37,106 +39,23 @@ from dataclasses import dataclass, field
 from tierguard.model import Evidence, Location
 from tierguard.targets.interface import FileRef, Resolver
 
-from ..interface import Unit
 from ..syntax import SyntaxMap
-from .pyimports import in_blocks, is_use, statement_end, type_checking_blocks
+from .pybindings import RECORD_KIND, Binding, ImportWords, module_key, record_bindings, tails
+from .pyimports import in_blocks, is_use, type_checking_blocks
 
-RECORD_KIND = "py-module"  # internal record of a Python unit's imports; never leaves the discover stage
-_RS, _US = "\x1e", "\x1f"  # record / field separators of the bindings attribute (never in identifiers)
 SEED_KINDS = frozenset({"endpoint", "env-key"})
 MAX_READ = 4 * 1024 * 1024
 MAX_CANDIDATES = 5000  # modules re-read per scan at most (seeds and importers of carriers)
 MAX_SEEDS = 32  # provider observations one name carries at most
 MAX_BYTES = 64 * 1024 * 1024  # text the pass holds at most (modules are kept once read)
 
-_IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+|import[ \t]+)")
-_ITEM = re.compile(r"^([A-Za-z_][\w.]*)(?:\s+as\s+([A-Za-z_]\w*))?$")
-
-# (local name, target "rel:<key>" | "abs:<dotted>", imported name, offset of the imported names); the name is
-# "" for ``import a.b as c`` and "*" for ``import a.b`` (which binds ``a``)
-Binding = tuple[str, str, str, int]
-
-
-def module_key(shown: str) -> str:
-    """``a/b/c.py`` -> ``a/b/c``; ``a/b/__init__.py`` -> ``a/b`` (archive members keep their ``x.whl!``)."""
-    key = shown[: -len(".py")] if shown.endswith(".py") else shown.rsplit(".", 1)[0]
-    return key[: -len("/__init__")] if key.endswith("/__init__") else key
-
-
-def _package_dir(shown: str) -> str:
-    return shown.rsplit("/", 1)[0] if "/" in shown else ""
-
-
-def bindings(text: str, shown: str) -> list[Binding]:
-    """Every import binding of a Python text (including those inside functions; a star import binds
-    nothing by name). Relative modules are resolved against ``shown`` (the unit's display path)."""
-    out: list[Binding] = []
-    pkg = _package_dir(shown)
-    i = text.find("import")
-    while i >= 0:
-        ls = text.rfind("\n", 0, i) + 1
-        nxt = text.find("import", i + 6)
-        mo = _IMPORT_LINE.match(text, ls)
-        if mo is None or mo.end() < i:
-            i = nxt
-            continue
-        names_at = mo.end()
-        end = statement_end(text, names_at)
-        body = text[names_at:end].replace("\\\n", " ").strip().strip("()")
-        for raw in body.split(","):
-            item = _ITEM.match(" ".join(raw.split()))
-            if item is None:
-                continue
-            name, alias = item.group(1), item.group(2)
-            if mo.group(1) is None:  # import a.b [as c]
-                out.append((alias or name.split(".", 1)[0], "abs:" + name, "" if alias else "*", names_at))
-                continue
-            target = _from_target(mo.group(1), pkg)
-            out.append((alias or name, target, name, names_at))
-        i = text.find("import", max(nxt, end)) if nxt >= 0 else -1
-    return out
-
-
-def _from_target(module: str, pkg: str) -> str:
-    dots = len(module) - len(module.lstrip("."))
-    if not dots:
-        return "abs:" + module
-    base = pkg.split("/") if pkg else []
-    if dots > 1:
-        base = base[: len(base) - (dots - 1)] if dots - 1 <= len(base) else []
-    rest = module[dots:]
-    parts = [*base, *(rest.split(".") if rest else [])]
-    return "rel:" + "/".join(parts)
-
-
-def _tails(target: str, name: str) -> tuple[str, ...]:
-    """The last component of a binding's module, and the imported name (``from pkg import sub``): the
-    module names it may reach, for the index of importers."""
-    ref = target[4:]
-    tail = ref.rsplit("." if target.startswith("abs:") else "/", 1)[-1]
-    return (tail, name) if name not in ("", "*") and name != tail else (tail,)
-
-
-def module_record(unit: Unit, text: str) -> Evidence:
-    """The internal record of a parsed Python unit: its import bindings and size (for a bounded re-read)."""
-    ref = unit.ref
-    shown = ref.logical_path if ref.member is None else f"{ref.path}!{ref.member}"
-    binds = bindings(text, shown)
-    data = _RS.join(f"{local}{_US}{target}{_US}{name}{_US}{pos}" for local, target, name, pos in binds)
-    tails = " ".join(sorted({t for _, target, name, _ in binds for t in _tails(target, name)}))
-    return Evidence(
-        detector="python",
-        kind=RECORD_KIND,
-        value=shown,
-        strength="C",
-        location=Location(path=ref.path, line=None, member=ref.member),
-        attributes={"bindings": data, "tails": tails, "size": str(ref.size)},
-    )
-
 
 # ---- one module's text: module-level statements and where names are used -------------------------------
 
-_TOP = re.compile(r"^(?=[^\s#)\]}])", re.M)
+# a line starting in column 0 with a statement: ``^(?=...)`` under re.M, found as the line break before it
+# (a literal prefix: sre tries a ``^`` pattern at every offset, 5x slower on large modules)
+_TOP_CHAR = re.compile(r"(?=[^\s#)\]}])")
+_TOP = re.compile(r"\n(?=[^\s#)\]}])")
 _CHAIN = re.compile(r"(?:\s*\.\s*[A-Za-z_]\w*)+")
 _CONTINUED = re.compile(r"(?:else|elif|except|finally)\b|@")
 _DEF = re.compile(r"(?:@[^\n]*\n(?:[ \t]*\n)*)*(?:async[ \t]+)?(?:def|class)[ \t]+([A-Za-z_]\w*)")
@@ -152,8 +71,8 @@ class ModuleText:
         self.syntax = SyntaxMap(text, "python")
         self.blocks = type_checking_blocks(text)
         starts: list[int] = []
-        for mo in _TOP.finditer(text):
-            p = mo.start()
+        first = [0] if _TOP_CHAR.match(text) else []
+        for p in itertools.chain(first, map(re.Match.end, _TOP.finditer(text))):
             if self.syntax.where(p) != "code":
                 continue
             if starts and _CONTINUED.match(text, p) and text[starts[-1]] != "@":
@@ -206,17 +125,37 @@ class ModuleText:
 
 
 def _line_starts(text: str, lines: list[int]) -> list[int]:
-    """The offset where each 1-based line of ``lines`` starts (-1 past the end), one pass up to the last."""
-    want = sorted(set(n for n in lines if n > 0))
+    """The offset where each 1-based line of ``lines`` starts (-1 past the end). Each is found after the one
+    before it by a bisection over ``str.count`` (C speed; a few MB of text counted per line, where a walk
+    from line break to line break costs a Python step per line)."""
     found: dict[int, int] = {}
     pos, line = 0, 1
-    for n in want:
-        while line < n and pos >= 0:
-            pos = text.find("\n", pos)
-            pos = pos + 1 if pos >= 0 else -1
-            line += 1
+    for n in sorted(set(lines)):
+        if n < 1:
+            continue
+        pos = _after_breaks(text, pos, n - line) if pos >= 0 else -1
+        line = n
         found[n] = pos
     return [found.get(n, -1) for n in lines]
+
+
+def _after_breaks(text: str, start: int, k: int) -> int:
+    """The offset right after the ``k``-th line break at or after ``start`` (``start`` for 0; -1 when the
+    text has fewer)."""
+    if k <= 0:
+        return start
+    if text.count("\n", start) < k:
+        return -1
+    # invariant: ``below`` line breaks in [start, lo), fewer than k; at least k in [start, hi)
+    lo, hi, below = start, len(text), 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        c = below + text.count("\n", lo, mid)
+        if c >= k:
+            hi = mid
+        else:
+            lo, below = mid, c
+    return hi
 
 
 # ---- the link pass ------------------------------------------------------------------------------------
@@ -246,7 +185,7 @@ class _Module:
     path: str
     member: str | None
     size: int
-    raw: str  # the record's bindings attribute, parsed on first use (``binds``)
+    record: Evidence  # the unit's import statements, parsed on first use (``binds``)
     carriers: dict[str, Carrier] = field(default_factory=dict)
     text: ModuleText | None = None
     linked: set[tuple[str, str]] = field(default_factory=set)
@@ -257,16 +196,23 @@ class _Module:
     resolved: list[tuple[str, str, str, str, tuple[str, ...], int]] | None = None
     resolved_with_text: bool = False
     _binds: list[Binding] | None = None
+    _by_tail: dict[str, list[tuple[str, str]]] | None = None
 
     @property
     def binds(self) -> list[Binding]:
         if self._binds is None:
-            out: list[Binding] = []
-            for item in self.raw.split(_RS) if self.raw else ():
-                local, target, name, pos = item.split(_US)
-                out.append((local, target, name, int(pos)))
-            self._binds = out
+            self._binds = record_bindings(self.record)
         return self._binds
+
+    def reaching(self, tail: str) -> list[tuple[str, str]]:
+        """(target, imported name) of the bindings whose ``tails`` hold ``tail``, in binding order."""
+        if self._by_tail is None:
+            by_tail: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            for _, target, name, _ in self.binds:
+                for t in tails(target, name):
+                    by_tail[t].append((target, name))
+            self._by_tail = by_tail
+        return self._by_tail.get(tail, [])
 
 
 Reader = Callable[[str, str | None, int], str | None]
@@ -276,15 +222,12 @@ class _Linker:
     def __init__(self, records: Sequence[Evidence], seeds: Sequence[Evidence], read: Reader) -> None:
         self.read = read
         self.mods: dict[str, _Module] = {}
-        # module name components (last of a binding's module, or the imported name) -> importing modules
-        self._by_tail: dict[str, list[str]] = defaultdict(list)
         for r in records:
             size = int(r.attributes.get("size", "0") or 0)
-            key = module_key(r.value)
-            raw = r.attributes.get("bindings", "")
-            self.mods[key] = _Module(r.value, r.location.path, r.location.member, size, raw)
-            for tail in r.attributes.get("tails", "").split():
-                self._by_tail[tail].append(key)
+            self.mods[module_key(r.value)] = _Module(r.value, r.location.path, r.location.member, size, r)
+        # words of the import statements -> the modules holding them: a superset of the modules binding a
+        # name from a module of that (last) name, checked on their bindings (``importers``)
+        self._words = ImportWords({key: m.record for key, m in self.mods.items()})
         self.seeds: dict[str, list[Evidence]] = defaultdict(list)
         for e in seeds:
             shown = e.location.path if e.location.member is None else f"{e.location.path}!{e.location.member}"
@@ -300,9 +243,9 @@ class _Linker:
         """The modules binding something from module ``key`` (sorted)."""
         tail = key.rpartition("!")[2].rsplit("/", 1)[-1]
         found = set()
-        for imp in self._by_tail.get(tail, ()):
-            for _, target, name, _ in self.mods[imp].binds:
-                if tail in _tails(target, name) and key in self._targets(imp, target, name):
+        for imp in self._words.candidates(tail):
+            for target, name in self.mods[imp].reaching(tail):
+                if key in self._targets(imp, target, name):
                     found.add(imp)
                     break
         return sorted(found)
@@ -498,6 +441,8 @@ class _Linker:
         return None
 
     def _emit(self, m: _Module, mt: ModuleText, pos: int, carrier: Carrier, via: str) -> None:
+        if all((seed.kind, seed.value) in m.linked for seed in carrier.seeds):
+            return  # every provider of this carrier is linked in this module already
         line = mt.text.count("\n", 0, pos) + 1
         ls = mt.text.rfind("\n", 0, pos) + 1
         le = mt.text.find("\n", pos)
