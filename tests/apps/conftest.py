@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-import zstandard
 
 from tierguard.apps import AppCatalog, load_app_catalog
 
@@ -36,12 +35,21 @@ def osquery_line(
     return json.dumps(obj, ensure_ascii=False)
 
 
+def zst(data: bytes) -> bytes:
+    """``data`` as one zstd frame (the standard library's API: compression.zstd, or backports.zstd)."""
+    try:
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+    return bytes(zstd.compress(data))
+
+
 def write_lines(path: Path, lines: Iterable[str], compress: str = "") -> Path:
     data = ("\n".join(lines) + "\n").encode("utf-8")
     if compress == "gzip":
         data = gzip.compress(data)
     elif compress == "zstd":
-        data = zstandard.ZstdCompressor().compress(data)
+        data = zst(data)
     path.write_bytes(data)
     return path
 

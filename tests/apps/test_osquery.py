@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-import zstandard
 
-from tests.apps.conftest import EXAMPLES, PROGRAM_CHROME, PROGRAM_DEEPSEEK, osquery_line, write_lines
+from tests.apps.conftest import EXAMPLES, PROGRAM_CHROME, PROGRAM_DEEPSEEK, osquery_line, write_lines, zst
 from tierguard.apps import AppCatalog, AppOptions, read_apps
 from tierguard.apps.osquery import infer_table, iso_time, user_from_path
 from tierguard.errors import TargetError
@@ -348,7 +347,7 @@ def test_corrupt_gzip_is_a_skip(tmp_path: Path, catalog: AppCatalog) -> None:
 def test_decompressed_size_is_bounded(tmp_path: Path, catalog: AppCatalog) -> None:
     lines = [osquery_line(f"w{i}", "programs", [PROGRAM_DEEPSEEK]) for i in range(100)]
     p = tmp_path / "b.log.zst"
-    p.write_bytes(zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode()))
+    p.write_bytes(zst(("\n".join(lines) + "\n").encode()))
     out = read_apps(p, catalog=catalog, options=AppOptions(max_bytes=2000))
     assert out.skipped[-1].reason == "too-large"
     assert out.devices < 100

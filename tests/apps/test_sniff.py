@@ -7,9 +7,8 @@ import gzip
 import json
 
 import pytest
-import zstandard
 
-from tests.apps.conftest import EXAMPLES, PROGRAM_DEEPSEEK, osquery_line
+from tests.apps.conftest import EXAMPLES, PROGRAM_DEEPSEEK, osquery_line, zst
 from tierguard.apps import sniff
 
 
@@ -22,7 +21,7 @@ def test_examples_are_sniffed() -> None:
 def test_compressed_heads() -> None:
     line = osquery_line("h1", "programs", [PROGRAM_DEEPSEEK]).encode()
     assert sniff(gzip.compress(line)) == "osquery-results"
-    assert sniff(zstandard.ZstdCompressor().compress(line)) == "osquery-results"
+    assert sniff(zst(line)) == "osquery-results"
     assert sniff(gzip.compress(line)[:20]) is None  # too little to tell
 
 

@@ -8,11 +8,8 @@ import codecs
 import csv
 import io
 import re
-import zlib
 
-import zstandard
-
-from tierguard.apps.stream import compression
+from tierguard.formats.compressed import decompress_head
 
 FORMATS = (
     "osquery-results",  # osqueryd results log: one JSON object per line (event, batch or snapshot)
@@ -41,24 +38,12 @@ OSQUERY_APP_KEYS = (
     b'"homepage"',  # npm_packages
 )
 _KEY = re.compile(r"[^a-z0-9]")
+HEAD = 256 << 10  # decompressed bytes looked at
 
 
 def norm_header(name: str) -> str:
     """``Application Name``, ``ApplicationName`` and ``application_name`` -> ``applicationname``."""
     return _KEY.sub("", name.strip().strip('"').casefold())
-
-
-def _decompress_head(head: bytes) -> bytes:
-    kind = compression(head)
-    try:
-        if kind == "gzip":
-            return zlib.decompressobj(31).decompress(head, 256 << 10)
-        if kind == "zstd":
-            d = zstandard.ZstdDecompressor().decompressobj()
-            return d.decompress(head[: 64 << 10])[: 256 << 10]
-    except (zlib.error, zstandard.ZstdError):
-        return b""
-    return head
 
 
 def _text(head: bytes) -> str:
@@ -105,7 +90,7 @@ def classify_header(header: list[str]) -> str | None:
 def sniff(head: bytes, name: str = "") -> str | None:
     """The format id (one of ``FORMATS``) of an app inventory from its first bytes (compressed or not), or
     None when it is none of them."""
-    data = _decompress_head(head)
+    data = decompress_head(head, HEAD)
     if not data:
         return None
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from tierguard.egress.streams import decompress_head
+from tierguard.formats.compressed import decompress_head
 
 HEAD = 64 * 1024  # decompressed bytes sniff looks at
 

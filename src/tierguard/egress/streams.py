@@ -1,5 +1,6 @@
 """Reading a log as blocks of whole lines, with bounded memory: plain, gzip (several members) or zstd (several
-frames), UTF-8 or (by byte-order mark) UTF-16.
+frames), UTF-8 or (by byte-order mark) UTF-16, decompressed and re-encoded by
+:mod:`tierguard.formats.compressed` (bounded output per step).
 
 :class:`Blocks` fills one reusable buffer (``max(8 MiB, 2 x line cap)``) and yields the part of it that ends
 at the last newline; the unfinished line is moved to the front and completed by the next read. A line longer
@@ -11,146 +12,23 @@ iteration with :attr:`Blocks.error` set; the unfinished line before it is not pa
 
 from __future__ import annotations
 
-import codecs
-import importlib
-import io
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Literal, cast
+from typing import BinaryIO
+
+from tierguard.formats.compressed import Compression, Reader, Utf8, compression_of, zstd_module
 
 BLOCK = 8 << 20
-INPUT = 1 << 20  # compressed bytes decompressed per step
-GZIP_MAGIC = b"\x1f\x8b"
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-Compression = Literal["none", "gzip", "zstd"]
-
-
-def compression_of(head: bytes) -> Compression:
-    if head.startswith(GZIP_MAGIC):
-        return "gzip"
-    if head.startswith(ZSTD_MAGIC):
-        return "zstd"
-    return "none"
-
-
-def _zstd() -> Any:
-    """The zstd module: ``compression.zstd`` (Python 3.14+) or the ``backports.zstd`` package."""
-    for name in ("compression.zstd", "backports.zstd"):
-        try:
-            return importlib.import_module(name)
-        except ImportError:
-            continue
-    return None
-
-
-def decompress_head(head: bytes, limit: int) -> bytes:
-    """Up to ``limit`` decompressed bytes from the start of a (possibly cut) compressed file, for sniffing.
-    Plain input is returned as is; undecodable input gives what could be decoded (maybe ``b""``)."""
-    kind = compression_of(head)
-    try:
-        if kind == "gzip":
-            return zlib.decompressobj(wbits=47).decompress(head, limit)
-        if kind == "zstd":
-            mod = _zstd()
-            return bytes(mod.ZstdDecompressor().decompress(head, max_length=limit)) if mod else b""
-    except Exception:  # corrupt or cut: nothing to sniff
-        return b""
-    return head[:limit]
-
-
-class _Utf16ToUtf8(io.RawIOBase):
-    """A UTF-16 byte stream (with its byte-order mark) re-encoded as UTF-8, read in bounded pieces."""
-
-    def __init__(self, inner: BinaryIO) -> None:
-        self._inner = inner
-        self._dec = codecs.getincrementaldecoder("utf-16")(errors="replace")
-        self._pending = b""
-        self._eof = False
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        view = memoryview(b)
-        while not self._pending and not self._eof:
-            raw = self._inner.read(1 << 20)
-            self._eof = not raw
-            self._pending = self._dec.decode(raw, final=self._eof).encode("utf-8", "surrogateescape")
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-
-class _Inflate(io.RawIOBase):
-    """gzip or zstd, decompressed in large steps (1 MiB of input, up to the reader's buffer of output).
-    Several members/frames are read one after the other; trailing NUL padding is ignored. ``readinto``
-    raises only when it has nothing more to give: ``EOFError`` when the stream ends before its end marker,
-    ``OSError`` on data after the end that is not another member, the decompressor's error on corrupt data."""
-
-    def __init__(self, raw: BinaryIO, kind: Compression) -> None:
-        self._raw = raw
-        self._kind = kind
-        self._mod = _zstd() if kind == "zstd" else None
-        self._magic = ZSTD_MAGIC if kind == "zstd" else GZIP_MAGIC
-        self._d = self._new()
-        self._inp = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def _new(self) -> Any:
-        return self._mod.ZstdDecompressor() if self._mod is not None else zlib.decompressobj(wbits=31)
-
-    def _next_member(self) -> bool:
-        """After the end of a member: start the next one (True), or the end of the stream (False)."""
-        rest = self._d.unused_data + self._inp
-        self._inp = b""
-        while not rest.strip(b"\0"):  # nothing, or NUL padding: look further
-            rest = self._raw.read(INPUT)
-            if not rest:
-                return False
-        rest = rest.lstrip(b"\0")
-        if not rest.startswith(self._magic[: len(rest)]):
-            raise OSError(f"data after the end of the {self._kind} stream that does not start another one")
-        self._d = self._new()
-        self._inp = rest
-        return True
-
-    def readinto(self, b: Any) -> int:
-        want = len(b)
-        while True:
-            d = self._d
-            if d.eof:
-                if not self._next_member():
-                    return 0
-                d = self._d
-            zstd_pending = self._mod is not None and not d.needs_input
-            if not self._inp and not zstd_pending:
-                self._inp = self._raw.read(INPUT)
-                if not self._inp:
-                    raise EOFError("compressed stream ends early")
-            out = d.decompress(self._inp, want)
-            self._inp = d.unconsumed_tail if self._mod is None else b""
-            if out:
-                n = len(out)
-                b[:n] = out
-                return n
 
 
 def open_stream(raw: BinaryIO, head: bytes) -> tuple[BinaryIO, Compression]:
-    """The decompressed, UTF-8 byte stream over ``raw`` (positioned at 0; ``head`` is its first bytes)."""
+    """The decompressed, UTF-8 byte stream over ``raw`` (positioned at 0; ``head`` is its first bytes): a
+    :class:`~tierguard.formats.compressed.Utf8` over a bounded
+    :class:`~tierguard.formats.compressed.Reader`, whose ``end`` says why it stopped early."""
     kind = compression_of(head)
-    stream: BinaryIO = raw
-    if kind == "zstd" and _zstd() is None:
+    if kind == "zstd" and zstd_module() is None:
         raise OSError("zstd-compressed log: install backports.zstd (Python < 3.14)")
-    if kind != "none":
-        stream = cast(BinaryIO, _Inflate(raw, kind))
-    inner = decompress_head(head, 4) if kind != "none" else head[:4]
-    if inner.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        stream = cast(BinaryIO, _Utf16ToUtf8(stream))
-    return stream, kind
+    return Utf8(Reader(raw, kind)), kind  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -188,14 +66,15 @@ class Blocks:
 
     def _read(self, view: memoryview) -> int:
         try:
-            return self.stream.readinto(view) or 0  # type: ignore[attr-defined]
-        except EOFError:
-            self.error = "the compressed stream ends early (truncated file)"
-        except (OSError, zlib.error) as exc:
-            self.error = f"corrupt compressed data: {exc}"
-        except Exception as exc:  # the zstd module's own error type
-            self.error = f"corrupt compressed data: {type(exc).__name__}: {exc}"
-        return 0
+            n: int = self.stream.readinto(view) or 0  # type: ignore[attr-defined]
+        except Exception as exc:  # a stream not from open_stream: its read error ends it, never a crash
+            self.error = f"read error: {type(exc).__name__}: {exc}"
+            return 0
+        if not n:
+            end = getattr(self.stream, "end", None)
+            if end is not None and end.reason:
+                self.error = end.detail  # truncated, corrupt, unreadable (formats.compressed)
+        return n
 
     def __iter__(self) -> Iterator[Block]:
         buf, size = self.buf, len(self.buf)
