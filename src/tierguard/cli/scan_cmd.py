@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from tierguard.policy.context import ResolvedConfig
 
 # What to scan
-Target = Annotated[Path, typer.Argument(help="Directory, git repository, file, wheel or environment.")]
+Target = Annotated[
+    Path,
+    typer.Argument(
+        help="Directory, git repository, file, wheel, environment, or container image (OCI layout, docker "
+        "save archive, or with skopeo a reference such as docker://REPO:TAG)."
+    ),
+]
 # The deployment context (also [context] in --config; flags win; the target's own tierguard.toml if trusted)
 Country = Annotated[str | None, typer.Option(help="Deployment country, ISO 3166-1 alpha-2 (GB).")]
 State = Annotated[str | None, typer.Option(help="Subnational region, ISO 3166-2 (US-TX).")]
@@ -126,7 +132,7 @@ def scan(
     if fail_on is not None:
         check_choice(fail_on, VERDICT_FAIL_ON, "--fail-on")
     out_path = prepare_output(fmt, output)
-    if not path.exists() and not path.is_symlink():
+    if not path.exists() and not path.is_symlink() and not _image_reference(path):
         raise TierguardError(f"target does not exist: {path}")
     overrides = {
         "country": country,
@@ -149,6 +155,13 @@ def scan(
     emit(result, fmt, out_path, show_mentions=show_mentions)
     effective_fail_on = fail_on or resolved.fail_on or "deny"
     raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
+
+
+def _image_reference(path: Path) -> bool:
+    """PATH names a container image for skopeo (``docker://...``, ``oci:...``, ``docker-archive:...``)."""
+    from tierguard.targets.image import image_reference
+
+    return image_reference(path) is not None
 
 
 def register(app: typer.Typer) -> None:

@@ -376,6 +376,8 @@ class ExpandedResolver:
             self.files()  # members are known once the listing is built
         got = self._owner.get((ref.path, ref.member))
         if got is None:
+            if getattr(self.outer, "lists_members", False):  # it lists members itself (an image's files)
+                return self.outer.read_bytes(ref, limit, offset)
             raise FileNotFoundError(ref.display)
         c, name = got
         try:

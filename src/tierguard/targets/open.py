@@ -1,7 +1,8 @@
-"""Open a target path as a Resolver: a single file, a directory, a git working tree, or an archive (wheel,
-sdist, zip, tar, 7z). Archives — the target itself or any inside it — are expanded by the resolver
-(:mod:`tierguard.targets.archive`): their members are listed as ``path!member`` without extracting
-anything to disk."""
+"""Open a target path as a Resolver: a single file, a directory, a git working tree, an archive (wheel,
+sdist, zip, tar, 7z), or a container image (an OCI layout directory or tar, a ``docker save`` archive, or a
+reference skopeo can copy: :mod:`tierguard.targets.image`). Archives — the target itself or any inside it —
+are expanded by the resolver (:mod:`tierguard.targets.archive`): their members are listed as
+``path!member`` without extracting anything to disk."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from tierguard.errors import TargetError
 from tierguard.targets.archive import ExpandedResolver
 from tierguard.targets.directory import DirectoryResolver
+from tierguard.targets.image import image_reference, open_image, open_reference
 from tierguard.targets.interface import Resolver
 
 
@@ -27,9 +29,16 @@ def open_target(
     """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
+        ref = image_reference(p)
+        if ref is not None:  # docker://..., oci:..., docker-archive:...: copied by skopeo
+            copied = open_reference(ref)
+            return ExpandedResolver(copied) if expand_archives else copied
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
+    image = open_image(p) if p.is_dir() or p.is_file() else None  # by content: OCI layout, docker save
+    if image is not None:
+        return ExpandedResolver(image) if expand_archives else image
     inner = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
     if not expand_archives and p.is_dir():
         return inner
