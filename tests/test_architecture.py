@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("equipment",),
     ("inventories",),
     ("egress",),  # network logs (DNS, proxy, TLS) -> usages of AI services (needs catalog and model only)
+    ("cloud",),  # cloud AI inventories (AWS/Azure/GCP exports, live read-only AWS) -> model/service usages
     ("discover",),
     ("identify",),
     ("inspect",),

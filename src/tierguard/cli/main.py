@@ -65,6 +65,7 @@ COMMAND_MODULES: dict[str, str] = {
     "explain": "policy_cmd",
     "inspect": "inspect_cmd",
     "host": "host_cmd",
+    "cloud": "cloud_cmd",
 }
 
 
