@@ -1,4 +1,4 @@
-"""Shared helpers of the cloud inventory tests: the sample exports and a reader with relative display paths."""
+"""Shared helpers of the cloud inventory tests: the samples, a reader with a stable display name, AWS env."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tierguard.catalog import Catalog
 from tierguard.cloud import CloudOptions, CloudOutput, read_cloud
 from tierguard.model import Asset
 
+REGION = "us-east-1"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cloud"
 
 
@@ -32,3 +35,16 @@ def asset(out: CloudOutput, kind: str, name: str) -> Asset:
 
 def producers(a: Asset) -> set[tuple[str, str, str]]:
     return {(p.id, p.jurisdiction, p.role) for p in a.provenance.producers}
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

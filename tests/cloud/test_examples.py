@@ -88,7 +88,7 @@ def test_sagemaker_qwen(out: CloudOutput) -> None:
 
 
 def test_bedrock_imported_distill(out: CloudOutput) -> None:
-    """An imported model is named by the name the user gave it: a B match, trainer DeepSeek CN, base Meta US."""
+    """An imported model is named by its owner's name for it: a B match; DeepSeek CN trains, Meta US base."""
     d = asset(out, "ai-model", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")
     assert producers(d) == {("deepseek", "CN", "trainer"), ("meta", "US", "base-producer")}
     [u] = d.usages

@@ -10,6 +10,8 @@ from tierguard.catalog import Catalog
 
 from .conftest import asset, producers, read, write
 
+FM_LLAMA = "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-8b-instruct-v1:0:128k"
+
 
 def sm_model(
     name: str, arn_prefix: str = "arn:aws:sagemaker:us-east-1:123456789012", **container: Any
@@ -25,7 +27,7 @@ def sm_model(
 
 
 def test_aws_china_region_is_cn(tmp_path: Path, catalog: Catalog) -> None:
-    """A SageMaker endpoint in cn-north-1 runs in AWS China (Sinnet/NWCD, PRC law): service jurisdiction CN."""
+    """A SageMaker endpoint in cn-north-1 runs in AWS China (Sinnet/NWCD, PRC law): jurisdiction CN."""
     m = sm_model(
         "q",
         "arn:aws-cn:sagemaker:cn-north-1:123456789012",
@@ -143,7 +145,7 @@ def test_provisioned_throughput_of_a_custom_model(tmp_path: Path, catalog: Catal
         "provisionedModelArn": "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/x1y2z3a4b5c6",
         "modelArn": arn,
         "desiredModelArn": arn,
-        "foundationModelArn": "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-8b-instruct-v1:0:128k",
+        "foundationModelArn": FM_LLAMA,
         "modelUnits": 1,
         "desiredModelUnits": 1,
         "status": "InService",

@@ -39,9 +39,10 @@ MAX_DESCRIBE = 1_000  # describe/get calls per kind and region
 COLLECT_LOG = "tierguard-collect.json"
 _DENIED = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException",
-     "AuthorizationError", "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
+     "AuthorizationError", "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
+     "UnrecognizedClientException"}
 )  # fmt: skip
-_NOT_OFFERED = frozenset({"UnknownOperationException", "UnrecognizedClientException", "InvalidAction"})
+_NOT_OFFERED = frozenset({"UnknownOperationException"})  # an API not offered in the region
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 ClientFactory = Callable[[str, str | None], Any]
@@ -102,6 +103,7 @@ class _Collector:
     result: CollectResult
     max_pages: int = MAX_PAGES
     max_describe: int = MAX_DESCRIBE
+    offered: Callable[[str, str], bool] = lambda service, region: True
     _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
     _names: set[str] = field(default_factory=set)
 
@@ -142,16 +144,19 @@ class _Collector:
             return None
 
     def pages(self, service: str, region: str, op: str, key: str, **kwargs: Any) -> list[Any] | None:
-        """Every item of a list operation (followed across pages up to ``max_pages``)."""
+        """Every item of a list operation, followed across pages (a boto3 paginator, else the ``nextToken`` /
+        ``NextToken`` the response carries) up to ``max_pages``; None when a call failed (recorded)."""
         client = self.client(service, region)
+        method = _snake(op)
         items: list[Any] = []
         try:
-            if not client.can_paginate(_snake(op)):
-                got = getattr(client, _snake(op))(**kwargs)
-                return list(got.get(key) or [])
-            for i, page in enumerate(client.get_paginator(_snake(op)).paginate(**kwargs)):
+            if client.can_paginate(method):
+                pages: Iterator[dict[str, Any]] = iter(client.get_paginator(method).paginate(**kwargs))
+            else:
+                pages = self._token_pages(client, method, kwargs)
+            for i, page in enumerate(pages):
                 items += page.get(key) or []
-                if i + 1 >= self.max_pages and (page.get("nextToken") or page.get("NextToken")):
+                if i + 1 >= self.max_pages and _token(page)[1]:
                     self.error(service, region, op, "incomplete", f"stopped after {self.max_pages} pages")
                     break
         except ReadOnlyViolation:
@@ -161,15 +166,26 @@ class _Collector:
             return None
         return items
 
+    def _token_pages(self, client: Any, method: str, kwargs: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        args = dict(kwargs)
+        while True:
+            page: dict[str, Any] = getattr(client, method)(**args)
+            yield page
+            name, token = _token(page)
+            if not token:
+                return
+            args[name] = token
+
     def _failed(self, service: str, region: str, op: str, exc: Exception) -> None:
-        code = (
-            str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-            if hasattr(exc, "response")
-            else ""
-        )
+        response = getattr(exc, "response", None)
+        code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
         kind = type(exc).__name__
-        if kind in ("EndpointConnectionError", "UnknownEndpointError") or code in _NOT_OFFERED:
-            raise _NotOffered(f"{service} is not reachable or not offered in {region} ({code or kind})")
+        if code in _NOT_OFFERED:
+            raise _NotOffered(f"{service}: {op} is not offered in {region} ({code})")
+        if kind in ("EndpointConnectionError", "UnknownEndpointError") and not self.offered(service, region):
+            # unreachable where botocore's endpoint data does not list the service: not offered there (where
+            # it is listed, an unreachable endpoint is a gap, recorded below)
+            raise _NotOffered(f"{service} is not offered in {region} ({kind})")
         if kind in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound", "NoRegionError"):
             raise TierguardError(f"AWS: {exc}") from None
         reason = "permission-denied" if code in _DENIED else "unreadable"
@@ -178,6 +194,33 @@ class _Collector:
 
 class _NotOffered(Exception):
     pass
+
+
+def _token(page: dict[str, Any]) -> tuple[str, str]:
+    """The next-page token a response carries, with its name (``nextToken`` or ``NextToken``)."""
+    for name in ("nextToken", "NextToken"):
+        value = page.get(name)
+        if isinstance(value, str) and value:
+            return name, value
+    return "", ""
+
+
+def _offered_by(regions_of: Callable[[str, str], list[str]] | None) -> Callable[[str, str], bool]:
+    """Whether botocore's endpoint data lists ``service`` in ``region`` (any partition). Without that data
+    (a client factory given) every region counts as offered, so a failure is recorded, never skipped."""
+
+    def offered(service: str, region: str) -> bool:
+        if regions_of is None:
+            return True
+        for partition in ("aws", "aws-cn", "aws-us-gov"):
+            try:
+                if region in regions_of(service, partition):
+                    return True
+            except Exception:  # an unknown partition in this botocore
+                continue
+        return False
+
+    return offered
 
 
 def _snake(op: str) -> str:
@@ -249,12 +292,14 @@ def collect_aws(
     client_factory: ClientFactory | None = None,
     max_pages: int = MAX_PAGES,
     max_describe: int = MAX_DESCRIBE,
+    offered: Callable[[str, str], bool] | None = None,
 ) -> CollectResult:
     """Collect the Bedrock and SageMaker inventory of ``regions`` (default: the profile's region) into
     ``out_dir`` (see the module docstring). Raises TierguardError when boto3, credentials or a region are
     missing; every per-call failure is recorded, never raised."""
     factory = client_factory
     default_region: str | None = None
+    session_regions: Callable[[str, str], list[str]] | None = None
     if factory is None:
         boto3 = _boto3()
         try:
@@ -262,6 +307,7 @@ def collect_aws(
         except Exception as exc:  # ProfileNotFound ...
             raise TierguardError(f"AWS: {exc}") from None
         default_region = session.region_name
+        session_regions = session.get_available_regions
 
         def session_client(service: str, region: str | None) -> Any:
             return session.client(service, region_name=region)
@@ -269,10 +315,11 @@ def collect_aws(
         factory = session_client
 
     wanted = list(dict.fromkeys(regions)) or ([default_region] if default_region else [])
+    is_offered = offered if offered is not None else _offered_by(session_regions)
     if not wanted:
         raise TargetError("AWS: no region: give --region (or set one in the profile / AWS_REGION)")
     result = CollectResult(out_dir=out_dir, regions=wanted)
-    c = _Collector(out_dir, factory, result, max_pages, max_describe)
+    c = _Collector(out_dir, factory, result, max_pages, max_describe, is_offered)
     ident = c.call("sts", wanted[0], "GetCallerIdentity")
     result.account = ident.get("Account") if ident else None
     for region in wanted:
