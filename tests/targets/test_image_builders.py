@@ -11,7 +11,7 @@ import json
 import shutil
 import subprocess
 import tarfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,15 +115,18 @@ def oci_layout(
     *,
     compression: str | Sequence[str] = "gzip",
     ref: str = "example.com/app:1.0",
+    transform: Callable[[int, bytes], bytes] | None = None,
 ) -> Path:
-    """Write an OCI image layout for the layer tars ``tars`` at ``root``; returns ``root``."""
+    """Write an OCI image layout for the layer tars ``tars`` at ``root``; returns ``root``. ``transform``
+    (layer index, compressed blob) -> the blob stored (and digested), to build damaged layers."""
     root.mkdir(parents=True, exist_ok=True)
     kinds = [compression] * len(tars) if isinstance(compression, str) else list(compression)
     cfg = cfg if cfg is not None else config(tars)
     cdesc = {"mediaType": "application/vnd.oci.image.config.v1+json", **_put(root, json.dumps(cfg).encode())}
-    layers = [
-        {"mediaType": MT_LAYER[k], **_put(root, compress(t, k))} for t, k in zip(tars, kinds, strict=True)
-    ]
+    blobs = [compress(t, k) for t, k in zip(tars, kinds, strict=True)]
+    if transform is not None:
+        blobs = [transform(i, b) for i, b in enumerate(blobs)]
+    layers = [{"mediaType": MT_LAYER[k], **_put(root, b)} for b, k in zip(blobs, kinds, strict=True)]
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -139,6 +142,13 @@ def oci_layout(
     index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [mdesc]}
     (root / "index.json").write_text(json.dumps(index))
     return root
+
+
+def blob_path(root: Path, layer: int) -> Path:
+    """The stored blob of layer ``layer`` of the (single) image in the OCI layout at ``root``."""
+    index = json.loads((root / "index.json").read_text())
+    manifest = json.loads((root / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]).read_text())
+    return root / "blobs" / "sha256" / manifest["layers"][layer]["digest"][7:]
 
 
 def tar_dir(src: Path, dest: Path) -> Path:

@@ -49,7 +49,7 @@ from tierguard.targets.image_layout import (
 from tierguard.targets.image_stream import DiskSource, LayerBytes
 from tierguard.targets.image_tar import Entry, Keep, LayerListing, list_layer
 from tierguard.targets.image_tree import Tree
-from tierguard.targets.interface import FileRef
+from tierguard.targets.interface import FileRef, Resolver
 
 KEEP_BUDGET = 96 << 20  # bytes of compressed layers' small files kept in memory, per target
 MAX_ENTRIES = 1_000_000  # tar members listed per target, all layers together
@@ -297,6 +297,43 @@ class _ImageBuild:
             parts.append(f"; config {img.config_digest}")
         parts.append("; " + ", ".join(self.names))
         return "".join(parts)
+
+
+class ImageFallback:
+    """A target that says it is an image (an ``oci-layout`` marker) but holds none that could be read: its
+    files as they are (``inner``: a directory or an archive, expanded as usual), plus the image's problems
+    as Skipped entries and a note, so what it holds is still scanned and the failure is not silent."""
+
+    def __init__(self, inner: Resolver, image: ImageResolver) -> None:
+        self.inner = inner
+        self.image = image
+
+    @property
+    def root_name(self) -> str:
+        return self.inner.root_name
+
+    @property
+    def ignored_count(self) -> int:
+        return int(getattr(self.inner, "ignored_count", 0))
+
+    def files(self) -> Iterator[FileRef]:
+        return self.inner.files()
+
+    def read_bytes(self, ref: FileRef, limit: int, offset: int = 0) -> bytes:
+        return self.inner.read_bytes(ref, limit, offset)
+
+    def local_path(self, ref: FileRef) -> Path | None:
+        return self.inner.local_path(ref)
+
+    def skipped(self) -> list[Skipped]:
+        return self.inner.skipped() + self.image.skipped()
+
+    def notes(self) -> list[str]:
+        inner = getattr(self.inner, "notes", None)
+        own = [
+            f"{self.image.name}: not read as a container image (see its skipped entries), scanned as files"
+        ]
+        return own + (list(inner()) if callable(inner) else [])
 
 
 def image_reference(target: str | os.PathLike[str]) -> str | None:

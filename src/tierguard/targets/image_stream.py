@@ -162,11 +162,10 @@ class Inflow:
                 break
             parts.append(piece)
             got += len(piece)
-        data = parts[0] if len(parts) == 1 else b"".join(parts)
-        if self.out_sha is not None:
-            self.out_sha.update(data)
-        self.pos += len(data)
-        return data
+            self.pos += len(piece)  # restart points noted by the next step need the position now
+            if self.out_sha is not None:
+                self.out_sha.update(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def skip(self, n: int) -> int:
         """Move ``n`` bytes forward (reading through what hashing or decompression needs)."""

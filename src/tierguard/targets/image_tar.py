@@ -146,6 +146,7 @@ class _Walker:
                     self.problem(f"the layer stream stops at offset {at}: {flow.error}")
                 return  # Go accepts the end of the stream at a header boundary
             if len(block) < BLOCK:
+                self.out.not_tar = at == 0
                 self.problem(
                     f"the layer ends inside a tar header at offset {at}: {flow.error or 'truncated'}"
                 )

@@ -2,7 +2,8 @@
 
 Per layer, its whiteouts first (they apply to the layers below it, wherever they sit in the tar):
 ``.wh.NAME`` deletes NAME (a directory with everything below it), ``.wh..wh..opq`` empties its directory
-of what lower layers put there; other ``.wh..wh.*`` names are AUFS bookkeeping and ignored. Then its
+of what lower layers put there; other ``.wh..wh.*`` names are AUFS bookkeeping and not in the view (files
+in the root's ``.wh..wh.plnk`` only serve as hard link targets, as docker applies them). Then its
 members in tar order: a member replaces what was at its path (a directory below a non-directory member is
 deleted with its contents; a directory over a directory merges); a member below a non-directory path makes
 that path a directory. A hard link becomes a file with its target's data (resolved in the tree as built so
@@ -30,6 +31,7 @@ MAX_RECORDS = 2000
 MAX_HOPS = 40  # symlinks followed while resolving one path (Linux: 40)
 OPAQUE = ".wh..wh..opq"
 WH = ".wh."
+PLNK = ".wh..wh.plnk"
 _DELETED = "deleted-in-later-layer"
 _REPLACED = "replaced-in-later-layer"
 
@@ -58,6 +60,7 @@ class Tree:
     root: Node = field(default_factory=lambda: Node("dir", children={}))
     records: list[Record] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    aufs: dict[str, Node] = field(default_factory=dict)  # .wh..wh.plnk/<name>: hard link targets only
 
     def record(self, path: str, reason: str, detail: str) -> None:
         self.counts[reason] += 1
@@ -79,7 +82,10 @@ class Tree:
             if base.startswith(WH):
                 self._whiteout(index, e.name, base)
         for e in entries:
-            if not posixpath.basename(e.name).startswith(WH):
+            if e.name.startswith(WH + WH):  # AUFS metadata at the root: its link directory feeds hard links
+                if e.name.startswith(PLNK + "/") and e.kind == "file":
+                    self.aufs[e.name] = Node("file", layer=index, entry=e)
+            elif not posixpath.basename(e.name).startswith(WH):
                 self._add(index, e)
 
     def _lookup(self, path: str) -> tuple[Node | None, Node | None, str]:
@@ -170,6 +176,8 @@ class Tree:
     def _hardlink(self, index: int, e: Entry) -> Node | None:
         target, _ = clean_name(e.link)
         _, node, _ = self._lookup(target) if target else (None, None, "")
+        if node is None and target:
+            node = self.aufs.get(target)
         if node is None or node.kind == "dir":
             what = "a directory" if node is not None else "nothing"
             self.record(

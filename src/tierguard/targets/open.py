@@ -11,7 +11,7 @@ from pathlib import Path
 from tierguard.errors import TargetError
 from tierguard.targets.archive import ExpandedResolver
 from tierguard.targets.directory import DirectoryResolver
-from tierguard.targets.image import image_reference, open_image, open_reference
+from tierguard.targets.image import ImageFallback, image_reference, open_image, open_reference
 from tierguard.targets.interface import Resolver
 
 
@@ -37,9 +37,11 @@ def open_target(
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
     image = open_image(p) if p.is_dir() or p.is_file() else None  # by content: OCI layout, docker save
-    if image is not None:
+    if image is not None and image.images:
         return ExpandedResolver(image) if expand_archives else image
-    inner = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
+    inner: Resolver = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
+    if image is not None:  # says it is an image, holds none that can be read: scanned as files, recorded
+        inner = ImageFallback(inner, image)
     if not expand_archives and p.is_dir():
         return inner
     return ExpandedResolver(inner)
