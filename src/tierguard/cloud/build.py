@@ -165,10 +165,11 @@ class AssetBuilder:
                     id=op.id, name=op.name, jurisdiction=op.jurisdiction
                 )
             sb.endpoint = ep.host + ep.path_prefix if ep is not None else None
-        for b in (mb, sb):
+        technique = "manifest-analysis" if dep.strength == "A" else "other"
+        # the model: by the id it was read as; the service: by the inventory format (not one per model)
+        for b, seen in ((mb, f"cloud-deployment:{model.written}"), (sb, f"cloud-inventory:{dep.fmt}")):
             b.operators.setdefault(svc.operator.id, (svc.operator_ref, svc.jurisdiction))
-            technique = "manifest-analysis" if dep.strength == "A" else "other"
-            key = (technique, f"cloud-deployment:{model.written}")
+            key = (technique, seen)
             b.methods[key] = max(b.methods.get(key, 0.0), _CONFIDENCE[dep.strength])
             b.evidence.append(ev)
             b.usages.append(usage)
