@@ -210,3 +210,20 @@ def test_vertex_vllm_arguments(tmp_path: Path, catalog: Catalog) -> None:
     out = read(write(tmp_path / "m.json", [m]), catalog)
     [a] = [a for a in out.assets if a.kind == "ai-model"]
     assert producers(a) == {("moonshot", "CN", "producer")}
+
+
+def test_provisioned_throughput_of_a_custom_model_not_in_the_export(tmp_path: Path, catalog: Catalog) -> None:
+    """Named by the custom model's own id, with its base as lineage: never merged into the base model."""
+    arn = "arn:aws:bedrock:us-east-1:123456789012:custom-model/deepseek.r1-v1:0/zz99yy88xx77"
+    pt = {
+        "provisionedModelName": "pt",
+        "provisionedModelArn": "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/a1b2c3d4e5f6",
+        "modelArn": arn,
+        "foundationModelArn": "arn:aws:bedrock:us-east-1::foundation-model/deepseek.r1-v1:0",
+        "status": "InService",
+    }
+    out = read(write(tmp_path / "pt.json", {"provisionedModelSummaries": [pt]}), catalog)
+    [m] = [a for a in out.assets if a.kind == "ai-model"]
+    assert m.name == "bedrock-custom-model/zz99yy88xx77"
+    assert producers(m) == {("deepseek", "CN", "base-producer")}
+    assert [e.base for e in m.provenance.lineage] == ["deepseek-ai/DeepSeek-R1"]

@@ -244,7 +244,13 @@ class BedrockState:
         regions = sorted({a.region for a in (parse_arn(m) for m in use.models) if a is not None and a.region})
         for model_arn in use.models:
             held = self.models.get(model_arn)
-            written = held.name if held is not None else model_id(model_arn)
+            custom = model_arn.split(":", 5)[-1].startswith("custom-model/")
+            if held is not None:
+                written: str | None = held.name
+            elif custom:  # a custom model not in the export: named by its id, never by its base's
+                written = "bedrock-custom-model/" + model_arn.rsplit("/", 1)[-1]
+            else:
+                written = model_id(model_arn)
             if written is None or written.lower() in seen:
                 continue
             seen.add(written.lower())
@@ -254,7 +260,7 @@ class BedrockState:
             base: str | None = None
             if held is not None and held.kind == "custom-model":
                 base = model_id(held.base_arn or held.arn_text)
-            elif model_arn.split(":", 5)[-1].startswith("custom-model/"):
+            elif custom:
                 base = model_id(use.base_arn) if use.base_arn else model_id(model_arn)
             out.append(
                 Deployment(
