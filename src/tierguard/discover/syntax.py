@@ -20,25 +20,31 @@ from typing import Literal
 
 Where = Literal["code", "string", "comment", "docstring", "message"]
 
-# Each pattern starts with a lookahead on its first characters: the regex engine then rejects every other
-# position at once (3-5x faster than trying each alternative there). The quantifiers are possessive (``*+``):
-# no run or loop of a token body can give characters back to let the closing quote (or ``*/``) match
-# earlier, so backtracking never changes a match, and a 4 MB string literal lexes 3x faster without it.
+# Each pattern is one alternation whose every alternative starts with a literal character, and nothing else
+# (no group or assertion around it): the regex engine then takes the set of those characters as the
+# pattern's prefix and skips every other position in its own C loop, without entering the matcher (2-4x
+# faster than a leading lookahead ``(?=[#"'])``, which the matcher must try at every offset). A comment is
+# told from a string by its first character. The quantifiers are possessive (``*+``): no run or loop of a
+# token body can give characters back to let the closing quote (or ``*/``) match earlier, so backtracking
+# never changes a match, and a 4 MB string literal lexes 3x faster without it.
 _PY = re.compile(
-    r"""(?=[#"'])(?P<c>\#[^\n]*+)"""
-    r'''|(?P<s>"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'''
+    r"""\#[^\n]*+"""
+    r'''|"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'''
     r"""|'''[^'\\]*+(?:(?:\\.|'(?!''))[^'\\]*+)*+'''"""
-    r"""|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+')""",
+    r"""|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'""",
     re.S,
 )
 _C = re.compile(
-    r"""(?=[/"'`])(?P<c>//[^\n]*+|/\*[^*]*+(?:\*(?!/)[^*]*+)*+\*/)"""
-    r'''|(?P<s>"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'''
-    r"""|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|`[^`\\]*+(?:\\.[^`\\]*+)*+`)""",
+    r"""//[^\n]*+|/\*[^*]*+(?:\*(?!/)[^*]*+)*+\*/"""
+    r'''|"""[^"\\]*+(?:(?:\\.|"(?!""))[^"\\]*+)*+"""'''
+    r"""|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'|`[^`\\]*+(?:\\.[^`\\]*+)*+`""",
     re.S,
 )
+# ``#`` starts a comment at the start of a line or after white space or ``;`` (re.M ``^`` is the text's start
+# or a line break, which is white space): the check looks back from after the ``#``, so the literal comes
+# first
 _HASH = re.compile(
-    r"""(?=[#"'])(?P<c>(?:(?<=[\s;])|^)\#[^\n]*+)|(?P<s>"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\n]*+')""",
+    r"""\#(?<![^\s;]\#)[^\n]*+|"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|'[^'\n]*+'""",
     re.M,
 )
 _LEXERS = {"python": _PY, "c": _C, "hash": _HASH}
