@@ -138,3 +138,30 @@ def test_us_federal_dod_network_denies_under_the_ndaa_statute_with_binding_only(
         assert d["verdict"] == "deny" and statutes, name
         assert all(m["citation"]["status"] not in ("proposal", "bill") for m in d["matches"])  # binding only
     assert by_name["ChatGPT (app)"]["verdict"] == "allow"
+
+
+CLOUD = Path(__file__).resolve().parent.parent / "examples" / "cloud"
+
+
+def test_scan_of_cloud_exports_routes_by_content_and_names_producer_and_operator() -> None:
+    res = runner.invoke(app, ["scan", str(CLOUD), "--country", "GB", "--sector", "government", "-f", "json"])
+    assert res.exit_code == 0, res.output  # PRC models on US clouds: review, not deny
+    doc = json.loads(res.stdout)
+    assert doc["stages"] == ["cloud", "policy"]
+    r1 = next(a for a in doc["assets"] if a["name"] == "deepseek-ai/DeepSeek-R1")
+    assert {p["jurisdiction"] for p in r1["provenance"]["producers"]} == {"CN"}
+    assert {(u["service"], u["service_jurisdiction"]) for u in r1["usages"]} >= {("Amazon Bedrock", "US")}
+    assert all(u["host"] for u in r1["usages"])  # the account or subscription
+    qwen = next(a for a in doc["assets"] if a["name"] == "Qwen/Qwen2.5-7B-Instruct")
+    assert {u["service"] for u in qwen["usages"]} == {"Amazon SageMaker"}
+    one = next(CLOUD.rglob("*.json"))
+    assert sniff_input(one) == "cloud" and sniff_input(CLOUD) == "cloud"
+
+
+def test_a_code_tree_holding_one_export_is_still_scanned_as_code(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text('BASE = "https://api.deepseek.com"\n')
+    export = next((CLOUD / "aws").glob("*.json"))
+    (tmp_path / export.name).write_bytes(export.read_bytes())
+    assert sniff_input(tmp_path) is None
+    result = Scanner(load_catalog(), load_packs()).scan(tmp_path, Context(country="US"))
+    assert "discover" in result.stages

@@ -1,10 +1,12 @@
-"""Fleet inputs for the Scanner: installed-app inventories and network logs, read into assets whose usages
-name the device, the user and when (``Usage.host``/``user``/``first_seen``/``last_seen``).
+"""Fleet inputs for the Scanner: installed-app inventories, network logs and cloud AI inventories, read into
+assets whose usages name the device, client, account or project, the user and when (``Usage.host``/``user``/
+``first_seen``/``last_seen``).
 
 - :func:`sniff_input` tells, by content, whether a file is an app inventory (osquery app tables, Intune,
-  Jamf, Google managed-app exports: :func:`tierguard.apps.sniff`) or a network log (Zeek, Squid, Route 53,
-  Windows DNS: :func:`tierguard.egress.sniff`). Generic CSV/JSON logs are never guessed: they need a column
-  mapping, so they are not routed here.
+  Jamf, Google managed-app exports: :func:`tierguard.apps.sniff`), a network log (Zeek, Squid, Route 53,
+  Windows DNS: :func:`tierguard.egress.sniff`) or a cloud AI export (Bedrock, SageMaker, Azure AI Foundry,
+  Vertex AI JSON: :func:`tierguard.cloud.sniff`; a directory of them: :func:`tierguard.cloud.sniff_dir`).
+  Generic CSV/JSON logs are never guessed: they need a column mapping, so they are not routed here.
 - :func:`read_apps_input` / :func:`read_egress_input` read one file; egress host rules are the catalog's API
   endpoints and provider web hosts plus the app catalog's consumer hosts (``chat.deepseek.com`` ...), so an
   API host seen in a DNS log lands on the same ``DeepSeek API`` asset as the code that calls it.
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from tierguard.apps import AppCatalog
     from tierguard.catalog import Catalog
 
-FleetKind = Literal["apps", "egress"]
+FleetKind = Literal["apps", "egress", "cloud"]
 
 
 @dataclass(slots=True)
@@ -39,12 +41,17 @@ class FleetOutput:
 
 
 def sniff_input(path: Path) -> FleetKind | None:
-    """``apps`` or ``egress`` when the file's content is a known inventory or log format, else None."""
+    """``apps``, ``egress`` or ``cloud`` when the file's content is a known inventory, log or cloud export
+    format (or the directory holds only cloud exports and notes), else None."""
     from tierguard.apps import sniff as sniff_apps
     from tierguard.apps.stream import head_bytes
+    from tierguard.cloud import sniff as sniff_cloud
+    from tierguard.cloud import sniff_dir
     from tierguard.egress import GENERIC
     from tierguard.egress import sniff as sniff_egress
 
+    if path.is_dir():
+        return "cloud" if sniff_dir(path) else None
     if not path.is_file():
         return None
     head, _ = head_bytes(path)
@@ -52,6 +59,8 @@ def sniff_input(path: Path) -> FleetKind | None:
         return None
     if sniff_apps(head, path.name) is not None:
         return "apps"
+    if sniff_cloud(head, path.name) is not None:
+        return "cloud"
     fmt = sniff_egress(head, path.name)
     return "egress" if fmt is not None and fmt not in GENERIC else None
 
@@ -96,6 +105,20 @@ def read_egress_input(
         f"egress: {path} ({got.format}{comp}): {got.lines} lines, {got.matched} matched catalog hosts, "
         f"{len(got.assets)} services"
     )
+    out.notes += list(got.notes)
+
+
+def read_cloud_input(path: Path, catalog: Catalog, out: FleetOutput) -> None:
+    """One cloud export, or a directory of them (one inventory): each deployed model with its producer and
+    the cloud operator's jurisdiction, one usage per deployment."""
+    from tierguard.cloud import CloudOptions, read_cloud
+
+    got = read_cloud(path, catalog=catalog, options=CloudOptions(display=_display(path)))
+    out.assets += got.assets
+    out.evidence += got.evidence
+    out.skipped += got.skipped
+    formats = ", ".join(f"{k} {v}" for k, v in sorted(got.formats.items())) or "no export read"
+    out.notes.append(f"cloud: {path} ({formats}): {got.deployments} deployments")
     out.notes += list(got.notes)
 
 

@@ -642,7 +642,7 @@ class Stats(Record, frozen=True, kw_only=True):
         return [(name, getattr(self, name)) for name in self.__struct_fields__]
 
 
-Stage = Literal["discover", "identify", "inspect", "equipment", "apps", "egress", "policy"]
+Stage = Literal["discover", "identify", "inspect", "equipment", "apps", "egress", "cloud", "policy"]
 
 
 class ScanResult(Record, frozen=True, kw_only=True):

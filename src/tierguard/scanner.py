@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 ProgressFn = Callable[[str, str], None]
 """Called with (stage name, file path within the target) as each stage reaches a file."""
 
-InventoryKind = Literal["osquery", "inventory", "snmp", "host", "apps", "egress"]
+InventoryKind = Literal["osquery", "inventory", "snmp", "host", "apps", "egress", "cloud"]
 
 _T = TypeVar("_T")
 
@@ -57,8 +57,9 @@ _T = TypeVar("_T")
 @dataclass(frozen=True, slots=True)
 class InventoryInput:
     """An inventory to read with the scan: an osquery results file (hardware and app tables), a CMDB export
-    (or, detected by content, an MDM app export or a network log), an SNMP walk, ``apps`` (an app inventory),
-    ``egress`` (a DNS/proxy/TLS log), or ``host`` (probe the machine whose filesystem root is ``path``, its
+    (or, detected by content, an MDM app export, a network log or a cloud export), an SNMP walk, ``apps`` (an
+    app inventory), ``egress`` (a DNS/proxy/TLS log), ``cloud`` (a cloud AI export or a directory of them),
+    or ``host`` (probe the machine whose filesystem root is ``path``, its
     hardware and installed apps; ``rpm_query``: `rpm -qa` output)."""
 
     kind: InventoryKind
@@ -183,7 +184,13 @@ class Scanner:
         """Route each input: equipment readers for hardware/OS records, the app reader for installed apps
         (osquery app tables, MDM exports, this host), the egress reader for network logs. A CMDB
         ``--inventory`` that is really an MDM export or a log (by content) goes to the reader it is for."""
-        from tierguard.fleet import FleetOutput, read_apps_input, read_egress_input, sniff_input
+        from tierguard.fleet import (
+            FleetOutput,
+            read_apps_input,
+            read_cloud_input,
+            read_egress_input,
+            sniff_input,
+        )
 
         equipment: list[InventoryInput] = []
         fleet = FleetOutput()
@@ -202,6 +209,9 @@ class Scanner:
             elif kind == "egress":
                 read_egress_input(inp.path, self.catalog, self.apps_catalog, fleet, progress)
                 kinds.add("egress")
+            elif kind == "cloud":
+                read_cloud_input(inp.path, self.catalog, fleet)
+                kinds.add("cloud")
         if equipment:
             _read_equipment(equipment, opts, acc)
         acc.stages += sorted(kinds)  # type: ignore[arg-type]
@@ -224,11 +234,13 @@ class Scanner:
         """Scan ``target`` (None: inventories only) plus ``inventories``."""
         opts = options or ScanOptions()
         resolver: Resolver | None = None
-        if target is not None and opts.discover and target.is_file():
+        if target is not None and opts.discover and (target.is_file() or target.is_dir()):
             from tierguard.fleet import sniff_input
 
             kind = sniff_input(target)
-            if kind is not None:  # an app inventory or a network log: read as such, not as code
+            if (
+                kind is not None
+            ):  # an app inventory, a network log or cloud exports: read as such, not as code
                 inventories = [*inventories, InventoryInput(kind, target)]
                 display_name = display_name or str(target)
                 target = None

@@ -5,21 +5,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
 
 from tierguard.cli.main import make_app
-from tierguard.scanner import InventoryKind
 
 boto3 = pytest.importorskip("boto3")
 moto = pytest.importorskip("moto")
 
 from .conftest import REGION  # noqa: E402
 from .test_live_aws import _sagemaker_qwen  # noqa: E402
-
-WIRED = "cloud" in get_args(InventoryKind)
 
 
 def _run(args: list[str]) -> tuple[int, str, str]:
@@ -43,16 +39,6 @@ def test_bad_options_fail_before_any_call(tmp_path: Path) -> None:
     assert code == 2 and "new or empty directory" in err
 
 
-@pytest.mark.skipif(WIRED, reason="the Scanner routes cloud inventories")
-def test_not_wired_yet_says_so_and_keeps_the_exports(tmp_path: Path, aws_env: None) -> None:
-    with moto.mock_aws():
-        _sagemaker_qwen()
-        code, _, err = _run(["aws", "--region", REGION, "--save-exports", str(tmp_path / "x")])
-    assert code == 2 and "does not route cloud inventories yet" in err.replace("\n", " ")
-    assert (tmp_path / "x/us-east-1/sagemaker-describe-model-qwen25-7b-tgi.json").is_file()
-
-
-@pytest.mark.skipif(not WIRED, reason="needs the Scanner's InventoryInput kind 'cloud' (lead)")
 def test_collects_and_decides(tmp_path: Path, aws_env: None) -> None:
     with moto.mock_aws():
         _sagemaker_qwen()

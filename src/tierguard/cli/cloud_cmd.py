@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast, get_args
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +24,7 @@ from tierguard.cli.common import (
     verdict_exit,
 )
 from tierguard.errors import TierguardError
-from tierguard.scanner import InventoryInput, InventoryKind, Scanner, ScanOptions
+from tierguard.scanner import InventoryInput, Scanner, ScanOptions
 
 if TYPE_CHECKING:
     from tierguard.model import ScanResult
@@ -125,12 +125,7 @@ def _check_empty(path: Path) -> None:
 
 def cloud_input(path: Path) -> InventoryInput:
     """The Scanner input for a directory of cloud exports."""
-    if "cloud" not in get_args(InventoryKind):
-        raise TierguardError(
-            "this build's Scanner does not route cloud inventories yet (InventoryInput kind 'cloud'); "
-            f"the collected exports are in {path}"
-        )
-    return InventoryInput(cast(InventoryKind, "cloud"), path)
+    return InventoryInput("cloud", path)
 
 
 def run_aws(
