@@ -129,3 +129,62 @@ def test_memory_stays_bounded_for_a_huge_layer(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert peak < 64 << 20, peak
     assert not image.skipped()
+
+
+def test_fast_header_parse_agrees_with_tarfile() -> None:
+    """parse_header gives tarfile's result (name, size, type, link) or its error, for every header of the
+    three writer formats (long names, ustar prefixes, links, directories written as files with "/") and for
+    damaged blocks."""
+    import contextlib
+    import io
+    import tarfile
+
+    from tierguard.targets.image_tar import parse_header
+
+    rnd = random.Random(1)
+    blocks: list[bytes] = []
+    for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+            for i in range(200):
+                name = "/".join(f"dir{rnd.randrange(50)}" for _ in range(rnd.randrange(1, 40))) + f"/f{i}"
+                if fmt == tarfile.USTAR_FORMAT:
+                    name = name[-rnd.randrange(20, 250) :].lstrip("/")
+                ti = tarfile.TarInfo(name + ("/" if i % 7 == 0 else ""))
+                ti.type = [
+                    tarfile.REGTYPE,
+                    tarfile.DIRTYPE,
+                    tarfile.SYMTYPE,
+                    tarfile.LNKTYPE,
+                    tarfile.AREGTYPE,
+                ][i % 5]
+                ti.linkname = "t" * (i % 90) if ti.type in (tarfile.SYMTYPE, tarfile.LNKTYPE) else ""
+                data = b"a" * (i if ti.type in (tarfile.REGTYPE, tarfile.AREGTYPE) else 0)
+                ti.size = len(data)
+                with contextlib.suppress(ValueError):  # a ustar name that cannot be split into prefix/name
+                    tf.addfile(ti, io.BytesIO(data) if data else None)
+        raw = buf.getvalue()
+        blocks += [raw[o : o + 512] for o in range(0, len(raw), 512)]
+    blocks += [bytes(rnd.randrange(256) for _ in range(512)) for _ in range(50)]
+    blocks += [b[:148] + b"12345670" + b[156:] for b in blocks[:100]]  # wrong checksums
+    headers = 0
+    for b in blocks:
+        try:
+            ref: object = tarfile.TarInfo.frombuf(b, "utf-8", "surrogateescape")
+        except tarfile.HeaderError as exc:
+            ref = type(exc)
+        try:
+            got: object = parse_header(b)
+        except tarfile.HeaderError as exc:
+            got = type(exc)
+        if isinstance(ref, tarfile.TarInfo) and isinstance(got, tarfile.TarInfo):
+            headers += 1
+            assert (got.name, got.size, got.type, got.linkname) == (
+                ref.name,
+                ref.size,
+                ref.type,
+                ref.linkname,
+            )
+        else:
+            assert got == ref
+    assert headers > 700  # with the PAX and GNU long-name headers

@@ -51,7 +51,7 @@ from tierguard.targets.image_tar import Entry, Keep, LayerListing, list_layer
 from tierguard.targets.image_tree import Tree
 from tierguard.targets.interface import FileRef, Resolver
 
-KEEP_BUDGET = 96 << 20  # bytes of compressed layers' small files kept in memory, per target
+KEEP_BUDGET = 16 << 20  # bytes of compressed layers' small files kept in memory, per target
 MAX_ENTRIES = 1_000_000  # tar members listed per target, all layers together
 CONFIG_MEMBER = ".image-config/Dockerfile"
 TRANSPORTS = ("docker", "oci", "oci-archive", "docker-archive", "docker-daemon", "containers-storage", "dir")
