@@ -300,3 +300,58 @@ def test_a_record_holds_the_import_statements_and_where_they_start() -> None:
         "spans": "0,9 6010,22",
         "size": str(len(text)),
     }
+
+
+def _reference_hit_spans(text: str, hits: list[tuple[int, int]], kinds: list[int]) -> tuple[object, ...]:
+    """``hitlines.hit_lines`` at 90b3ab4: every hit token gets its line window, merged into the last span."""
+    from tierguard.discover.hitlines import _TOKEN_CHARS_STR, line_window
+
+    tokens: list[tuple[int, str]] = []
+    spans: list[tuple[int, int]] = []
+    out_kinds: list[int] = []
+    last_end, n = -1, len(text)
+    for (hs, he), kind in zip(hits, kinds, strict=True):
+        if hs < last_end:
+            out_kinds[-1] |= kind
+            continue
+        left = text[max(0, hs - 200) : hs]
+        a = hs - (len(left) - len(left.rstrip(_TOKEN_CHARS_STR)))
+        right = text[he : he + 200]
+        b = he + (len(right) - len(right.lstrip(_TOKEN_CHARS_STR)))
+        last_end = b
+        tok = text[a:b].strip(".:/-@+")
+        if tok:
+            tokens.append((text.find(tok, a, b), tok))
+        ls, le = line_window(text, a, b, n)
+        if spans and ls <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], le))
+            out_kinds[-1] |= kind
+        else:
+            spans.append((ls, le))
+            out_kinds.append(kind)
+    every = 0
+    for kind in out_kinds:
+        every |= kind
+    return (tokens, spans, out_kinds, every)
+
+
+def test_hits_on_the_last_spans_line_give_the_spans_of_a_window_per_hit() -> None:
+    """A hit whose token ends inside the last span, on that span's (uncut) line, adds no window."""
+    from tierguard.catalog import load_catalog
+    from tierguard.discover.common import Collector
+    from tierguard.discover.hitlines import hit_lines
+    from tierguard.discover.keywords import UnitHits
+
+    cat = load_catalog()
+    rng = random.Random(11)
+    pieces = ["amazon", "qwen", " ", "\n", "x" * 700, "-", "/", "a.b", "\n\n", "deepseek:"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        hits = sorted(
+            [(m.start(), m.end()) for w in ("amazon", "qwen", "deepseek") for m in re.finditer(w, text)]
+        )
+        kinds = [rng.choice([1, 2, 4, 8, 16]) for _ in hits]
+        unit = _unit("a.py", text)
+        unit = Unit(ref=unit.ref, data=unit.data, text=text, hits=UnitHits(tuple(hits), {}, tuple(kinds)))
+        got = hit_lines(Collector(unit, "python", text), cat)
+        assert got == _reference_hit_spans(text, hits, kinds), text

@@ -66,6 +66,11 @@ def hit_lines(c: Collector, catalog: Catalog) -> _Hits:
         tok = text[a:b].strip(".:/-@+")
         if tok:
             tokens.append((text.find(tok, a, b), tok))
+        if spans:
+            end = spans[-1][1]
+            if b <= end and (end == n or text[end] == "\n"):  # on the last span's line: no new window
+                kinds[-1] |= kind
+                continue
         ls, le = line_window(text, a, b, n)
         if spans and ls <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(spans[-1][1], le))
