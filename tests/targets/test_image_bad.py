@@ -271,3 +271,14 @@ def test_no_crash_on_any_truncation_or_byte_damage(tmp_path: Path) -> None:
                 r.read_bytes(f, 1 << 20)
         r.skipped()
         p.unlink()
+
+
+def test_a_tar_with_too_many_members_is_not_probed_as_an_image(tmp_path: Path) -> None:
+    """Telling an image archive by content walks the tar's headers; a tar with more members than any image
+    archive has is given up on early (then read as an ordinary archive)."""
+    from tierguard.targets.image_layout import list_outer
+    from tierguard.targets.image_stream import DiskSource
+
+    path = docker_archive(tmp_path / "img.tar", [layer_tar([("file", "a", b"1")])])
+    assert list_outer(DiskSource(str(path))) is not None
+    assert list_outer(DiskSource(str(path)), max_members=2) is None

@@ -31,7 +31,7 @@ from tierguard.targets.image_stream import DiskSource
 
 MAX_JSON = 4 << 20
 MAX_CONFIG = 16 << 20
-MAX_OUTER_MEMBERS = 200_000
+MAX_OUTER_MEMBERS = 20_000  # an image archive holds a few files per layer (at most 127 layers)
 MAX_IMAGES = 64
 MAX_INDEX_DEPTH = 4
 INDEX_TYPES = frozenset(
@@ -155,8 +155,9 @@ class TarBlobs:
         return SliceSource(self.src, off, size)
 
 
-def list_outer(src: RandomSource) -> TarBlobs | None:
-    """The members of ``src`` when it is an uncompressed tar (None when it is not one)."""
+def list_outer(src: RandomSource, *, max_members: int = MAX_OUTER_MEMBERS) -> TarBlobs | None:
+    """The members of ``src`` when it is an uncompressed tar (None when it is not one, or when it has more
+    than ``max_members`` members: no image archive has that many)."""
     head = src.read(0, 512)
     if len(head) < 512:
         return None
@@ -176,9 +177,8 @@ def list_outer(src: RandomSource) -> TarBlobs | None:
                 elif ti.islnk():
                     out.links[name] = posixpath.normpath(ti.linkname).lstrip("/")
                 tf.members.clear()  # type: ignore[attr-defined]
-                if len(out.members) + len(out.links) >= MAX_OUTER_MEMBERS:
-                    out.problems.append(f"more than {MAX_OUTER_MEMBERS} members: the rest not listed")
-                    break
+                if len(out.members) + len(out.links) >= max_members:
+                    return None
     except (tarfile.TarError, OSError, EOFError) as exc:
         out.problems.append(f"tar error: {str(exc)[:200]}")
     return out
