@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import tempfile
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tierguard.errors import TargetError
 from tierguard.formats.compressed import compression_of
@@ -47,9 +46,10 @@ from tierguard.targets.image_layout import (
     read_oci,
 )
 from tierguard.targets.image_stream import DiskSource, LayerBytes
-from tierguard.targets.image_tar import Entry, Keep, LayerListing, list_layer
-from tierguard.targets.image_tree import Tree
 from tierguard.targets.interface import FileRef, Resolver
+
+if TYPE_CHECKING:  # the tar walk and the tree are imported when an image is read (tarfile with them)
+    from tierguard.targets.image_tar import Entry, LayerListing
 
 KEEP_BUDGET = 16 << 20  # bytes of compressed layers' small files kept in memory, per target
 MAX_ENTRIES = 1_000_000  # tar members listed per target, all layers together
@@ -97,6 +97,8 @@ class ImageResolver:
         self.blobs = blobs
         self.images = images
         self.problems = problems
+        from tierguard.targets.image_tar import Keep
+
         self._note = note
         self._keep = Keep(keep_budget)
         self._built: _Built | None = None
@@ -182,6 +184,8 @@ class _ImageBuild:
         self.img = img
         self.built = built
         self.budget = budget
+        from tierguard.targets.image_tree import Tree
+
         self.names = [layer.describe(len(img.layers)) for layer in img.layers]
         self.tree = Tree(self.names)
 
@@ -240,6 +244,8 @@ class _ImageBuild:
                 f"{name}: blob not readable: {exc}; the files it adds or deletes are unknown",
             )
             return None
+        from tierguard.targets.image_tar import list_layer
+
         kind = compression_of(src.read(0, 8))
         hash_out = kind != "none" and not layer.digest and bool(layer.diff_id)
         listing = list_layer(src, kind, self.owner._keep, max_entries=self.budget[0], hash_out=hash_out)
@@ -279,6 +285,7 @@ class _ImageBuild:
 
     def _raw_blob(self, layer: LayerSpec, src: RandomSource) -> None:
         """A layer that is not a tar is still content: listed as one file ``.image-blobs/<digest>``."""
+        from tierguard.targets.image_tar import Entry
         entry = Entry(f".image-blobs/{layer.short}", "file", src.size, 0, -1)
         item = _Item(LayerBytes(src, "none", [], src.size, ""), entry, origin=self.names[layer.index])
         self._add(entry.name, item)
@@ -409,6 +416,9 @@ def open_reference(ref: str, *, skopeo: str | None = None) -> ImageResolver:
             f"{ref}: an image reference needs skopeo on PATH (Debian/Ubuntu: apt-get install skopeo); "
             "or give an OCI layout directory or a docker save archive"
         )
+    import subprocess
+    import tempfile
+
     tmp = tempfile.mkdtemp(prefix="tierguard-image-")
     layout = os.path.join(tmp, "layout")
     cmd = [exe, "copy", "--quiet"]

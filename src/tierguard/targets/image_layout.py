@@ -21,7 +21,6 @@ import json
 import os
 import posixpath
 import re
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -159,8 +158,10 @@ def list_outer(src: RandomSource, *, max_members: int = MAX_OUTER_MEMBERS) -> Ta
     """The members of ``src`` when it is an uncompressed tar (None when it is not one, or when it has more
     than ``max_members`` members: no image archive has that many)."""
     head = src.read(0, 512)
-    if len(head) < 512:
+    if len(head) < 512 or head[257:262] != b"ustar":  # docker and OCI tools write ustar, GNU or PAX tars
         return None
+    import tarfile  # only when a tar is met (the inspect path never imports it for other files)
+
     try:
         tarfile.TarInfo.frombuf(head, "utf-8", "surrogateescape")
     except tarfile.HeaderError:

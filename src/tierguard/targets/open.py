@@ -7,12 +7,15 @@ are expanded by the resolver (:mod:`tierguard.targets.archive`): their members a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tierguard.errors import TargetError
 from tierguard.targets.archive import ExpandedResolver
 from tierguard.targets.directory import DirectoryResolver
-from tierguard.targets.image import ImageFallback, image_reference, open_image, open_reference
 from tierguard.targets.interface import Resolver
+
+if TYPE_CHECKING:
+    from tierguard.targets.image import ImageResolver
 
 
 def open_target(
@@ -29,19 +32,45 @@ def open_target(
     """
     p = Path(path)
     if not p.exists() and not p.is_symlink():
-        ref = image_reference(p)
-        if ref is not None:  # docker://..., oci:..., docker-archive:...: copied by skopeo
-            copied = open_reference(ref)
-            return ExpandedResolver(copied) if expand_archives else copied
+        if ":" in str(p):  # docker://..., oci:..., docker-archive:...: copied by skopeo
+            from tierguard.targets.image import image_reference, open_reference
+
+            ref = image_reference(p)
+            if ref is not None:
+                copied = open_reference(ref)
+                return ExpandedResolver(copied) if expand_archives else copied
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
-    image = open_image(p) if p.is_dir() or p.is_file() else None  # by content: OCI layout, docker save
+    image = _image(p)  # by content: an OCI layout, a docker save archive
     if image is not None and image.images:
         return ExpandedResolver(image) if expand_archives else image
     inner: Resolver = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
     if image is not None:  # says it is an image, holds none that can be read: scanned as files, recorded
+        from tierguard.targets.image import ImageFallback
+
         inner = ImageFallback(inner, image)
     if not expand_archives and p.is_dir():
         return inner
     return ExpandedResolver(inner)
+
+
+def _image(p: Path) -> ImageResolver | None:
+    """The image ``p`` holds, if it may be one: a directory with an ``oci-layout`` file, or a file with a
+    ustar header (the image modules are imported only then)."""
+    if p.is_dir():
+        if not (p / "oci-layout").is_file():
+            return None
+    elif p.is_file():
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(262)
+        except OSError:
+            return None  # the directory resolver records it
+        if head[257:262] != b"ustar":
+            return None
+    else:
+        return None
+    from tierguard.targets.image import open_image
+
+    return open_image(p)
