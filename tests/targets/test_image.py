@@ -254,3 +254,21 @@ def test_pickle_in_an_image_is_never_loaded(tmp_path: Path, monkeypatch: pytest.
     assert [f.location.display() for f in result.findings if f.rule_id == "TG-PKL-001"] == [
         "img!srv/model.pkl"
     ]
+
+
+def test_a_repository_holding_a_layout_is_scanned_as_a_repository(tmp_path: Path) -> None:
+    """A directory (or tar) with an OCI layout's files and anything else is not taken for an image: its
+    other files would be left out. It is scanned as what it is (the layout's blobs as archives in it)."""
+    repo = oci_layout(tmp_path / "repo", [layer_tar([("file", "models/ds.gguf", DEEPSEEK_GGUF)])])
+    (repo / "src").mkdir()
+    (repo / "src" / "app.py").write_text(
+        "from openai import OpenAI\nOpenAI(base_url='https://api.deepseek.com')\n"
+    )
+    r = open_target(repo)
+    assert isinstance(r, ExpandedResolver) and not isinstance(r.outer, ImageResolver)
+    result = _scan(repo)
+    names = {a.name for a in result.assets}
+    assert {"DeepSeek API", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"} <= names
+    tarred = tar_dir(repo, tmp_path / "repo.tar")
+    r2 = open_target(tarred)
+    assert isinstance(r2, ExpandedResolver) and not isinstance(r2.outer, ImageResolver)

@@ -21,6 +21,7 @@ is not a tar or is cut short, a member leaving the root, a deleted or replaced f
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import weakref
 from collections.abc import Iterator
@@ -286,6 +287,7 @@ class _ImageBuild:
     def _raw_blob(self, layer: LayerSpec, src: RandomSource) -> None:
         """A layer that is not a tar is still content: listed as one file ``.image-blobs/<digest>``."""
         from tierguard.targets.image_tar import Entry
+
         entry = Entry(f".image-blobs/{layer.short}", "file", src.size, 0, -1)
         item = _Item(LayerBytes(src, "none", [], src.size, ""), entry, origin=self.names[layer.index])
         self._add(entry.name, item)
@@ -366,6 +368,19 @@ def reference_label(ref: str) -> str:
     return f"{transport}:{os.path.basename(path.rstrip('/')) or path}{colon}{tag}"
 
 
+_LAYOUT_NAMES = frozenset(
+    {"oci-layout", "index.json", "index.json.lock", "blobs", "manifest.json", "repositories"}
+)
+_LEGACY_NAME = re.compile(r"[0-9a-f]{64}(?:\.json)?")
+
+
+def only_image_names(top: set[str]) -> bool:
+    """True when every top-level name is one an image layout or docker save archive holds: a directory or
+    tar holding anything else (a repository with a layout in it) is scanned as what it is, so none of its
+    other files is left out."""
+    return all(n in _LAYOUT_NAMES or _LEGACY_NAME.fullmatch(n) for n in top)
+
+
 def _probe_file(path: Path) -> tuple[TarBlobs, str] | None:
     """(the outer tar, its format) when ``path`` is an image archive."""
     try:
@@ -373,7 +388,7 @@ def _probe_file(path: Path) -> tuple[TarBlobs, str] | None:
     except OSError:
         return None
     tb = list_outer(src)
-    if tb is None:
+    if tb is None or not only_image_names({n.split("/", 1)[0] for n in [*tb.members, *tb.links]}):
         return None
     if tb.has("oci-layout") and tb.has("index.json"):
         return tb, "oci"
@@ -389,6 +404,11 @@ def open_image(path: Path, name: str | None = None) -> ImageResolver | None:
     display = name or path.name or str(path)
     if path.is_dir():
         if not ((path / "oci-layout").is_file() and (path / "index.json").is_file()):
+            return None
+        try:
+            if not only_image_names(set(os.listdir(path))):
+                return None
+        except OSError:
             return None
         blobs: Blobs = DirBlobs(path)
         images, problems = read_oci(blobs)
