@@ -282,3 +282,19 @@ def test_a_tar_with_too_many_members_is_not_probed_as_an_image(tmp_path: Path) -
     path = docker_archive(tmp_path / "img.tar", [layer_tar([("file", "a", b"1")])])
     assert list_outer(DiskSource(str(path))) is not None
     assert list_outer(DiskSource(str(path)), max_members=2) is None
+
+
+def test_strict_stops_at_the_first_damaged_part(tmp_path: Path) -> None:
+    """scan --strict: a damaged layer stops the scan with one line (exit 2 in the CLI) instead of a record;
+    deleted files are no damage."""
+    from tierguard.errors import TargetError
+    from tierguard.scanner import ScanOptions
+
+    root = oci_layout(tmp_path / "img", [layer_tar([("file", "a", b"1")]), layer_tar([("whiteout", "a")])])
+    assert (
+        Scanner().scan(root, CTX, options=ScanOptions(strict=True)).skipped[0].reason
+        == "deleted-in-later-layer"
+    )
+    blob_path(root, 1).write_bytes(b"not the layer")
+    with pytest.raises(TargetError, match="--strict: .*incomplete"):
+        Scanner().scan(root, CTX, options=ScanOptions(strict=True))

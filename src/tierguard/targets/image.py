@@ -56,7 +56,7 @@ KEEP_BUDGET = 16 << 20  # bytes of compressed layers' small files kept in memory
 MAX_ENTRIES = 1_000_000  # tar members listed per target, all layers together
 CONFIG_MEMBER = ".image-config/Dockerfile"
 TRANSPORTS = ("docker", "oci", "oci-archive", "docker-archive", "docker-daemon", "containers-storage", "dir")
-_SKIP_STEP = 1 << 20
+_STRICT_REASONS = frozenset({"unreadable", "malformed", "incomplete"})  # what --strict stops at
 
 
 @dataclass(slots=True)
@@ -93,6 +93,7 @@ class ImageResolver:
         *,
         note: str = "",
         keep_budget: int = KEEP_BUDGET,
+        strict: bool = False,
     ) -> None:
         self.name = name
         self.blobs = blobs
@@ -101,6 +102,7 @@ class ImageResolver:
         from tierguard.targets.image_tar import Keep
 
         self._note = note
+        self.strict = strict  # scan --strict: the first unreadable, malformed or incomplete part raises
         self._keep = Keep(keep_budget)
         self._built: _Built | None = None
         self._label_images()
@@ -129,6 +131,8 @@ class ImageResolver:
         if self._built is None:
             built = _Built()
             for p in self.problems:
+                if self.strict:
+                    raise TargetError(f"--strict: {self.name}: malformed: {p[:300]}")
                 built.skipped.append(Skipped(path=self.name, reason="malformed", detail=p[:500]))
             if not self.images:
                 built.skipped.append(
@@ -191,6 +195,8 @@ class _ImageBuild:
         self.tree = Tree(self.names)
 
     def skip(self, path: str, reason: str, detail: str) -> None:
+        if self.owner.strict and reason in _STRICT_REASONS:
+            raise TargetError(f"--strict: {path}: {reason}: {detail[:300]}")
         self.built.skipped.append(Skipped(path=path, reason=reason, detail=detail[:500]))
 
     def run(self) -> None:
@@ -399,7 +405,7 @@ def _probe_file(path: Path) -> tuple[TarBlobs, str] | None:
     return None
 
 
-def open_image(path: Path, name: str | None = None) -> ImageResolver | None:
+def open_image(path: Path, name: str | None = None, *, strict: bool = False) -> ImageResolver | None:
     """An :class:`ImageResolver` when ``path`` holds an image (by content), else None."""
     display = name or path.name or str(path)
     if path.is_dir():
@@ -412,7 +418,7 @@ def open_image(path: Path, name: str | None = None) -> ImageResolver | None:
             return None
         blobs: Blobs = DirBlobs(path)
         images, problems = read_oci(blobs)
-        return ImageResolver(display, blobs, images, problems)
+        return ImageResolver(display, blobs, images, problems, strict=strict)
     got = _probe_file(path)
     if got is None:
         return None
@@ -424,10 +430,10 @@ def open_image(path: Path, name: str | None = None) -> ImageResolver | None:
             problems += more
     else:
         images, problems = read_docker(tb)
-    return ImageResolver(display, tb, images, tb.problems + problems)
+    return ImageResolver(display, tb, images, tb.problems + problems, strict=strict)
 
 
-def open_reference(ref: str, *, skopeo: str | None = None) -> ImageResolver:
+def open_reference(ref: str, *, skopeo: str | None = None, strict: bool = False) -> ImageResolver:
     """Copy ``ref`` with skopeo into a temporary OCI layout (removed when the resolver is collected or the
     process ends) and open it. Raises :class:`TargetError` without skopeo or when the copy fails."""
     exe = skopeo or shutil.which("skopeo")
@@ -454,7 +460,7 @@ def open_reference(ref: str, *, skopeo: str | None = None) -> ImageResolver:
         shutil.rmtree(tmp, ignore_errors=True)
         err = " ".join((proc.stderr or proc.stdout or "").split())[:400]
         raise TargetError(f"{ref}: skopeo copy failed (exit {proc.returncode}): {err}")
-    resolver = open_image(Path(layout), name=reference_label(ref))
+    resolver = open_image(Path(layout), name=reference_label(ref), strict=strict)
     if resolver is None:
         shutil.rmtree(tmp, ignore_errors=True)
         raise TargetError(f"{ref}: skopeo wrote no OCI layout")

@@ -37,12 +37,12 @@ def open_target(
 
             ref = image_reference(p)
             if ref is not None:
-                copied = open_reference(ref)
+                copied = open_reference(ref, strict=strict)
                 return ExpandedResolver(copied) if expand_archives else copied
         raise TargetError(f"target does not exist: {p}")
     if p.is_symlink() and not p.exists():
         raise TargetError(f"target is a broken symlink: {p}")
-    image = _image(p)  # by content: an OCI layout, a docker save archive
+    image = _image(p, strict)  # by content: an OCI layout, a docker save archive
     if image is not None and image.images:
         return ExpandedResolver(image) if expand_archives else image
     inner: Resolver = DirectoryResolver(p, include_ignored=include_ignored, strict=strict)
@@ -55,7 +55,7 @@ def open_target(
     return ExpandedResolver(inner)
 
 
-def _image(p: Path) -> ImageResolver | None:
+def _image(p: Path, strict: bool) -> ImageResolver | None:
     """The image ``p`` holds, if it may be one: a directory with an ``oci-layout`` file, or a file with a
     ustar header (the image modules are imported only then)."""
     if p.is_dir():
@@ -73,4 +73,4 @@ def _image(p: Path) -> ImageResolver | None:
         return None
     from tierguard.targets.image import open_image
 
-    return open_image(p)
+    return open_image(p, strict=strict)
