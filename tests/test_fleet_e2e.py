@@ -165,3 +165,14 @@ def test_a_code_tree_holding_one_export_is_still_scanned_as_code(tmp_path: Path)
     assert sniff_input(tmp_path) is None
     result = Scanner(load_catalog(), load_packs()).scan(tmp_path, Context(country="US"))
     assert "discover" in result.stages
+
+
+def test_an_export_directory_with_a_dotenv_is_scanned_as_code(tmp_path: Path) -> None:
+    """A hidden file can hold a provider key: routing the directory as cloud exports would leave it unread."""
+    export = next((CLOUD / "aws").glob("*.json"))
+    (tmp_path / export.name).write_bytes(export.read_bytes())
+    assert sniff_input(tmp_path) == "cloud"
+    (tmp_path / ".env").write_text("DEEPSEEK_API_KEY=sk-test\n")
+    assert sniff_input(tmp_path) is None
+    result = Scanner(load_catalog(), load_packs()).scan(tmp_path, Context(country="US"))
+    assert any(a.name == "DeepSeek API" for a in result.assets)

@@ -194,7 +194,8 @@ def _read_dir(root: Path, display: str, inv: _Inventory, opts: CloudOptions) -> 
 
 def sniff_dir(path: Path, *, max_files: int = 2_000) -> bool:
     """True when ``path`` is a directory holding at least one cloud export and nothing else but README or
-    text notes (``.md``, ``.txt``, ``.rst``) and hidden files, within ``max_files`` files."""
+    text notes (``.md``, ``.txt``, ``.rst``), within ``max_files`` files (hidden directories such as
+    ``.git`` are not looked into; hidden files count: a ``.env`` keeps the directory a code target)."""
     if not path.is_dir():
         return False
     found = False
@@ -206,7 +207,9 @@ def sniff_dir(path: Path, *, max_files: int = 2_000) -> bool:
             if seen > max_files:
                 return False
             low = name.lower()
-            if low.startswith((".", "readme")) or low.endswith(_NOTE_NAMES):
+            # notes only: a hidden file (.env, .mcp.json) can hold a provider key, so it keeps the
+            # directory a code target (routing it as exports would leave that file unscanned)
+            if low.startswith("readme") or low.endswith(_NOTE_NAMES):
                 continue
             p = Path(dirpath) / name
             try:
