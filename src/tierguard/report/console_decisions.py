@@ -163,7 +163,7 @@ def _print_asset(d: Decision, a: Asset | None, console: Console) -> None:
     parts = [_KIND.get(a.kind, a.kind), _producers(a), _services(a), a.id]
     head.append("  " + "  ".join(p for p in parts if p))
     console.print(head, overflow="fold")
-    if a.aliases and d.verdict != "allow":
+    if a.aliases and d.verdict == "deny":  # under review: on the asset's one "at" line
         more = len(a.aliases) - MAX_ALIASES
         names = ", ".join(safe_text(x) for x in a.aliases[:MAX_ALIASES]) + (f" (+{more})" if more > 0 else "")
         console.print(Text(f"      also written: {names}", style="dim"), overflow="fold")
@@ -206,6 +206,9 @@ def _print_at(d: Decision, a: Asset, console: Console) -> None:
     more = f" (+{len(places) - MAX_AT} more)" if len(places) > MAX_AT else ""
     rules = ", ".join(dict.fromkeys(_with_status(m, verdict=False) for m in d.matches))
     text = (f"at {', '.join(parts)}{more}" if parts else "") + (f"  rules: {rules}" if rules else "")
+    if a.aliases:
+        extra = f" (+{len(a.aliases) - MAX_ALIASES})" if len(a.aliases) > MAX_ALIASES else ""
+        text += "  as: " + ", ".join(safe_text(x) for x in a.aliases[:MAX_ALIASES]) + extra
     if text:
         console.print(Text("      " + text.strip()), overflow="fold")
 
