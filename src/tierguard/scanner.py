@@ -234,6 +234,11 @@ class Scanner:
         """Scan ``target`` (None: inventories only) plus ``inventories``."""
         opts = options or ScanOptions()
         resolver: Resolver | None = None
+        if target is not None and display_name is None and ":" in str(target):
+            from tierguard.targets.image import image_reference, reference_label
+
+            ref = image_reference(target)  # docker://x (a Path makes it docker:/x), oci:...
+            display_name = reference_label(ref) if ref is not None else None
         if target is not None and opts.discover and (target.is_file() or target.is_dir()):
             from tierguard.fleet import sniff_input
 

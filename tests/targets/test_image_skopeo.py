@@ -53,6 +53,7 @@ def test_docker_archive_reference_through_skopeo(tmp_path: Path, monkeypatch: py
     assert {"Qwen/Qwen2.5-7B-Instruct", "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"} <= names
     gguf = next(a for a in result.assets if a.name == "deepseek-ai/DeepSeek-R1-Distill-Llama-8B")
     assert gguf.evidence[0].location.path == "docker-archive:vllm.tar"  # no absolute path of this machine
+    assert result.target == "docker-archive:vllm.tar"  # the reference, not the Path form (docker:/ ...)
     assert any("copied with skopeo" in n for n in result.notes)
     gc.collect()
     assert list((tmp_path / "tmp").iterdir()) == []  # the temporary layout is gone
