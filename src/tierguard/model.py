@@ -359,6 +359,16 @@ class Usage(Record, frozen=True, kw_only=True, omit_defaults=True):
     first_seen: str | None = None  # ISO 8601, UTC where the source says so
     last_seen: str | None = None
 
+    @property
+    def group_key(self) -> tuple[UseMode, str | None, Strength]:
+        """What rules tell usages apart by: (use mode, service jurisdiction when a service operator is known,
+        strength). The policy engine judges one group per key; :meth:`Decision.usage_verdict` finds it."""
+        return (
+            self.use_mode,
+            self.service_jurisdiction if self.operator is not None else None,
+            self.strength,
+        )
+
     def display(self) -> str:
         """``path:line  use-mode [via service]``."""
         via = f" via {self.service}" if self.service else ""
@@ -570,6 +580,13 @@ class Decision(Record, frozen=True, kw_only=True):
     notes: tuple[str, ...] = ()
     driven_by: tuple[Location, ...] = ()
     by_usage: tuple[UsageVerdict, ...] = ()
+
+    def usage_verdict(self, usage: Usage) -> UsageVerdict | None:
+        """The verdict of the group ``usage`` was judged in (None for a decision without usage groups)."""
+        key = usage.group_key
+        return next(
+            (g for g in self.by_usage if (g.use_mode, g.service_jurisdiction, g.strength) == key), None
+        )
 
     @property
     def effective_verdict(self) -> Verdict:

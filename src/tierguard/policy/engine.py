@@ -172,8 +172,8 @@ def usage_groups(asset: Asset) -> dict[UsageKey, list[Usage]]:
     without usages (artifacts found on disk, devices): those are judged on the asset's own fields."""
     groups: dict[UsageKey, list[Usage]] = {}
     for u in asset.usages:
-        juris = u.service_jurisdiction if u.operator is not None else None
-        groups.setdefault((u.use_mode, juris, STRENGTH_ORDER[u.strength]), []).append(u)
+        mode, juris, strength = u.group_key
+        groups.setdefault((mode, juris, STRENGTH_ORDER[strength]), []).append(u)
     return groups
 
 

@@ -29,7 +29,6 @@ from tierguard.model import (
     RuleMatch,
     ScanResult,
     Usage,
-    UsageVerdict,
     status_label,
 )
 from tierguard.report._common import asset_index, asset_locations, display_location, safe_text, verdict_label
@@ -213,15 +212,6 @@ def _print_at(d: Decision, a: Asset, console: Console) -> None:
         console.print(Text("      " + text.strip()), overflow="fold")
 
 
-def _group_verdict(d: Decision, u: Usage) -> UsageVerdict | None:
-    for g in d.by_usage:
-        if (g.use_mode, g.strength) == (u.use_mode, u.strength) and g.service_jurisdiction == (
-            u.service_jurisdiction if u.operator is not None else None
-        ):
-            return g
-    return None
-
-
 def _print_usages(d: Decision, a: Asset, console: Console) -> None:
     drivers = set(d.driven_by)
     ordered = sorted(
@@ -246,7 +236,7 @@ def _print_usages(d: Decision, a: Asset, console: Console) -> None:
     lines = list(shown.values())
     width = min(40, max(len(display_location(u.location)) for u in lines[:MAX_USAGES]))
     for u in lines[:MAX_USAGES]:
-        g = _group_verdict(d, u)
+        g = d.usage_verdict(u)
         line = Text(f"      {display_location(u.location):<{width}}  {u.use_mode:<12} ")
         verdict = g.verdict if g is not None else ""
         line.append(f"{verdict:<6}", style=STYLE.get(verdict, ""))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.text import Text
 
-from tierguard.model import VERDICT_ORDER, Decision, ScanResult, Usage
+from tierguard.model import VERDICT_ORDER, ScanResult
 from tierguard.report._common import asset_index, safe_text
 from tierguard.report.console_decisions import STYLE
 
@@ -37,14 +37,6 @@ class _Line:
     users: set[str] = field(default_factory=set)
 
 
-def _usage_verdict(d: Decision, u: Usage) -> str:
-    juris = u.service_jurisdiction if u.operator is not None else None
-    for g in d.by_usage:
-        if (g.use_mode, g.strength, g.service_jurisdiction) == (u.use_mode, u.strength, juris):
-            return g.verdict
-    return d.verdict
-
-
 def devices(result: ScanResult) -> dict[str, dict[str, _Line]]:
     """device -> asset name -> what was seen there (non-allowed usages only)."""
     assets = asset_index(result)
@@ -56,7 +48,8 @@ def devices(result: ScanResult) -> dict[str, dict[str, _Line]]:
         for u in a.usages:
             if not u.host:
                 continue
-            verdict = _usage_verdict(d, u)
+            g = d.usage_verdict(u)
+            verdict = g.verdict if g is not None else d.verdict
             if verdict == "allow" and d.waived_by is None:
                 continue
             label = f"waived ({verdict})" if d.waived_by is not None else verdict

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tierguard.model import STRENGTH_ORDER, Asset, Decision, ScanResult, Usage, UsageVerdict
+from tierguard.model import STRENGTH_ORDER, Asset, Decision, ScanResult, Usage
 from tierguard.report._common import (
     asset_index,
     display_location,
@@ -60,16 +60,8 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def _group(d: Decision, u: Usage) -> UsageVerdict | None:
-    juris = u.service_jurisdiction if u.operator is not None else None
-    for g in d.by_usage:
-        if (g.use_mode, g.strength, g.service_jurisdiction) == (u.use_mode, u.strength, juris):
-            return g
-    return None
-
-
 def _usage_rank(d: Decision, u: Usage) -> tuple[int, int, str, int]:
-    g = _group(d, u)
+    g = d.usage_verdict(u)
     verdict = {"deny": 0, "review": 1}.get(g.verdict, 2) if g is not None else 3
     return (verdict, -STRENGTH_ORDER[u.strength], u.location.path, u.location.line or 0)
 
@@ -109,7 +101,7 @@ def _row(d: Decision, a: Asset, u: Usage | None, rules: str, sources: str) -> li
         locs = [display_location(ev.location) for ev in a.evidence[:1]]
         base |= {"use_mode": a.use_mode, "location": locs[0] if locs else "", "usage_verdict": d.verdict}
     else:
-        g = _group(d, u)
+        g = d.usage_verdict(u)
         base |= {
             "usage_verdict": g.verdict if g is not None else "",
             "device": u.host or "",

@@ -279,34 +279,28 @@ def _decision_props(d: Decision | None) -> list[dict[str, str]]:
 
 def _occurrences(a: Asset) -> list[dict[str, Any]]:
     """Where the asset is used: one occurrence per usage (use mode, service, strength, name as written), or
-    per evidence location for assets without usages."""
-    out: list[dict[str, Any]] = []
-    seen: set[tuple[str, int | None]] = set()
+    per evidence location for assets without usages; one per (location, line)."""
+    places: list[tuple[Location, str]] = []
     for u in a.usages:
-        loc = _occurrence(u.location)
-        key = (loc, u.location.line)
-        if key in seen:
-            continue
-        seen.add(key)
-        uocc: dict[str, Any] = {"location": loc}
-        if u.location.line is not None and u.location.line >= 0:
-            uocc["line"] = u.location.line
         via = f" via {u.service} ({u.service_jurisdiction or '?'})" if u.service else ""
         written = f", as {safe_text(u.as_written)}" if u.as_written and u.as_written != a.name else ""
-        uocc["additionalContext"] = f"{u.use_mode}{via}, strength {u.strength}{written}"
-        out.append(uocc)
-    if a.usages:
-        return out
-    for ev in a.evidence:
-        loc = _occurrence(ev.location)
-        key = (loc, ev.location.line)
-        if key in seen:
+        places.append((u.location, f"{u.use_mode}{via}, strength {u.strength}{written}"))
+    if not a.usages:
+        places += [
+            (ev.location, f"{ev.detector}: {ev.kind} {safe_text(ev.value)} (strength {ev.strength})")
+            for ev in a.evidence
+        ]
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, int | None]] = set()
+    for location, context in places:
+        loc = _occurrence(location)
+        if (loc, location.line) in seen:
             continue
-        seen.add(key)
+        seen.add((loc, location.line))
         occ: dict[str, Any] = {"location": loc}
-        if ev.location.line is not None and ev.location.line >= 0:
-            occ["line"] = ev.location.line
-        occ["additionalContext"] = f"{ev.detector}: {ev.kind} {safe_text(ev.value)} (strength {ev.strength})"
+        if location.line is not None and location.line >= 0:
+            occ["line"] = location.line
+        occ["additionalContext"] = context
         out.append(occ)
     return out
 
