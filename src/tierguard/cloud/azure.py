@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierguard.cloud.jsonio import Document, obj, text
-from tierguard.cloud.records import MAX_RECORDS, Deployment, Issues
+from tierguard.cloud.records import Deployment, Issues, page_records
 
 _DEPLOYMENT_ID = re.compile(
     r"^/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\.CognitiveServices/accounts/([^/]+)"
@@ -57,20 +57,10 @@ class AzureState:
     deployments: list[_Deployment] = field(default_factory=list)
 
     def add(self, fmt: str, doc: Document, path: str, issues: Issues) -> None:
-        data = doc.data
-        if isinstance(data, dict):
-            listed = data.get("value")
-            records: list[Any] = listed if isinstance(listed, list) else [data]
-            if data.get("nextLink"):
-                issues.skip(
-                    path, "incomplete", f"{fmt}: the export ends with a nextLink: later pages missing"
-                )
-        elif isinstance(data, list):
-            records = data
-        else:
-            issues.bad(path, 1, fmt, "not a JSON array or object")
+        records = page_records(doc.data, "value", "nextLink", path, fmt, issues)
+        if records is None:
             return
-        for i, rec in enumerate(records[:MAX_RECORDS]):
+        for i, rec in enumerate(records):
             if not isinstance(rec, dict):
                 issues.bad(path, 1, fmt, f"item {i} is not an object")
             elif fmt == "azure-accounts":

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierguard.cloud.jsonio import Document, arr, obj, text
-from tierguard.cloud.records import MAX_RECORDS, Arn, Deployment, Issues, parse_arn, path_names
+from tierguard.cloud.records import Arn, Deployment, Issues, capped, parse_arn, path_names
 
 _LIST_KEYS = {
     "aws-bedrock-models": "modelSummaries",
@@ -99,9 +99,7 @@ class BedrockState:
         else:
             issues.bad(path, 1, fmt, "not a JSON object")
             return
-        if len(records) > MAX_RECORDS:
-            issues.skip(path, "incomplete", f"{len(records) - MAX_RECORDS:,} records past {MAX_RECORDS:,}")
-        for i, rec in enumerate(records[:MAX_RECORDS]):
+        for i, rec in enumerate(capped(records, path, issues)):
             if not isinstance(rec, dict):
                 issues.bad(path, 1, fmt, f"{key}[{i}] is not an object")
             elif fmt == "aws-bedrock-models":

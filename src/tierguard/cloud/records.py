@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from tierguard.model import Skipped, Strength
 
@@ -89,6 +89,33 @@ class Issues:
     def bad(self, path: str, line: int, fmt: str, detail: str) -> None:
         """A record that is not the shape its export claims (counted, never dropped silently)."""
         self.skip(path, "malformed", f"{fmt} record at line {line}: {detail}")
+
+
+def capped(records: list[Any], path: str, issues: Issues) -> list[Any]:
+    """The first :data:`MAX_RECORDS` records of one export; the rest are one counted ``incomplete`` skip,
+    never dropped silently."""
+    if len(records) > MAX_RECORDS:
+        issues.skip(path, "incomplete", f"{len(records) - MAX_RECORDS:,} records past {MAX_RECORDS:,}")
+    return records[:MAX_RECORDS]
+
+
+def page_records(
+    data: Any, list_key: str, next_key: str, path: str, fmt: str, issues: Issues
+) -> list[Any] | None:
+    """The records of an Azure or GCP list export: a JSON array, an object holding them under ``list_key``
+    (a next-page marker ``next_key`` left in it is an ``incomplete`` skip: later pages are missing), or one
+    object; capped (:func:`capped`). None, with a ``malformed`` skip, when the export is neither."""
+    if isinstance(data, dict):
+        listed = data.get(list_key)
+        records: list[Any] = listed if isinstance(listed, list) else [data]
+        if data.get(next_key):
+            issues.skip(path, "incomplete", f"{fmt}: the export ends with a {next_key}: later pages missing")
+    elif isinstance(data, list):
+        records = data
+    else:
+        issues.bad(path, 1, fmt, "not a JSON array or object")
+        return None
+    return capped(records, path, issues)
 
 
 def path_names(uri: str | None) -> tuple[str, ...]:

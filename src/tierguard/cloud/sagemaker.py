@@ -25,9 +25,9 @@ from typing import Any
 
 from tierguard.cloud.jsonio import Document, arr, obj, text
 from tierguard.cloud.records import (
-    MAX_RECORDS,
     Deployment,
     Issues,
+    capped,
     looks_like_model_id,
     parse_arn,
     path_names,
@@ -93,7 +93,7 @@ class SageMakerState:
                 issues.skip(
                     path, "incomplete", f"{fmt}: the export ends with a NextToken: later pages missing"
                 )
-            for i, rec in enumerate(records[:MAX_RECORDS]):
+            for i, rec in enumerate(capped(records, path, issues)):
                 if not isinstance(rec, dict):
                     issues.bad(path, 1, fmt, f"Endpoints[{i}] is not an object")
                 else:

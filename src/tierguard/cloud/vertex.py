@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tierguard.cloud.jsonio import Document, arr, obj, text
-from tierguard.cloud.records import MAX_RECORDS, Deployment, Issues, looks_like_model_id, path_names
+from tierguard.cloud.records import Deployment, Issues, looks_like_model_id, page_records, path_names
 
 _NAME = re.compile(r"^projects/([^/]+)/locations/([^/]+)/(endpoints|models)/([^/@]+)(?:@[^/]*)?$")
 _ENV_KEYS = ("MODEL_ID", "HF_MODEL_ID", "MODEL_NAME", "HUGGING_FACE_HUB_MODEL_ID")
@@ -64,19 +64,11 @@ class VertexState:
     deployed: list[_Deployed] = field(default_factory=list)
 
     def add(self, fmt: str, doc: Document, path: str, issues: Issues) -> None:
-        data = doc.data
         key = "endpoints" if fmt == "gcp-vertex-endpoints" else "models"
-        if isinstance(data, dict):
-            listed = data.get(key)
-            records: list[Any] = listed if isinstance(listed, list) else [data]
-            if data.get("nextPageToken"):
-                issues.skip(path, "incomplete", f"{fmt}: the export ends with a nextPageToken: pages missing")
-        elif isinstance(data, list):
-            records = data
-        else:
-            issues.bad(path, 1, fmt, "not a JSON array or object")
+        records = page_records(doc.data, key, "nextPageToken", path, fmt, issues)
+        if records is None:
             return
-        for i, rec in enumerate(records[:MAX_RECORDS]):
+        for i, rec in enumerate(records):
             if not isinstance(rec, dict):
                 issues.bad(path, 1, fmt, f"item {i} is not an object")
             elif key == "endpoints":
