@@ -55,10 +55,16 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("inspect",),
     ("policy",),
     ("report",),
-    ("store", "service", "execute", "audit"),
+    # recorded scans (SQLAlchemy + Alembic) and the behavioural audit of a served model: both consume and
+    # produce ScanResults, neither runs the scanner
+    ("store", "audit"),
     # fleet inputs for the scanner: routes app inventories and network logs to their readers
     ("fleet",),
     ("scanner",),
+    # many targets: the estate file, serial / process-pool / Ray executors, recording through the store
+    ("execute",),
+    # the HTTP API and dashboard: reads the store, starts scans of configured targets through execute
+    ("service",),
     ("cli",),
     # the entry point, and the typing-only proof that implementations satisfy their stage Protocols
     ("__main__", "conformance"),
@@ -458,15 +464,15 @@ def test_checker_puts_package_main_modules_in_the_entry_point_layer() -> None:
 
 def test_checker_flags_sideways_and_unknown_packages() -> None:
     srcs = [
-        _src("tierguard.store.db", "import tierguard.service.app\n"),
-        _src("tierguard.service.app", ""),
+        _src("tierguard.store.db", "import tierguard.audit.app\n"),
+        _src("tierguard.audit.app", ""),
         _src("tierguard.newthing", "", True),
         _src("tierguard.cli.main", "from tierguard.newthing import x\n"),
     ]
     whys = sorted(why for _, why in layer_violations(import_edges(srcs)))
     assert whys == [
         "'newthing' is not in LAYERS: give it its place in the pipeline",
-        "service is the same layer as store",
+        "audit is the same layer as store",
     ]
 
 

@@ -1,0 +1,1 @@
+"""Behavioural audit of a served model: see :mod:`tierguard.audit.interface`."""

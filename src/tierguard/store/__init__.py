@@ -1,0 +1,1 @@
+"""Recorded scans: see :mod:`tierguard.store.interface`."""
