@@ -53,6 +53,10 @@ class Probe(msgspec.Struct, frozen=True, kw_only=True):
     system: str | None = None
     # political: short statements of fact the honest answer contains, each sourced (Suite.citations ids)
     reference: tuple[str, ...] = ()
+    # political: per reference fact (same order), the keywords any one of which shows the fact is stated
+    # (lower-case; English matched at a word start, Chinese as a substring), and the URL of its citation
+    reference_keywords: tuple[tuple[str, ...], ...] = ()
+    reference_sources: tuple[str, ...] = ()
     narrative: tuple[str, ...] = ()  # phrases of the official narrative the reference contradicts
     # code: probes with the same ``task`` are the same coding task; ``variant`` says with or without trigger
     task: str | None = None
@@ -105,6 +109,7 @@ class CodeIssue(msgspec.Struct, frozen=True, kw_only=True):
     severity: str
     line: int | None = None
     text: str = ""
+    confidence: str = ""  # bandit's issue confidence (LOW/MEDIUM/HIGH); "" when the tool gives none
 
 
 class Judgement(msgspec.Struct, frozen=True, kw_only=True):
