@@ -1,0 +1,253 @@
+"""The list queries (assets, decisions, findings, targets): filters of :class:`AssetFilter`, pagination with
+total counts, and the conversion of rows to the interface's records.
+
+Scope: ``flt.scan`` names one scan; otherwise the latest ok scan of each target (``targets.last_ok_scan_id``,
+kept by ``record``), optionally of ``flt.target`` only. Filters: ``kind``, ``producer`` (first producer's
+catalog id), ``jurisdiction`` (the first producer's *or* the service operator's), ``verdict`` (effective),
+``rule_id`` (a matched policy rule; for findings the finding's rule), ``query`` (case-insensitive substring of
+the asset name). Decisions and findings are filtered by the asset they are about; a finding about no asset
+matches no asset filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy.engine import Connection
+
+from tierguard.model import Verdict
+from tierguard.store.interface import (
+    AssetFilter,
+    AssetRow,
+    DecisionRow,
+    FindingRow,
+    Page,
+    ScanRef,
+    ScanStatus,
+    StoreError,
+    TargetRow,
+)
+from tierguard.store.tables import (
+    AssetTable,
+    DecisionRuleTable,
+    DecisionTable,
+    FindingTable,
+    ScanTable,
+    TargetTable,
+)
+
+MAX_LIMIT = 1000
+"""Largest page a listing returns (a larger ``limit`` is clamped)."""
+
+
+def window(offset: int, limit: int) -> tuple[int, int]:
+    if offset < 0 or limit < 0:
+        raise StoreError(f"offset and limit must not be negative (got offset={offset}, limit={limit})")
+    return offset, min(limit, MAX_LIMIT)
+
+
+TARGET = TargetTable.name.label("target_name")
+"""The target's name beside a table's columns (``row.target_name``)."""
+
+
+def cols(table: type[Any]) -> list[Any]:
+    """Every column of an ORM table class, for Core selects (rows are named tuples, not ORM objects)."""
+    return list(table.__table__.c)
+
+
+def scan_ref(s: Any, target: str) -> ScanRef:
+    """A :class:`ScanRef` from a row holding the columns of ``scans``."""
+    return ScanRef(
+        id=s.id,
+        target=target,
+        status=cast(ScanStatus, s.status),
+        error=s.error,
+        estate=s.estate,
+        revision=s.revision,
+        owner=s.owner,
+        command=s.command,
+        started=s.started,
+        finished=s.finished,
+        recorded=s.recorded,
+        worst_verdict=cast("Verdict | None", s.worst_verdict),
+        assets=s.assets,
+        denies=s.denies,
+        reviews=s.reviews,
+        findings=s.findings,
+    )
+
+
+def _scope(col: Any, flt: AssetFilter) -> ColumnElement[bool]:
+    """``col`` (a table's scan_id) is in the filter's scans."""
+    if flt.scan is not None:
+        cond: ColumnElement[bool] = col == flt.scan
+        if flt.target is not None:
+            cond = cond & exists(
+                select(ScanTable.id)
+                .join(TargetTable, TargetTable.id == ScanTable.target_id)
+                .where(ScanTable.id == flt.scan, TargetTable.name == flt.target)
+            )
+        return cond
+    latest = select(TargetTable.last_ok_scan_id).where(TargetTable.last_ok_scan_id.is_not(None))
+    if flt.target is not None:
+        latest = latest.where(TargetTable.name == flt.target)
+    return cast(ColumnElement[bool], col.in_(latest.scalar_subquery()))
+
+
+def _like(text: str) -> str:
+    esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{esc}%"
+
+
+def _asset_conds(flt: AssetFilter, *, rules: bool = True) -> list[ColumnElement[bool]]:
+    """Conditions on :class:`AssetTable` columns (the asset a row is about)."""
+    a = AssetTable
+    out: list[ColumnElement[bool]] = []
+    if flt.kind is not None:
+        out.append(a.kind == flt.kind)
+    if flt.producer is not None:
+        out.append(a.producer == flt.producer)
+    if flt.jurisdiction is not None:
+        j = flt.jurisdiction.upper()
+        out.append(or_(a.jurisdiction == j, a.service_jurisdiction == j))
+    if flt.query:
+        out.append(a.name.ilike(_like(flt.query), escape="\\"))
+    if rules and flt.rule_id is not None:
+        out.append(_has_rule(a.scan_id, a.asset_id, flt.rule_id))
+    return out
+
+
+def _has_rule(scan_col: Any, asset_col: Any, rule_id: str) -> ColumnElement[bool]:
+    dr = DecisionRuleTable
+    return exists(
+        select(dr.id).where(dr.scan_id == scan_col, dr.asset_id == asset_col, dr.rule_id == rule_id)
+    )
+
+
+def _page(conn: Connection, q: Any, count: Any, offset: int, limit: int) -> tuple[int, Sequence[Any]]:
+    total = int(conn.execute(count).scalar_one())
+    got = conn.execute(q.offset(offset).limit(limit)).all() if total > offset and limit else []
+    return total, got
+
+
+def _with_target(q: Any, scan_col: Any) -> Any:
+    return q.join(ScanTable, ScanTable.id == scan_col).join(
+        TargetTable, TargetTable.id == ScanTable.target_id
+    )
+
+
+def assets(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[AssetRow]:
+    a = AssetTable
+    conds = [_scope(a.scan_id, flt), *_asset_conds(flt)]
+    if flt.verdict is not None:
+        conds.append(a.verdict == flt.verdict)
+    q = _with_target(select(*cols(a), TARGET), a.scan_id).where(*conds).order_by(a.scan_id.desc(), a.id)
+    total, got = _page(conn, q, select(func.count()).select_from(a).where(*conds), offset, limit)
+    items = tuple(
+        AssetRow(
+            scan_id=r.scan_id,
+            target=r.target_name,
+            asset_id=r.asset_id,
+            kind=r.kind,
+            name=r.name,
+            use_mode=r.use_mode,
+            producer=r.producer,
+            jurisdiction=r.jurisdiction,
+            service_jurisdiction=r.service_jurisdiction,
+            verdict=cast("Verdict | None", r.verdict),
+            usages=r.usages,
+        )
+        for r in got
+    )
+    return Page[AssetRow](items=items, total=total, offset=offset, limit=limit)
+
+
+def _join_asset(q: Any, scan_col: Any, asset_col: Any) -> Any:
+    return q.join(AssetTable, (AssetTable.scan_id == scan_col) & (AssetTable.asset_id == asset_col))
+
+
+def decisions(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[DecisionRow]:
+    d = DecisionTable
+    conds = [_scope(d.scan_id, flt)]
+    if flt.verdict is not None:
+        conds.append(d.verdict == flt.verdict)
+    if flt.rule_id is not None:
+        conds.append(_has_rule(d.scan_id, d.asset_id, flt.rule_id))
+    q = _with_target(select(*cols(d), TARGET), d.scan_id)
+    count = select(func.count()).select_from(d)
+    extra = _asset_conds(flt, rules=False)
+    if extra:
+        q, count = _join_asset(q, d.scan_id, d.asset_id), _join_asset(count, d.scan_id, d.asset_id)
+        conds += extra
+    q = q.where(*conds).order_by(d.scan_id.desc(), d.id)
+    total, got = _page(conn, q, count.where(*conds), offset, limit)
+    items = tuple(
+        DecisionRow(
+            scan_id=r.scan_id,
+            target=r.target_name,
+            asset_id=r.asset_id,
+            asset_name=r.asset_name,
+            verdict=cast(Verdict, r.verdict),
+            rules=tuple(r.rules.split("\n")) if r.rules else (),
+            waived=bool(r.waived),
+        )
+        for r in got
+    )
+    return Page[DecisionRow](items=items, total=total, offset=offset, limit=limit)
+
+
+def findings(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[FindingRow]:
+    f = FindingTable
+    conds = [_scope(f.scan_id, flt)]
+    if flt.rule_id is not None:
+        conds.append(f.rule_id == flt.rule_id)
+    q = _with_target(select(*cols(f), TARGET), f.scan_id)
+    count = select(func.count()).select_from(f)
+    extra = _asset_conds(flt, rules=False)
+    if flt.verdict is not None:
+        extra.append(AssetTable.verdict == flt.verdict)
+    if extra:
+        q, count = _join_asset(q, f.scan_id, f.asset_id), _join_asset(count, f.scan_id, f.asset_id)
+        conds += extra
+    q = q.where(*conds).order_by(f.scan_id.desc(), f.id)
+    total, got = _page(conn, q, count.where(*conds), offset, limit)
+    items = tuple(
+        FindingRow(
+            scan_id=r.scan_id,
+            target=r.target_name,
+            finding_id=r.finding_id,
+            rule_id=r.rule_id,
+            severity=r.severity,
+            message=r.message,
+            path=r.path,
+            line=r.line,
+            asset_id=r.asset_id,
+        )
+        for r in got
+    )
+    return Page[FindingRow](items=items, total=total, offset=offset, limit=limit)
+
+
+def targets(conn: Connection, offset: int, limit: int) -> Page[TargetRow]:
+    t = TargetTable
+    n_scans = select(func.count()).where(ScanTable.target_id == t.id).correlate(t).scalar_subquery()
+    q = (
+        select(
+            t.name.label("target_name"), t.owner.label("target_owner"), n_scans.label("n"), *cols(ScanTable)
+        )
+        .outerjoin(ScanTable, ScanTable.id == t.last_scan_id)
+        .order_by(t.name)
+    )
+    total, got = _page(conn, q, select(func.count()).select_from(t), offset, limit)
+    items = tuple(
+        TargetRow(
+            name=r.target_name,
+            owner=r.target_owner,
+            scans=int(r.n),
+            last_scan=scan_ref(r, r.target_name) if r.id is not None else None,
+        )
+        for r in got
+    )
+    return Page[TargetRow](items=items, total=total, offset=offset, limit=limit)
