@@ -216,7 +216,7 @@ def smollm_path() -> Path | None:
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real llama.cpp server serving SmolLM2-135M-Instruct as ``smollm2-135m-instruct``."""
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python[server] is not installed (CMAKE_ARGS=-DGGML_NATIVE=OFF pip install ...)")
+        pytest.skip("llama-cpp-python[server] is not installed (see .ci/run for the build)")
     for mod in ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings"):
         if importlib.util.find_spec(mod) is None:
             pytest.skip(f"llama-cpp-python's server extra is not installed ({mod} missing)")

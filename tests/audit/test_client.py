@@ -131,7 +131,8 @@ def test_trickling_stream_is_cut_by_the_request_timeout(scripted: Scripted) -> N
     scripted.behaviour = lambda n, body: (200, {}, _trickle)
     t0 = time.monotonic()
     (t,) = client(scripted.url, timeout=1.0, retries=0).run(jobs(1)).transcripts
-    assert time.monotonic() - t0 < 5  # every byte arrives within the read timeout: only the total bound ends it
+    # every byte arrives within the read timeout: only the bound on the whole exchange ends it
+    assert time.monotonic() - t0 < 5
     assert t.status == "error" and "timed out after 1 s" in t.error
 
 
