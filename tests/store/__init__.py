@@ -1,0 +1,1 @@
+"""Tests of tierguard.store (SQLite and PostgreSQL)."""

@@ -1,0 +1,160 @@
+"""The store against SQLite and PostgreSQL (the same test functions; ``store_url`` is parametrised): real
+scans of the demo estate recorded, resolved, loaded back, listed with filters and pages."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from tests.store.conftest import TARGET, Pair
+from tierguard.model import ScanResult
+from tierguard.store import AssetFilter, Store, StoreError
+from tierguard.store.tables import CHILD_TABLES, ScanTable, TargetTable
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows per table, read with a connection of its own (what another process would see)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                t.__tablename__: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (TargetTable, ScanTable, *CHILD_TABLES)
+            }
+    finally:
+        engine.dispose()
+
+
+def deny_ids(result: ScanResult) -> set[str]:
+    return {d.asset_id for d in result.decisions if d.effective_verdict == "deny"}
+
+
+def test_two_scans_resolve_and_load_back(store: Store, before_after: Pair) -> None:
+    before, after = before_after
+    first = store.record(before, owner="platform-team")
+    second = store.record(after)
+    assert (first.status, second.status) == ("ok", "ok")
+    assert second.id > first.id
+    assert store.resolve("latest").id == second.id
+    assert store.resolve("latest~1").id == first.id
+    assert store.resolve(str(first.id)) == first
+    assert store.resolve("latest", target=TARGET).id == second.id
+    assert first.assets == len(before.assets) and second.assets == len(after.assets)
+    assert second.denies == len(deny_ids(after)) == first.denies + 1  # the new DeepSeek call
+    assert (first.findings, second.findings) == (0, 1)
+    assert second.worst_verdict == "deny"
+    assert store.load(first.id) == before
+    assert store.load(second.id) == after
+
+
+def test_unknown_references_are_store_errors(store: Store, before_after: Pair) -> None:
+    ref = store.record(before_after[0])
+    for bad in ("999999", "latest~1", "latest~-1", "nonsense", "", "latest~", "1; drop table scans"):
+        with pytest.raises(StoreError):
+            store.resolve(bad)
+    with pytest.raises(StoreError, match="of target other"):
+        store.resolve(str(ref.id), target="other")
+    with pytest.raises(StoreError, match="no recorded scan 424242"):
+        store.load(424242)
+
+
+def test_assets_filters_and_pagination(store: Store, before_after: Pair) -> None:
+    before, after = before_after
+    first = store.record(before)
+    second = store.record(after)
+    latest = store.assets(limit=1000)
+    assert latest.total == len(after.assets)  # no filter: the latest ok scan of each target only
+    assert {r.scan_id for r in latest.items} == {second.id}
+    assert store.assets(AssetFilter(scan=first.id)).total == len(before.assets)
+    denied = store.assets(AssetFilter(verdict="deny"), limit=1000)
+    assert {r.asset_id for r in denied.items} == deny_ids(after)
+    assert store.assets(AssetFilter(scan=first.id, verdict="deny")).total == len(deny_ids(before))
+    deepseek = store.assets(AssetFilter(producer="deepseek"), limit=1000).items
+    assert deepseek and all(r.producer == "deepseek" and r.jurisdiction == "CN" for r in deepseek)
+    named = store.assets(AssetFilter(query="DEEPSEEK api"), limit=1000).items
+    assert [r.name for r in named] == ["DeepSeek API"]
+    assert named[0].usages == len(next(a for a in after.assets if a.name == "DeepSeek API").usages)
+    assert store.assets(AssetFilter(query="%")).total == 0  # LIKE wildcards are literal
+    assert store.assets(AssetFilter(query="_")).total == 0
+    services = store.assets(AssetFilter(kind="ai-service"), limit=1000).items
+    assert services and {r.kind for r in services} == {"ai-service"}
+    cn = store.assets(AssetFilter(jurisdiction="cn"), limit=1000).items
+    assert cn and all("CN" in (r.jurisdiction, r.service_jurisdiction) for r in cn)
+    rule = next(m.rule_id for d in after.decisions for m in d.matches if d.effective_verdict == "deny")
+    with_rule = {d.asset_id for d in after.decisions if any(m.rule_id == rule for m in d.matches)}
+    assert {r.asset_id for r in store.assets(AssetFilter(rule_id=rule), limit=1000).items} == with_rule
+    assert store.assets(AssetFilter(target="no-such-target")).total == 0
+    assert store.assets(AssetFilter(scan=first.id, target="no-such-target")).total == 0
+    # pages: every asset exactly once, totals on every page
+    seen: list[str] = []
+    for offset in range(0, len(after.assets) + 10, 10):
+        page = store.assets(offset=offset, limit=10)
+        assert page.total == len(after.assets) and (page.offset, page.limit) == (offset, 10)
+        seen += [r.asset_id for r in page.items]
+    assert sorted(seen) == sorted(a.id for a in after.assets)
+    with pytest.raises(StoreError):
+        store.assets(offset=-1)
+
+
+def test_decisions_and_findings(store: Store, before_after: Pair) -> None:
+    before, after = before_after
+    first = store.record(before)
+    store.record(after)
+    denies = store.decisions(AssetFilter(verdict="deny"), limit=1000).items
+    assert {d.asset_id for d in denies} == deny_ids(after)
+    assert all(d.rules and d.target == TARGET and not d.waived for d in denies)
+    new = next(d for d in denies if d.asset_id not in deny_ids(before))
+    assert new.asset_name in {a.name for a in after.assets}
+    assert store.decisions(AssetFilter(scan=first.id)).total == len(before.decisions)
+    assert store.decisions(AssetFilter(kind="ai-service", verdict="deny")).total == len(
+        [a for a in after.assets if a.kind == "ai-service" and a.id in deny_ids(after)]
+    )
+    rule = denies[0].rules[0]
+    assert all(rule in d.rules for d in store.decisions(AssetFilter(rule_id=rule), limit=1000).items)
+    found = store.findings().items
+    assert [(f.rule_id, f.path) for f in found] == [("TG-PKL-001", "model.pkl")]
+    assert found[0].finding_id == after.findings[0].id and found[0].asset_id == after.findings[0].asset_id
+    assert store.findings(AssetFilter(scan=first.id)).total == 0
+    assert store.findings(AssetFilter(rule_id="TG-PKL-001")).total == 1
+    assert store.findings(AssetFilter(rule_id="NOPE")).total == 0
+    assert store.findings(AssetFilter(kind="ai-service")).total == 0  # the pickle is a model asset
+
+
+def test_errors_trend_targets_and_resume(store: Store, before_after: Pair) -> None:
+    before, after = before_after
+    a = store.record(before, estate="corp", revision="r1", owner="ml-team")
+    failed = store.record_error("repos/broken", "cannot clone: not found\nmore", estate="corp", revision="r1")
+    b = store.record(after, estate="corp", revision="r2")
+    assert (failed.status, failed.error, failed.worst_verdict) == ("error", "cannot clone: not found", None)
+    assert store.recorded_targets("corp", "r1") == {TARGET}  # the error is retried on resume
+    assert store.recorded_targets("corp", "r2") == {TARGET}
+    assert store.recorded_targets("corp", "r3") == set()
+    with pytest.raises(StoreError, match="recorded error"):
+        store.load(failed.id)
+    with pytest.raises(StoreError):
+        store.resolve("latest", target="repos/broken")  # only ok scans count
+    assert store.resolve(str(failed.id)).status == "error"
+    trend = store.trend()
+    assert [(p.scan_id, p.denies) for p in trend] == [(a.id, a.denies), (b.id, b.denies)]
+    assert [p.scan_id for p in store.trend(target=TARGET, limit=1)] == [b.id]
+    targets = store.targets()
+    assert [t.name for t in targets.items] == [TARGET, "repos/broken"] and targets.total == 2
+    demo = targets.items[0]
+    assert demo.scans == 2 and demo.owner == "ml-team" and demo.last_scan is not None
+    assert demo.last_scan.id == b.id
+    broken = targets.items[1]
+    assert broken.last_scan is not None and broken.last_scan.status == "error"
+    scans = store.scans()
+    assert [s.id for s in scans.items] == [b.id, failed.id, a.id] and scans.total == 3
+    assert [s.id for s in store.scans(target=TARGET).items] == [b.id, a.id]
+    assert store.scans(estate="corp", offset=1, limit=1).items[0].id == failed.id
+    assert store.scans(estate="other").total == 0
+
+
+def test_usage_rows_are_recorded(store_url: str, store: Store, before_after: Pair) -> None:
+    after = before_after[1]
+    store.record(after)
+    counts = table_counts(store_url)
+    assert counts["usages"] == sum(len(a.usages) for a in after.assets)
+    assert counts["assets"] == len(after.assets) and counts["findings"] == len(after.findings)
+    assert counts["decision_rules"] == sum(len({m.rule_id for m in d.matches}) for d in after.decisions)
