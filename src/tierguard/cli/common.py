@@ -17,7 +17,9 @@ from tierguard.model import VERDICT_ORDER, ScanResult
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from tierguard.report.diff import ScanDiff
     from tierguard.scanner import ProgressFn
+    from tierguard.store.interface import Store
 
 FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html", "csv")
 FORMAT_HELP = "table | json | sarif | cyclonedx | html | csv (one row per usage to act on)."
@@ -34,9 +36,9 @@ def check_choice(value: str, choices: tuple[str, ...], hint: str) -> None:
         raise typer.BadParameter(f"must be one of {', '.join(choices)}, not {value!r}", param_hint=hint)
 
 
-def prepare_output(fmt: str, output: Path | None) -> Path | None:
+def prepare_output(fmt: str, output: Path | None, formats: tuple[str, ...] = FORMAT_NAMES) -> Path | None:
     """Validate ``--format`` and check ``--output`` before any work starts (see report.output)."""
-    check_choice(fmt, FORMAT_NAMES, "--format")
+    check_choice(fmt, formats, "--format")
     if output is None:
         return None
     from tierguard.report.output import check_output
@@ -105,6 +107,11 @@ def emit(
         text = render(result, show_mentions=show_mentions)
     else:
         text = FORMATS[fmt](result)
+    write_text(text, fmt, output)
+
+
+def write_text(text: str, fmt: str, output: Path | None) -> None:
+    """Write a rendered report atomically to ``output`` (one line on stderr says so), or to stdout."""
     if output is not None:
         from tierguard.report.output import write_report
 
@@ -147,3 +154,94 @@ def severity_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) ->
     from tierguard.inspect.gate import exit_code
 
     return exit_code(result, fail_on, fail_on_incomplete)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Recorded scans and result files: ``diff``, ``history`` and ``scan --record/--baseline``
+
+MAX_RESULT_BYTES = 512 * 1024 * 1024  # a JSON result file larger than this is refused (bounded read)
+STORE_HELP = (
+    "Store URL (sqlite:///PATH or postgresql+psycopg://...); default: $TIERGUARD_STORE, else the per-user "
+    "store (see 'tierguard history --help')."
+)
+
+
+def is_scan_ref(text: str) -> bool:
+    """``12``, ``latest`` or ``latest~N``: a reference to a recorded scan."""
+    import re
+
+    return re.fullmatch(r"[0-9]+|latest(~[0-9]+)?", text) is not None
+
+
+def load_result_file(path: Path) -> ScanResult:
+    """A ScanResult from a JSON result file (``--format json`` output); TierguardError on anything else."""
+    from tierguard.errors import TierguardError
+    from tierguard.report._common import display_path
+
+    shown = display_path(str(path))
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_RESULT_BYTES + 1)
+    except OSError as exc:
+        raise TierguardError(f"cannot read result file {shown}: {exc.strerror or exc}") from None
+    if len(data) > MAX_RESULT_BYTES:
+        raise TierguardError(f"result file {shown} is larger than {MAX_RESULT_BYTES // 2**20} MiB")
+    from tierguard.model import RecordError
+    from tierguard.report.json_report import load
+
+    try:
+        return load(data)
+    except (ValueError, RecordError) as exc:  # json.JSONDecodeError is a ValueError
+        detail = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise TierguardError(f"{shown} is not a tierguard JSON result: {detail}") from None
+
+
+def open_store(url: str | None) -> Store:
+    """The store at ``url`` (None: $TIERGUARD_STORE or the per-user default); StoreError on failure."""
+    from tierguard.store import open_store as _open
+
+    return _open(url)
+
+
+def load_scan(spec: str, store_url: str | None, target: str | None) -> tuple[ScanResult, str]:
+    """(result, label) for ``spec``: an existing JSON result file, else a store reference (``12``,
+    ``latest``, ``latest~N``, of ``target`` when given). Anything else is a usage error (exit 2)."""
+    from tierguard.errors import TierguardError
+
+    path = Path(spec)
+    if path.is_file():
+        return load_result_file(path), spec
+    if not is_scan_ref(spec):
+        if path.exists():
+            raise TierguardError(f"{spec} is not a file")
+        raise TierguardError(f"{spec!r} is neither a result file nor a scan reference (12, latest, latest~1)")
+    store = open_store(store_url)
+    try:
+        ref = store.resolve(spec, target=target)
+        return store.load(ref.id), f"scan {ref.id}"
+    finally:
+        store.close()
+
+
+def baseline_exit(
+    changes: ScanDiff, baseline: ScanResult, result: ScanResult, fail_on_incomplete: bool
+) -> int:
+    """``scan --baseline``: 1 when something new or worse is at or above the threshold the diff was made
+    with (its regressions, each named on stderr), or, while ``fail_on_incomplete``, a unit that gates and
+    did not gate in the baseline; else 0. What was already there does not fail the run."""
+    for r in changes.regressions:
+        sys.stderr.write(f"tierguard: new since the baseline: {r.message}\n")
+    if changes.regressions:
+        return 1
+    if not fail_on_incomplete:
+        return 0
+    from tierguard.report.coverage import coverage
+
+    new_gaps = sorted(set(coverage(result).gating) - set(coverage(baseline).gating))
+    if new_gaps:
+        sys.stderr.write(
+            f"tierguard: exit 1: {len(new_gaps)} unit(s) that may be model artifacts, configs or containers "
+            "could not be fully read and were read in the baseline (see 'coverage')\n"
+        )
+        return 1
+    return 0

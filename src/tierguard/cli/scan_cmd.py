@@ -14,9 +14,14 @@ import typer
 
 from tierguard.cli.common import (
     FORMAT_HELP,
+    STORE_HELP,
     VERDICT_FAIL_ON,
+    baseline_exit,
     check_choice,
     emit,
+    is_scan_ref,
+    load_result_file,
+    load_scan,
     prepare_output,
     run_with_progress,
     verdict_exit,
@@ -27,6 +32,7 @@ from tierguard.scanner import InventoryInput, Scanner, ScanOptions
 if TYPE_CHECKING:
     from tierguard.model import ScanResult
     from tierguard.policy.context import ResolvedConfig
+    from tierguard.report.diff import ScanDiff
 
 # What to scan
 Target = Annotated[
@@ -78,6 +84,16 @@ FailOnIncomplete = Annotated[
         "fully read (default on; see README 'Exit codes')."
     ),
 ]
+# Recording and baselines (issue 14; see docs/diff.md)
+Record = Annotated[bool, typer.Option("--record", help="Record the result in the store (see --store).")]
+Store = Annotated[str | None, typer.Option("--store", help=STORE_HELP)]
+Baseline = Annotated[
+    str | None,
+    typer.Option(
+        help="Compare with a baseline: a JSON result file, or latest / latest~N / ID of this target in the "
+        "store. The exit code then depends only on what is new or worse; SARIF marks baselineState."
+    ),
+]
 # Which stages run, and how
 IncludeIgnored = Annotated[bool, typer.Option(help="Also scan untracked files .gitignore excludes.")]
 ShowMentions = Annotated[
@@ -118,6 +134,9 @@ def scan(
     output: Output = None,
     fail_on: FailOn = None,
     fail_on_incomplete: FailOnIncomplete = True,
+    record: Record = False,
+    store: Store = None,
+    baseline: Baseline = None,
     include_ignored: IncludeIgnored = False,
     show_mentions: ShowMentions = False,
     no_artifacts: NoArtifacts = False,
@@ -151,10 +170,21 @@ def scan(
         include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
     )
     inventories = _inventories(osquery or [], inventory or [], snmp or [])
+    if baseline is not None and not is_scan_ref(baseline):
+        load_result_file(Path(baseline))  # a bad baseline file fails before the scan, not after
     result = run_scan(path, resolved, pack, waivers, options, inventories, progress)
-    emit(result, fmt, out_path, show_mentions=show_mentions)
     effective_fail_on = fail_on or resolved.fail_on or "deny"
-    raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
+    if baseline is None:
+        _record(result, record, store)
+        emit(result, fmt, out_path, show_mentions=show_mentions)
+        raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
+    old, label = load_scan(baseline, store, result.target)  # resolved before this scan is recorded
+    from tierguard.report.diff import diff, make_thresholds
+
+    changes = diff(old, result, thresholds=make_thresholds(effective_fail_on, "never"), old_label=label)
+    _record(result, record, store)
+    _emit_with_baseline(result, changes, fmt, out_path, show_mentions)
+    raise typer.Exit(baseline_exit(changes, old, result, fail_on_incomplete))
 
 
 def _image_reference(path: Path) -> bool:
@@ -229,3 +259,58 @@ def _inventories(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -
         InventoryInput("inventory", p) for p in inventory
     ]
     return out + [InventoryInput("snmp", p) for p in snmp]
+
+
+def _record(result: ScanResult, record: bool, store_url: str | None) -> None:
+    """``--record``: one transaction in the store; one line on stderr says which scan id it got."""
+    if not record:
+        return
+    from tierguard.cli.common import open_store
+
+    st = open_store(store_url)
+    try:
+        ref = st.record(result)
+        url = st.url
+    finally:
+        st.close()
+    from tierguard.report._common import safe_text
+
+    typer.echo(f"tierguard: recorded scan {ref.id} of {safe_text(ref.target)} in {safe_text(url)}", err=True)
+
+
+def _emit_with_baseline(
+    result: ScanResult, changes: ScanDiff, fmt: str, out_path: Path | None, show_mentions: bool
+) -> None:
+    """The full report, with what is new since the baseline: the table view adds a "Changes since the
+    baseline" section (NEW/WORSE marks), SARIF sets ``baselineState`` on every result; other formats are
+    the plain report, with a one-line summary of the changes on stderr."""
+    from tierguard.cli.common import write_text
+    from tierguard.report.diff_render import print_diff, render_table
+
+    if fmt == "sarif":
+        from tierguard.report.diff_sarif import render_marked
+
+        write_text(render_marked(result, changes), fmt, out_path)
+        return
+    if fmt == "table" and out_path is None:
+        from rich.console import Console
+        from rich.rule import Rule
+
+        from tierguard.report.console import print_result
+
+        def printer(r: ScanResult, console: Console) -> None:
+            print_result(r, console, show_mentions=show_mentions)
+            console.print(Rule("Changes since the baseline"))
+            print_diff(changes, console)
+
+        emit(result, fmt, None, console_printer=printer)
+        return
+    if fmt == "table":
+        from tierguard.report.console import render
+
+        text = render(result, show_mentions=show_mentions)
+        write_text(text + "\nChanges since the baseline\n" + render_table(changes), fmt, out_path)
+        return
+    emit(result, fmt, out_path, show_mentions=show_mentions)
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in changes.summary.items() if v)
+    typer.echo(f"tierguard: since the baseline: {counts or 'no changes'}", err=True)
