@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner, Result
 
+from tests.pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from tests.schema_validators import sarif_validator
 from tierguard.cli.main import make_app
 
@@ -45,6 +46,15 @@ def store(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite, then PostgreSQL (skips with the reason where the server cannot start)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 def test_copies_in_different_directories_diff_empty_and_moved_lines_are_no_change(tmp_path: Path) -> None:
     a, b = copy_estate(tmp_path / "one"), copy_estate(tmp_path / "elsewhere" / "deeper")
     assert run(*SCAN, str(a), "-f", "json", "-o", str(tmp_path / "a.json")).exit_code == 1  # the demo denies
@@ -63,7 +73,8 @@ def test_copies_in_different_directories_diff_empty_and_moved_lines_are_no_chang
     jsonschema.Draft202012Validator(load_schema()).validate(doc)
 
 
-def test_done_when_new_deepseek_call(tmp_path: Path, store: str) -> None:  # noqa: PLR0915
+def test_done_when_new_deepseek_call(tmp_path: Path, any_store: str) -> None:  # noqa: PLR0915
+    store = any_store
     estate = copy_estate(tmp_path / "work")
     first = run(
         *SCAN, str(estate), "--record", "--store", store, "-f", "json", "-o", str(tmp_path / "0.json")
@@ -175,3 +186,16 @@ def test_history_shows_recorded_errors(tmp_path: Path, store: str) -> None:
     assert [(s["status"], s["error"]) for s in doc["scans"]] == [
         ("error", "target does not exist: /srv/vanished-repo")
     ]
+
+
+def test_target_name_ties_scans_of_different_paths(tmp_path: Path, store: str) -> None:
+    """CI runners check out to different paths: --target-name records and finds the baseline by one name."""
+    a, b = copy_estate(tmp_path / "runner-1"), copy_estate(tmp_path / "runner-2")
+    named = ("--store", store, "--target-name", "northwind")
+    assert run(*SCAN, str(a), "--record", *named, "-f", "json").exit_code == 1
+    assert run(*SCAN, str(b), "--baseline", "latest", "--store", store).exit_code == 2  # other name: none
+    assert run(*SCAN, str(b), "--baseline", "latest", *named, "-f", "json").exit_code == 0
+    (b / "services" / "assistant" / "summarize.py").write_text(DEEPSEEK_CALL, "utf-8")
+    assert run(*SCAN, str(b), "--baseline", "latest", *named, "-f", "json").exit_code == 1
+    doc = json.loads(run("history", "northwind", "--store", store, "-f", "json").stdout)
+    assert [s["target"] for s in doc["scans"]] == ["northwind"]

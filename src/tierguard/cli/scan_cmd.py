@@ -87,6 +87,13 @@ FailOnIncomplete = Annotated[
 # Recording and baselines (issue 14; see docs/diff.md)
 Record = Annotated[bool, typer.Option("--record", help="Record the result in the store (see --store).")]
 Store = Annotated[str | None, typer.Option("--store", help=STORE_HELP)]
+TargetName = Annotated[
+    str | None,
+    typer.Option(
+        help="The name --record records the scan under and --baseline latest looks it up by (default: the "
+        "target as given on the command line). Use one name where the path differs between machines."
+    ),
+]
 Baseline = Annotated[
     str | None,
     typer.Option(
@@ -136,6 +143,7 @@ def scan(
     fail_on_incomplete: FailOnIncomplete = True,
     record: Record = False,
     store: Store = None,
+    target_name: TargetName = None,
     baseline: Baseline = None,
     include_ignored: IncludeIgnored = False,
     show_mentions: ShowMentions = False,
@@ -175,14 +183,14 @@ def scan(
     result = run_scan(path, resolved, pack, waivers, options, inventories, progress)
     effective_fail_on = fail_on or resolved.fail_on or "deny"
     if baseline is None:
-        _record(result, record, store)
+        _record(result, record, store, target_name)
         emit(result, fmt, out_path, show_mentions=show_mentions)
         raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
-    old, label = load_scan(baseline, store, result.target)  # resolved before this scan is recorded
+    old, label = load_scan(baseline, store, target_name or result.target)  # before recording this scan
     from tierguard.report.diff import diff, make_thresholds
 
     changes = diff(old, result, thresholds=make_thresholds(effective_fail_on, "never"), old_label=label)
-    _record(result, record, store)
+    _record(result, record, store, target_name)
     _emit_with_baseline(result, changes, fmt, out_path, show_mentions)
     raise typer.Exit(baseline_exit(changes, old, result, fail_on_incomplete))
 
@@ -261,7 +269,7 @@ def _inventories(osquery: list[Path], inventory: list[Path], snmp: list[Path]) -
     return out + [InventoryInput("snmp", p) for p in snmp]
 
 
-def _record(result: ScanResult, record: bool, store_url: str | None) -> None:
+def _record(result: ScanResult, record: bool, store_url: str | None, name: str | None) -> None:
     """``--record``: one transaction in the store; one line on stderr says which scan id it got."""
     if not record:
         return
@@ -269,7 +277,7 @@ def _record(result: ScanResult, record: bool, store_url: str | None) -> None:
 
     st = open_store(store_url)
     try:
-        ref = st.record(result)
+        ref = st.record(result, target=name)
         url = st.url
     finally:
         st.close()
