@@ -17,6 +17,7 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 
+# size: the whole initial schema, one table after another, reads as the schema does in tables.py
 def upgrade() -> None:
     op.create_table(
         "targets",
