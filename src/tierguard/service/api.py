@@ -52,8 +52,9 @@ def _store(request: Request) -> Store:
 def resolve(store: Store, ref: str, target: str | None) -> ScanRef:
     try:
         return store.resolve(ref, target=target)
-    except StoreError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except StoreError:  # its message names the store (a file path): not for clients
+        of = f" of target {target!r}" if target is not None else ""
+        raise HTTPException(status_code=404, detail=f"no recorded scan {ref}{of}") from None
 
 
 def load(store: Store, scan: ScanRef) -> ScanResult:
@@ -61,8 +62,8 @@ def load(store: Store, scan: ScanRef) -> ScanResult:
         raise HTTPException(status_code=404, detail=f"scan {scan.id} is a recorded error: {scan.error}")
     try:
         return store.load(scan.id)
-    except StoreError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except StoreError:
+        raise HTTPException(status_code=404, detail=f"scan {scan.id} has no readable result") from None
 
 
 def asset_filter(
