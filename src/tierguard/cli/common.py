@@ -162,7 +162,7 @@ def severity_exit(result: ScanResult, fail_on: str, fail_on_incomplete: bool) ->
 MAX_RESULT_BYTES = 512 * 1024 * 1024  # a JSON result file larger than this is refused (bounded read)
 STORE_HELP = (
     "Store URL (sqlite:///PATH or postgresql+psycopg://...); default: $TIERGUARD_STORE, else the per-user "
-    "store (see 'tierguard history --help')."
+    "SQLite store (~/.local/share/tierguard/tierguard.db on Linux)."
 )
 
 
