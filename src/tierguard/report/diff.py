@@ -84,11 +84,12 @@ __all__ = [
 # Identity
 
 
-def usage_key(asset_id: str, u: Usage) -> str:
-    """The stable key of a usage (see the module docstring): no line, no column, no excerpt."""
+UsageIdentity = tuple[str, str, str, str, str, str, str, str]
+
+
+def _identity(asset_id: str, u: Usage) -> UsageIdentity:
     loc = u.location
-    return stable_id(
-        "us",
+    return (
         asset_id,
         loc.path,
         loc.member or "",
@@ -100,16 +101,27 @@ def usage_key(asset_id: str, u: Usage) -> str:
     )
 
 
+def usage_key(asset_id: str, u: Usage) -> str:
+    """The stable key of a usage (see the module docstring): no line, no column, no excerpt."""
+    return stable_id("us", *_identity(asset_id, u))
+
+
 def _pair(old: Sequence[Usage], new: Sequence[Usage]) -> tuple[list[Usage], list[Usage]]:
-    """Usages of one key: (unpaired old, unpaired new). Pairs by equal excerpt first, then in line order."""
-    old_left = sorted(old, key=_line_order)
-    new_left = sorted(new, key=_line_order)
-    for u in list(new_left):
-        text = u.excerpt.strip()
-        match = next((o for o in old_left if o.excerpt.strip() == text), None)
-        if match is not None:
-            old_left.remove(match)
-            new_left.remove(u)
+    """Usages of one key: (unpaired old, unpaired new). Pairs by equal excerpt first, then in line order
+    (linear in the number of usages: one dict of excerpts)."""
+    by_text: dict[str, list[int]] = {}
+    old_sorted = sorted(old, key=_line_order)
+    for i, o in enumerate(old_sorted):
+        by_text.setdefault(o.excerpt.strip(), []).append(i)
+    taken: set[int] = set()
+    new_left: list[Usage] = []
+    for u in sorted(new, key=_line_order):
+        same = by_text.get(u.excerpt.strip())
+        if same:
+            taken.add(same.pop(0))
+        else:
+            new_left.append(u)
+    old_left = [o for i, o in enumerate(old_sorted) if i not in taken]
     n = min(len(old_left), len(new_left))
     return old_left[n:], new_left[n:]
 
@@ -228,12 +240,10 @@ def _asset_changes(old: ScanResult, new: ScanResult) -> list[AssetChange]:
     return sorted(out, key=lambda c: (order[c.change], c.kind, c.name.lower(), c.asset_id))
 
 
-def _usage_change(
-    change: ItemChange, a: Asset, u: Usage, key: str, d: Decision | None, existing: bool
-) -> UsageChange:
+def _usage_change(change: ItemChange, a: Asset, u: Usage, d: Decision | None, existing: bool) -> UsageChange:
     return UsageChange(
         change=change,
-        key=key,
+        key=usage_key(a.id, u),
         asset_id=a.id,
         asset_name=a.name,
         asset_kind=a.kind,
@@ -249,11 +259,11 @@ def _usage_change(
     )
 
 
-def _by_key(assets: Iterable[Asset]) -> dict[str, tuple[Asset, list[Usage]]]:
-    out: dict[str, tuple[Asset, list[Usage]]] = {}
+def _by_key(assets: Iterable[Asset]) -> dict[UsageIdentity, tuple[Asset, list[Usage]]]:
+    out: dict[UsageIdentity, tuple[Asset, list[Usage]]] = {}
     for a in assets:
         for u in a.usages:
-            out.setdefault(usage_key(a.id, u), (a, []))[1].append(u)
+            out.setdefault(_identity(a.id, u), (a, []))[1].append(u)
     return out
 
 
@@ -265,15 +275,17 @@ def _usage_changes(old: ScanResult, new: ScanResult) -> list[UsageChange]:
     for key in dict.fromkeys([*new_keys, *old_keys]):
         a_new, u_new = new_keys.get(key, (None, []))
         a_old, u_old = old_keys.get(key, (None, []))
+        if len(u_old) == len(u_new) == 1:
+            continue  # one usage on each side: the same usage, wherever its line moved
         gone, added = _pair(u_old, u_new)
         for u in added:
             assert a_new is not None
             existing = a_new.id in old_ids
-            out.append(_usage_change("new", a_new, u, key, nd.get(a_new.id), existing))
+            out.append(_usage_change("new", a_new, u, nd.get(a_new.id), existing))
         for u in gone:
             assert a_old is not None
             existing = a_old.id in new_ids
-            out.append(_usage_change("resolved", a_old, u, key, od.get(a_old.id), existing))
+            out.append(_usage_change("resolved", a_old, u, od.get(a_old.id), existing))
     return sorted(
         out,
         key=lambda c: (
