@@ -54,8 +54,9 @@ class PgServerError(RuntimeError):
 class PgServer:
     """One PostgreSQL server in its own directory (data and socket)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable  # False: fsync off (tests); True: PostgreSQL's defaults (benchmarks)
         self.root = Path(tempfile.mkdtemp(prefix="tgpg-", dir="/tmp"))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
@@ -92,7 +93,9 @@ class PgServer:
         )
         if init.returncode != 0:
             raise PgServerError(f"initdb failed: {(init.stderr or init.stdout).strip()[-400:]}")
-        opts = f"-k {self.root} -c listen_addresses='' -p {PORT} -c fsync=off -c full_page_writes=off"
+        opts = f"-k {self.root} -c listen_addresses='' -p {PORT}"
+        if not self.durable:
+            opts += " -c fsync=off -c full_page_writes=off"
         started = self._run(
             "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o", opts, "start"
         )

@@ -53,8 +53,9 @@ TARGET = TargetTable.name.label("target_name")
 
 
 def cols(table: type[Any]) -> list[Any]:
-    """Every column of an ORM table class, for Core selects (rows are named tuples, not ORM objects)."""
-    return list(table.__table__.c)
+    """The columns of an ORM table class for Core selects (rows are named tuples, not ORM objects); never the
+    compressed document of a scan (only ``load`` reads it)."""
+    return [c for c in table.__table__.c if c.name != "document"]
 
 
 def scan_ref(s: Any, target: str) -> ScanRef:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
+import msgspec
+
 from tierguard.model import Location, ScanResult, Verdict
 from tierguard.report import json_report
 
@@ -21,8 +23,11 @@ MAX_DOCUMENT = 1 << 30
 
 
 def encode_document(result: ScanResult) -> bytes:
-    """The result's JSON document (``json_report.render``), zlib-compressed."""
-    return zlib.compress(json_report.render(result).encode("utf-8"), 6)
+    """The result's JSON document (``json_report.document``: what ``render`` writes, without its indentation,
+    encoded by msgspec: 10x faster than ``json.dumps(indent=2)``'s pure-Python path), zlib-compressed.
+    ``json_report.load`` reads it back."""
+    # level 1: 5x faster than level 6 on the demo's document (384 -> 59 KB instead of 44 KB)
+    return zlib.compress(msgspec.json.encode(json_report.document(result)), 1)
 
 
 def decode_document(blob: bytes) -> ScanResult:
