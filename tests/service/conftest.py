@@ -93,3 +93,69 @@ def client(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tes
 
 def auth(token: str = READ) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# ---- a real server (uvicorn through `tierguard serve`) on a free loopback port --------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(store_url: str, *extra: str, env: dict[str, str] | None = None) -> tuple[object, str]:
+    """``python -m tierguard serve`` on a free loopback port; returns (process, base URL) once it answers."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("TIERGUARD_")}
+    full_env.update(
+        env if env is not None else {"TIERGUARD_READ_TOKEN": READ, "TIERGUARD_WRITE_TOKEN": WRITE}
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tierguard", "serve", "--port", str(port), "--store", store_url, *extra],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+        try:
+            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("server did not answer within 30 s")
+
+
+def stop_server(proc: object) -> None:
+    import subprocess
+
+    assert isinstance(proc, subprocess.Popen)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Keep each phase's report on the item, so fixtures can tell a failed test (browser screenshots)."""
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep
