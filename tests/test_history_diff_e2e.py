@@ -157,6 +157,8 @@ def test_errors_are_one_line_exit_2(tmp_path: Path, store: str) -> None:
     assert res.exit_code == 2 and "is not a tierguard JSON result" in res.stderr
     bad.write_text('{"x": 1}', "utf-8")
     assert run("diff", str(bad), str(bad)).exit_code == 2
+    res = run("diff", str(tmp_path), "latest", "--store", store)
+    assert res.exit_code == 2 and "is not a file" in res.stderr
     res = run("diff", "nope", "latest", "--store", store)
     assert res.exit_code == 2 and "neither a result file nor a scan reference" in res.stderr
     assert run("diff", "1", "2", "--format", "csv", "--store", store).exit_code == 2
@@ -199,3 +201,14 @@ def test_target_name_ties_scans_of_different_paths(tmp_path: Path, store: str) -
     assert run(*SCAN, str(b), "--baseline", "latest", *named, "-f", "json").exit_code == 1
     doc = json.loads(run("history", "northwind", "--store", store, "-f", "json").stdout)
     assert [s["target"] for s in doc["scans"]] == ["northwind"]
+
+
+def test_result_file_reads_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tierguard.cli import common
+    from tierguard.errors import TierguardError
+
+    big = tmp_path / "big.json"
+    big.write_text("[" + "0," * 100 + "0]", "utf-8")
+    monkeypatch.setattr(common, "MAX_RESULT_BYTES", 64)
+    with pytest.raises(TierguardError, match="larger than"):
+        common.load_result_file(big)
