@@ -5,6 +5,9 @@ dates); each asset is reduced to a small tuple of provenance features (kind, use
 jurisdictions, service and lineage jurisdictions, evidence strength, worst finding, inspection outcomes), and
 the matches for one feature tuple are computed once and shared by every asset with the same features.
 The engine names no producer and no country: all of that is pack data.
+
+size: the features a rule can test, the conditions on them and the loop that evaluates them are one unit
+(split, each part would need the others' private types).
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class Features:
     inspections: frozenset[str]
     framework_jur: str | None = None  # jurisdiction of the framework that exported a model file
     non_ai: bool = False  # an installed app the app catalog marks non-AI (see ``non_ai_app``)
+    finding_rules: frozenset[str] = frozenset()  # rule ids of the findings linked to the asset (AUDIT-* ...)
 
     @property
     def all_jurs(self) -> frozenset[str]:
@@ -127,13 +131,21 @@ def inspection_index(inspections: Iterable[Inspection]) -> dict[str, frozenset[s
     return {k: frozenset(v) for k, v in idx.items()}
 
 
-def finding_index(findings: Iterable[Finding]) -> dict[str, int]:
-    idx: dict[str, int] = {}
+class FindingIndex(dict[str, int]):
+    """asset id -> worst severity of its linked findings (``AUDIT-*`` excluded: not inspection findings);
+    ``rules``: asset id -> the rule ids of its linked findings (``finding_rules``, ``audited``)."""
+
+    rules: dict[str, frozenset[str]]
+
+
+def finding_index(findings: Iterable[Finding]) -> FindingIndex:
+    idx, rules = FindingIndex(), dict[str, set[str]]()
     for f in findings:
         if f.asset_id is not None:
-            sev = SEVERITY_ORDER[f.severity]
-            if sev > idx.get(f.asset_id, -1):
-                idx[f.asset_id] = sev
+            rules.setdefault(f.asset_id, set()).add(f.rule_id)
+            if not f.rule_id.startswith("AUDIT-") and SEVERITY_ORDER[f.severity] > idx.get(f.asset_id, -1):
+                idx[f.asset_id] = SEVERITY_ORDER[f.severity]
+    idx.rules = {k: frozenset(v) for k, v in rules.items()}
     return idx
 
 
@@ -149,6 +161,7 @@ FeatureKey = tuple[
     frozenset[str],
     "str | None",
     bool,
+    frozenset[str],
 ]
 _EMPTY: frozenset[str] = frozenset()
 
@@ -228,6 +241,7 @@ def feature_key(
         statuses,
         asset.details.framework_jurisdiction if isinstance(asset.details, ModelDetails) else None,
         non_ai_app(asset),
+        worst_finding.rules.get(asset_id, _EMPTY) if isinstance(worst_finding, FindingIndex) else _EMPTY,
     )
 
 
@@ -344,6 +358,10 @@ def match_gap(m: Match, f: Features) -> str | None:
         return f"no inspection finding at or above {m.finding_severity}"
     if m.inspection_status and f.inspections.isdisjoint(m.inspection_status):
         return f"no inspection with status {', '.join(m.inspection_status)}"
+    if m.finding_rules and f.finding_rules.isdisjoint(m.finding_rules):
+        return f"no finding {', '.join(m.finding_rules)}"
+    if m.audited is not None and any(r.startswith("AUDIT-") for r in f.finding_rules) != m.audited:
+        return "the model was audited (tierguard audit)" if not m.audited else "no audit of this model"
     return None
 
 

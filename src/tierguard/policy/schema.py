@@ -127,6 +127,10 @@ class Match(_Strict):
     min_strength: Strength | None = None
     finding_severity: Severity | None = None  # some linked finding at or above this severity
     inspection_status: tuple[InspectionStatus, ...] = ()
+    # findings linked to the asset by rule id (any of them), e.g. AUDIT-CODE-TRIGGER from ``tierguard audit``;
+    # ``audited``: whether the asset carries any AUDIT-* finding (false: a model nobody has audited)
+    finding_rules: tuple[str, ...] = ()
+    audited: bool | None = None
     # installed apps the app catalog marks non-AI (RedNote, Lemon8, brokers: named by device-ban orders) match
     # only rules that say so; AI rules never treat them as AI
     non_ai_apps: bool = False
@@ -141,7 +145,8 @@ class Match(_Strict):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Match:
-        if not any(getattr(self, name) for name in type(self).model_fields if name != "non_ai_apps"):
+        names = [n for n in type(self).model_fields if n not in ("non_ai_apps", "audited")]
+        if not any(getattr(self, name) for name in names) and self.audited is None:
             raise ValueError("a match needs at least one condition")
         return self
 
@@ -237,6 +242,7 @@ class ExampleAsset(_Strict):
     strength: Strength = "A"
     findings: tuple[Severity, ...] = ()
     inspection: InspectionStatus | None = None
+    finding_rules: tuple[str, ...] = ()  # rule ids of linked findings (AUDIT-CODE-TRIGGER ...), severity high
     # seen on a device or in egress: the asset gets one usage with this host and user (an installed app, a
     # client that reached a service), as the inventory and network-log readers record them
     host: str | None = None

@@ -95,6 +95,9 @@ def build_asset(spec: ExampleAsset) -> tuple[Asset, list[Finding], list[Inspecti
             rule_id=f"EXAMPLE-{i}", severity=sev, message="example finding", location=loc, asset_id=asset.id
         )
         for i, sev in enumerate(spec.findings)
+    ] + [
+        Finding(rule_id=rid, severity="high", message="example finding", location=loc, asset_id=asset.id)
+        for rid in spec.finding_rules
     ]
     inspections = (
         []

@@ -1,0 +1,246 @@
+"""One audit run: suites -> client (audited model, and the reference model when given) -> judge -> rates,
+tests and findings -> a :class:`~tierguard.model.ScanResult` (command ``audit``) whose model asset carries
+the ``AUDIT-*`` findings, evaluated by the policy packs like any scan.
+
+The model asset is named as the catalog names the declared model (``deepseek-r1`` ->
+``deepseek-ai/DeepSeek-R1``, producer DeepSeek, CN), with one usage at the endpoint (self-hosted when the
+endpoint is on a loopback or private address, else hosted-api, unless told). What the endpoint claimed
+to serve, and what the model said about itself, are findings: they never rename the asset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import ipaddress
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tierguard import __version__
+from tierguard.audit.cache import ResponseCache
+from tierguard.audit.client import ChatClient, Job, Limits, Outcome, public_endpoint
+from tierguard.audit.errors import AuditError
+from tierguard.audit.interface import Judgement, Probe, Sampling, Suite
+from tierguard.audit.result import (
+    Judged,
+    findings,
+    rates,
+    reference_comparisons,
+    transcript_records,
+    trigger_comparisons,
+)
+from tierguard.model import (
+    Asset,
+    Audit,
+    Context,
+    Location,
+    ModelDetails,
+    PackRef,
+    ProducerRef,
+    Provenance,
+    ScanResult,
+    Stats,
+    Usage,
+    UseMode,
+)
+
+Judge = Callable[[Probe, str], Judgement]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditOptions:
+    endpoint: str
+    model: str
+    sampling: Sampling = Sampling()
+    limits: Limits = field(default_factory=Limits)
+    api_key_env: str | None = "OPENAI_API_KEY"
+    cache_dir: Path | None = None
+    reference_endpoint: str | None = None
+    reference_model: str | None = None
+    reference_api_key_env: str | None = None  # None: the audited endpoint's
+    use_mode: UseMode | None = None  # None: from the endpoint's address
+    context: Context = field(default_factory=Context)
+    packs: Sequence[str] | None = None  # policy pack selectors (None: every shipped pack)
+    policy: bool = True
+
+
+def default_judge() -> Judge:
+    """The transparent classifiers (:mod:`tierguard.audit.classify`)."""
+    judge: Judge = importlib.import_module("tierguard.audit.classify").judge
+    return judge
+
+
+def _send(endpoint: str, model: str, jobs: Sequence[Job], opts: AuditOptions, key_env: str | None) -> Outcome:
+    cache = None
+    if opts.cache_dir is not None:
+        cache = ResponseCache(opts.cache_dir, public_endpoint(endpoint), model, opts.sampling)
+    client = ChatClient(
+        endpoint,
+        model,
+        sampling=opts.sampling,
+        limits=opts.limits,
+        api_key_env=key_env,
+        cache_get=cache.get if cache else None,
+        cache_put=cache.put if cache else None,
+    )
+    try:
+        return client.run(jobs)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _judge_all(model: str, jobs: Sequence[Job], outcome: Outcome, judge: Judge) -> list[Judged]:
+    out = []
+    for job, t in zip(jobs, outcome.transcripts, strict=True):
+        j = judge(job.probe, t.response) if t.status == "ok" else None
+        out.append(Judged(model=model, suite=job.suite, probe=job.probe, transcript=t, judgement=j))
+    return out
+
+
+def use_mode_of(endpoint: str) -> UseMode:
+    """self-hosted for a loopback, private or link-local address or a single-label host name; else
+    hosted-api."""
+    host = (urlsplit(endpoint).hostname or "").lower()
+    if host == "localhost" or "." not in host and ":" not in host:
+        return "self-hosted"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return "self-hosted" if host.endswith((".local", ".internal", ".lan")) else "hosted-api"
+    return "self-hosted" if ip.is_private or ip.is_loopback or ip.is_link_local else "hosted-api"
+
+
+def model_asset(name: str, endpoint: str, use_mode: UseMode) -> Asset:
+    """The declared model as the catalog knows it (canonical name, family, producer)."""
+    from tierguard.catalog import load_catalog
+
+    cat = load_catalog()
+    m = cat.match_model(name)
+    canonical = cat.canonical_model(name, m) if m is not None else name
+    producers: tuple[ProducerRef, ...] = ()
+    family = None
+    if m is not None:
+        p = m.producer
+        producers = (ProducerRef(id=p.id, name=p.name, jurisdiction=p.jurisdiction),)
+        family = m.family.id if m.family is not None else None
+    usage = Usage(
+        location=Location(path=public_endpoint(endpoint)), use_mode=use_mode, strength="A", as_written=name
+    )
+    return Asset(
+        kind="ai-model",
+        name=canonical,
+        use_mode=use_mode,
+        provenance=Provenance(producers=producers),
+        usages=(usage,),
+        aliases=(name,) if name != canonical else (),
+        details=ModelDetails(family=family, matched_via="audit"),
+    )
+
+
+def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None = None) -> ScanResult:
+    """Send every probe of ``suites`` to the audited (and reference) model, judge, measure and decide."""
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.monotonic()
+    judge = judge or default_judge()
+    jobs = [Job(s.id, p) for s in suites for p in s.probes]
+    if not jobs:
+        raise AuditError("no probes to send: the selected suites are empty")
+    outcome = _send(opts.endpoint, opts.model, jobs, opts, opts.api_key_env)
+    if outcome.stats.ok + outcome.stats.cached == 0:
+        first = next((t.error for t in outcome.transcripts if t.error), outcome.stats.stopped)
+        raise AuditError(f"no probe was answered by {public_endpoint(opts.endpoint)}: {first}")
+    judged = _judge_all(opts.model, jobs, outcome, judge)
+    ref_outcome: Outcome | None = None
+    comparisons = trigger_comparisons(judged, opts.model)
+    if opts.reference_endpoint and opts.reference_model:
+        key_env = opts.reference_api_key_env or opts.api_key_env
+        ref_outcome = _send(opts.reference_endpoint, opts.reference_model, jobs, opts, key_env)
+        judged += _judge_all(opts.reference_model, jobs, ref_outcome, judge)
+        comparisons += reference_comparisons(judged, opts.model, opts.reference_model)
+    asset = model_asset(opts.model, opts.endpoint, opts.use_mode or use_mode_of(opts.endpoint))
+    all_rates = rates(judged)
+    stats = outcome.stats
+    stopped = stats.stopped or ("" if outcome.complete else "some probes got no usable response")
+    if ref_outcome is not None and ref_outcome.stats.stopped:
+        stopped = "; ".join(x for x in (stopped, f"reference: {ref_outcome.stats.stopped}") if x)
+    declared = asset.provenance.producers[0].id if asset.provenance.producers else None
+    fs = findings(
+        asset.id,
+        opts.model,
+        all_rates,
+        comparisons,
+        {s.id: s.probes[0].category for s in suites if s.probes},
+        declared_producer=declared,
+        served_models=sorted(stats.served_models),
+        stopped=stopped,
+    )
+    audit = Audit(
+        endpoint=public_endpoint(opts.endpoint),
+        model=opts.model,
+        served_models=tuple(sorted(stats.served_models)),
+        reference_endpoint=public_endpoint(opts.reference_endpoint) if opts.reference_endpoint else None,
+        reference_model=opts.reference_model,
+        temperature=opts.sampling.temperature,
+        top_p=opts.sampling.top_p,
+        max_tokens=opts.sampling.max_tokens,
+        seed=opts.sampling.seed,
+        suites=tuple(f"{s.id}@{s.version}" for s in suites),
+        complete=not stopped,
+        stopped=stopped,
+        requests=stats.requests + (ref_outcome.stats.requests if ref_outcome else 0),
+        cached=stats.cached + (ref_outcome.stats.cached if ref_outcome else 0),
+        prompt_tokens=stats.prompt_tokens,
+        completion_tokens=stats.completion_tokens,
+        rates=tuple(all_rates),
+        comparisons=tuple(comparisons),
+        transcripts=tuple(transcript_records(judged)),
+    )
+    result = ScanResult(
+        tool_version=__version__,
+        catalog_version="",
+        command="audit",
+        stages=("audit",),
+        target=f"{public_endpoint(opts.endpoint)} {opts.model}",
+        context=opts.context,
+        started=started.isoformat(timespec="seconds"),
+        assets=(asset,),
+        findings=tuple(fs),
+        audit=audit,
+        notes=(f"audit stopped early: {stopped}",) if stopped else (),
+    )
+    if opts.policy:
+        result = apply_policy(result, opts)
+    elapsed = int((time.monotonic() - t0) * 1000)
+    finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    st = Stats(assets=1, findings=len(result.findings), elapsed_ms=elapsed)
+    return result.model_copy(update={"finished": finished, "stats": st})
+
+
+def apply_policy(result: ScanResult, opts: AuditOptions) -> ScanResult:
+    """Decisions for the audited model asset under the context and packs (the same engine as ``scan``)."""
+    from tierguard.catalog import load_catalog
+    from tierguard.policy.engine import evaluate
+    from tierguard.policy.explain import rules_info
+    from tierguard.policy.packs import load_packs
+
+    packs = load_packs(list(opts.packs) if opts.packs is not None else None)
+    decisions = evaluate(result.assets, result.findings, (), opts.context, packs)
+    return result.model_copy(
+        update={
+            "decisions": tuple(decisions),
+            "packs": tuple(PackRef(id=p.id, version=p.version) for p in packs),
+            "rules": tuple(rules_info(packs)),
+            "catalog_version": load_catalog().version,
+            "stages": ("audit", "policy"),
+        }
+    )
+
+
+def load_suites(names_or_paths: Sequence[str]) -> list[Suite]:
+    from tierguard.audit.probes import load_suites as load
+
+    return load(names_or_paths)
