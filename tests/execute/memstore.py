@@ -94,7 +94,9 @@ class MemoryStore:
             for r in reversed(self.refs)
             if (target is None or r.target == target) and (estate is None or r.estate == estate)
         ]
-        return Page[ScanRef](items=tuple(rows[offset : offset + limit]), total=len(rows), offset=offset, limit=limit)
+        return Page[ScanRef](
+            items=tuple(rows[offset : offset + limit]), total=len(rows), offset=offset, limit=limit
+        )
 
     def targets(self, *, offset: int = 0, limit: int = 50) -> Page[TargetRow]:
         raise NotImplementedError
@@ -116,7 +118,9 @@ class MemoryStore:
         raise NotImplementedError
 
     def recorded_targets(self, estate: str, revision: str) -> set[str]:
-        return {r.target for r in self.refs if r.estate == estate and r.revision == revision and r.status == "ok"}
+        return {
+            r.target for r in self.refs if r.estate == estate and r.revision == revision and r.status == "ok"
+        }
 
     def close(self) -> None:
         pass

@@ -200,9 +200,7 @@ class _State:
         self.emit("skipped", target.name)
 
 
-def _plan(
-    store: Store, estate: Estate, resume: bool, started: datetime
-) -> tuple[str, dict[str, ScanRef]]:
+def _plan(store: Store, estate: Estate, resume: bool, started: datetime) -> tuple[str, dict[str, ScanRef]]:
     """This run's recorded revision, and the targets to skip (name -> its ok record) when it resumes an
     interrupted run of the same estate revision (see the module docstring)."""
     fresh = f"{estate.revision}@{started.strftime('%Y%m%dT%H%M%S.%fZ')}"
@@ -228,3 +226,52 @@ def _plan(
     ok = store.recorded_targets(estate.name, last)
     skip = {n: r for n, r in recorded.items() if n in ok and n in names and r.status == "ok"}
     return last, skip
+
+
+def run_document(run: EstateRun) -> dict[str, object]:
+    """The JSON form of a run (``tierguard estate scan --format json``): the run, each target, producers
+    (denies first) and verdict counts. Versioned by ``schema``."""
+    roll = run.rollup
+    return {
+        "schema": "tierguard-estate-run/1",
+        "estate": run.estate,
+        "revision": run.revision,
+        "run": run.run,
+        "resumed": run.resumed,
+        "executor": run.executor,
+        "workers": run.workers,
+        "started": run.started,
+        "finished": run.finished,
+        "elapsed_s": run.elapsed_s,
+        "targets": msgspec.to_builtins(roll.targets),
+        "producers": msgspec.to_builtins(roll.producer_rows()),
+        "targets_by_verdict": dict(sorted(roll.verdicts.items())),
+        "decisions_by_verdict": dict(sorted(roll.decisions.items())),
+        "errors": run.errors,
+    }
+
+
+def exit_reasons(run: EstateRun, fail_on: str, *, fail_on_error: bool, fail_on_incomplete: bool) -> list[str]:
+    """Why ``tierguard estate scan`` exits 1 (empty: exit 0). A target that could not be scanned fails the
+    run unless ``fail_on_error`` is off: a security tool does not pass what it could not look at."""
+    from tierguard.model import VERDICT_ORDER
+
+    out: list[str] = []
+    targets = run.rollup.targets
+    if fail_on != "never":
+        hit = [
+            t.name
+            for t in targets
+            if t.worst_verdict and VERDICT_ORDER[t.worst_verdict] >= VERDICT_ORDER[fail_on]
+        ]
+        if hit:
+            out.append(f"{len(hit)} target(s) with a decision at or above {fail_on}")
+    errors = [t.name for t in targets if t.status == "error"]
+    if errors and fail_on_error:
+        out.append(f"{len(errors)} target(s) could not be scanned: {', '.join(errors[:5])}")
+    gaps = [t.name for t in targets if t.gaps]
+    if gaps and fail_on_incomplete:
+        out.append(
+            f"{len(gaps)} target(s) hold units that may be model artifacts and could not be fully read"
+        )
+    return out
