@@ -6,6 +6,7 @@ only. See docs/service.md.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -80,8 +81,10 @@ def register(app: typer.Typer) -> None:
                 "pip install 'tierguard[serve]'"
             ) from None
         web = create_app(settings)
+        sock = _bind(settings.host, settings.port)
         typer.echo(
-            f"tierguard serve: http://{settings.host}:{settings.port}/ (store {web.state.store.url})"
+            f"tierguard serve: http://{_url_host(settings.host)}:{sock.getsockname()[1]}/ "
+            f"(store {web.state.store.url})"
             + (" [insecure-local: no auth]" if not settings.auth_enabled else ""),
             err=True,
         )
@@ -94,7 +97,26 @@ def register(app: typer.Typer) -> None:
             forwarded_allow_ips="127.0.0.1",
             server_header=False,
         )
-        server = uvicorn.Server(config_)
-        server.run()
-        if getattr(server, "started", True) is False:
-            raise ServeError(f"could not listen on {settings.host}:{settings.port} (in use or not permitted)")
+        uvicorn.Server(config_).run(sockets=[sock])
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a port in use or a bad address is one line (exit 2), not
+    uvicorn's log and exit 1."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, addr = infos[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind(addr)
+        sock.listen(2048)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
