@@ -19,8 +19,12 @@ from tierguard.audit.stats import (
 def test_wilson_textbook_values() -> None:
     # Newcombe (1998), Statistics in Medicine 17:857, Table I: 81/263 -> 0.2553 to 0.3662; 15/148 -> 0.0624 to
     # 0.1605; 0/20 -> 0 to 0.1611; 1/29 -> 0.0061 to 0.1718
-    for k, n, lo, hi in [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
-                         (1, 29, 0.0061, 0.1718)]:
+    for k, n, lo, hi in [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ]:
         r = wilson("x", k, n)
         assert (round(r.low, 4), round(r.high, 4)) == (lo, hi), (k, n)
         assert r.k == k and r.n == n and math.isclose(r.rate, k / n)
@@ -66,8 +70,16 @@ def scipy_stats() -> Any:
     return pytest.importorskip("scipy.stats", reason="scipy is not installed")
 
 
-TABLES = [(3, 1, 1, 3), (8, 2, 1, 5), (0, 10, 7, 3), (12, 5, 9, 14), (272, 2728, 190, 2810), (1, 0, 0, 1),
-          (20, 0, 15, 5), (2, 7, 8, 2)]
+TABLES = [
+    (3, 1, 1, 3),
+    (8, 2, 1, 5),
+    (0, 10, 7, 3),
+    (12, 5, 9, 14),
+    (272, 2728, 190, 2810),
+    (1, 0, 0, 1),
+    (20, 0, 15, 5),
+    (2, 7, 8, 2),
+]
 
 
 @pytest.mark.parametrize("table", TABLES)
