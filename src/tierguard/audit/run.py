@@ -48,6 +48,7 @@ from tierguard.model import (
 )
 
 Judge = Callable[[Probe, str], Judgement]
+JudgeMany = Callable[[Sequence[tuple[Probe, str]]], list[Judgement]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +68,10 @@ class AuditOptions:
     policy: bool = True
 
 
-def default_judge() -> Judge:
-    """The transparent classifiers (:mod:`tierguard.audit.classify`)."""
-    judge: Judge = importlib.import_module("tierguard.audit.classify").judge
-    return judge
+def default_judge() -> JudgeMany:
+    """The transparent classifiers (:mod:`tierguard.audit.classify`), code answers in one analyser run."""
+    judge_many: JudgeMany = importlib.import_module("tierguard.audit.classify").judge_many
+    return judge_many
 
 
 def _send(endpoint: str, model: str, jobs: Sequence[Job], opts: AuditOptions, key_env: str | None) -> Outcome:
@@ -93,12 +94,15 @@ def _send(endpoint: str, model: str, jobs: Sequence[Job], opts: AuditOptions, ke
             cache.close()
 
 
-def _judge_all(model: str, jobs: Sequence[Job], outcome: Outcome, judge: Judge) -> list[Judged]:
-    out = []
-    for job, t in zip(jobs, outcome.transcripts, strict=True):
-        j = judge(job.probe, t.response) if t.status == "ok" else None
-        out.append(Judged(model=model, suite=job.suite, probe=job.probe, transcript=t, judgement=j))
-    return out
+def _judge_all(model: str, jobs: Sequence[Job], outcome: Outcome, judge: JudgeMany) -> list[Judged]:
+    """Judge every answered probe (one batch); a probe without a usable response has no judgement."""
+    answered = [i for i, t in enumerate(outcome.transcripts) if t.status == "ok"]
+    verdicts = judge([(jobs[i].probe, outcome.transcripts[i].response) for i in answered])
+    by_index = dict(zip(answered, verdicts, strict=True))
+    return [
+        Judged(model=model, suite=job.suite, probe=job.probe, transcript=t, judgement=by_index.get(i))
+        for i, (job, t) in enumerate(zip(jobs, outcome.transcripts, strict=True))
+    ]
 
 
 def use_mode_of(endpoint: str) -> UseMode:
@@ -145,7 +149,9 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
     """Send every probe of ``suites`` to the audited (and reference) model, judge, measure and decide."""
     started = dt.datetime.now(dt.UTC)
     t0 = time.monotonic()
-    judge = judge or default_judge()
+    judge_many: JudgeMany = (
+        default_judge() if judge is None else (lambda pairs: [judge(p, t) for p, t in pairs])
+    )
     jobs = [Job(s.id, p) for s in suites for p in s.probes]
     if not jobs:
         raise AuditError("no probes to send: the selected suites are empty")
@@ -153,13 +159,13 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
     if outcome.stats.ok + outcome.stats.cached == 0:
         first = next((t.error for t in outcome.transcripts if t.error), outcome.stats.stopped)
         raise AuditError(f"no probe was answered by {public_endpoint(opts.endpoint)}: {first}")
-    judged = _judge_all(opts.model, jobs, outcome, judge)
+    judged = _judge_all(opts.model, jobs, outcome, judge_many)
     ref_outcome: Outcome | None = None
     comparisons = trigger_comparisons(judged, opts.model)
     if opts.reference_endpoint and opts.reference_model:
         key_env = opts.reference_api_key_env or opts.api_key_env
         ref_outcome = _send(opts.reference_endpoint, opts.reference_model, jobs, opts, key_env)
-        judged += _judge_all(opts.reference_model, jobs, ref_outcome, judge)
+        judged += _judge_all(opts.reference_model, jobs, ref_outcome, judge_many)
         comparisons += reference_comparisons(judged, opts.model, opts.reference_model)
     asset = model_asset(opts.model, opts.endpoint, opts.use_mode or use_mode_of(opts.endpoint))
     all_rates = rates(judged)
