@@ -42,13 +42,23 @@ class Outcome:
 
 
 def load_cases() -> list[Case]:
-    probes = {f"{s.id}/{p.id}": p for s in load_suites(["political", "identity", "code-trigger", "hijack"])
-              for p in s.probes}
+    probes = {
+        f"{s.id}/{p.id}": p
+        for s in load_suites(["political", "identity", "code-trigger", "hijack"])
+        for p in s.probes
+    }
     cases: list[Case] = []
     for path in sorted(FIXTURES.glob("*.yaml")):
         for e in yaml.safe_load(path.read_text(encoding="utf-8")):
-            cases.append(Case(id=e["id"], probe=probes[e["probe"]], label=e["label"],
-                              producer=e.get("producer"), response=e["response"]))
+            cases.append(
+                Case(
+                    id=e["id"],
+                    probe=probes[e["probe"]],
+                    label=e["label"],
+                    producer=e.get("producer"),
+                    response=e["response"],
+                )
+            )
     return cases
 
 
@@ -60,21 +70,30 @@ def evaluate(cases: list[Case]) -> list[Outcome]:
 def table(outcomes: list[Outcome]) -> str:
     n = len(outcomes)
     ok = sum(o.correct for o in outcomes)
-    lines = [BEGIN, "",
-             f"{n} transcripts written and labelled by tierguard's developers (the same people who wrote the "
-             "phrase lists: these figures are optimistic; they show the rules do what they say, not how they "
-             "fare on a new model's wording).", "",
-             f"Overall: **{ok}/{n} correct ({ok / n:.0%})**.", "",
-             "| category | language | expected label | n | correct | judged as (when wrong) |",
-             "|---|---|---|---:|---:|---|"]
+    lines = [
+        BEGIN,
+        "",
+        f"{n} transcripts written and labelled by tierguard's developers (the same people who wrote the "
+        "phrase lists: these figures are optimistic; they show the rules do what they say, not how they "
+        "fare on a new model's wording).",
+        "",
+        f"Overall: **{ok}/{n} correct ({ok / n:.0%})**.",
+        "",
+        "| category | language | expected label | n | correct | judged as (when wrong) |",
+        "|---|---|---|---:|---:|---|",
+    ]
     groups: dict[tuple[str, str, str], list[Outcome]] = {}
     for o in outcomes:
         groups.setdefault((o.case.probe.category, o.case.probe.lang, o.case.label), []).append(o)
     for (cat, lang, label), os_ in sorted(groups.items()):
-        wrong = Counter(o.got.label + (f" ({o.got.producer})" if o.got.producer else "")
-                        for o in os_ if not o.correct)
-        lines.append(f"| {cat} | {lang} | {label} | {len(os_)} | {sum(o.correct for o in os_)} | "
-                     + (", ".join(f"{k} x{v}" for k, v in sorted(wrong.items())) or "-") + " |")
+        wrong = Counter(
+            o.got.label + (f" ({o.got.producer})" if o.got.producer else "") for o in os_ if not o.correct
+        )
+        lines.append(
+            f"| {cat} | {lang} | {label} | {len(os_)} | {sum(o.correct for o in os_)} | "
+            + (", ".join(f"{k} x{v}" for k, v in sorted(wrong.items())) or "-")
+            + " |"
+        )
     lines += ["", "Confusion (rows: expected, columns: judged):", ""]
     labels = sorted({o.case.label for o in outcomes} | {o.got.label for o in outcomes})
     lines.append("| expected \\ judged | " + " | ".join(labels) + " |")
@@ -108,5 +127,13 @@ if __name__ == "__main__":
     print(result)
     for o in evaluate(load_cases()):
         if not o.correct:
-            print("WRONG", o.case.id, o.case.label, o.case.producer, "->", o.got.label, o.got.producer,
-                  o.got.reasons)
+            print(
+                "WRONG",
+                o.case.id,
+                o.case.label,
+                o.case.producer,
+                "->",
+                o.got.label,
+                o.got.producer,
+                o.got.reasons,
+            )

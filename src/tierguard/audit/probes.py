@@ -293,9 +293,11 @@ def _slug(text: str) -> str:
 def _field_msg(exc: msgspec.ValidationError) -> str:
     msg = str(exc)
     m = re.search(r" - at `\$\.?([^`]*)`", msg)
-    if m:
-        return f"field '{m.group(1) or '(entry)'}': {msg[: m.start()]}"
-    return msg
+    path, text = (m.group(1), msg[: m.start()]) if m else ("", msg)
+    unknown = re.search(r"unknown field `([^`]*)`", text)
+    if unknown:
+        path = f"{path}.{unknown.group(1)}" if path else unknown.group(1)
+    return f"field '{path or '(entry)'}': {text}"
 
 
 def _checked(p: Probe, label: str) -> Probe:
