@@ -158,3 +158,20 @@ def test_usage_rows_are_recorded(store_url: str, store: Store, before_after: Pai
     assert counts["usages"] == sum(len(a.usages) for a in after.assets)
     assert counts["assets"] == len(after.assets) and counts["findings"] == len(after.findings)
     assert counts["decision_rules"] == sum(len({m.rule_id for m in d.matches}) for d in after.decisions)
+
+
+def test_very_long_names_are_recorded_and_loaded_whole(store: Store) -> None:
+    from tierguard.model import Asset
+
+    long_name = "m" * 5000 + "-ünïcode-模型"
+    result = ScanResult(
+        tool_version="t",
+        catalog_version="c",
+        target="t" * 1000,
+        assets=(Asset(kind="ai-model", name=long_name),),
+    )
+    ref = store.record(result, revision="r" * 500)
+    assert store.load(ref.id) == result
+    row = store.assets(AssetFilter(query="mmmm")).items[0]
+    assert row.name.startswith("mmm") and row.name.endswith("…") and len(row.name) == 600
+    assert store.resolve("latest", target="t" * 1000).id == ref.id

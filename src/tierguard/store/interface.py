@@ -174,9 +174,7 @@ class Store(Protocol):
 
     def targets(self, *, offset: int = 0, limit: int = 50) -> Page[TargetRow]: ...
 
-    def assets(
-        self, flt: AssetFilter | None = None, *, offset: int = 0, limit: int = 50
-    ) -> Page[AssetRow]:
+    def assets(self, flt: AssetFilter | None = None, *, offset: int = 0, limit: int = 50) -> Page[AssetRow]:
         """``flt`` None = no filter (the latest ok scan of each target)."""
         ...
 

@@ -102,8 +102,8 @@ def _like(text: str) -> str:
     return f"%{esc}%"
 
 
-def _asset_conds(flt: AssetFilter, *, rules: bool = True) -> list[ColumnElement[bool]]:
-    """Conditions on :class:`AssetTable` columns (the asset a row is about)."""
+def _asset_conds(flt: AssetFilter) -> list[ColumnElement[bool]]:
+    """Conditions on :class:`AssetTable` columns (the asset a row is about); ``rule_id`` is a join."""
     a = AssetTable
     out: list[ColumnElement[bool]] = []
     if flt.kind is not None:
@@ -115,41 +115,60 @@ def _asset_conds(flt: AssetFilter, *, rules: bool = True) -> list[ColumnElement[
         out.append(or_(a.jurisdiction == j, a.service_jurisdiction == j))
     if flt.query:
         out.append(a.name.ilike(_like(flt.query), escape="\\"))
-    if rules and flt.rule_id is not None:
-        out.append(_has_rule(a.scan_id, a.asset_id, flt.rule_id))
     return out
 
 
-def _has_rule(scan_col: Any, asset_col: Any, rule_id: str) -> ColumnElement[bool]:
-    dr = DecisionRuleTable
-    return exists(
-        select(dr.id).where(dr.scan_id == scan_col, dr.asset_id == asset_col, dr.rule_id == rule_id)
-    )
-
-
 def _page(conn: Connection, q: Any, count: Any, offset: int, limit: int) -> tuple[int, Sequence[Any]]:
-    total = int(conn.execute(count).scalar_one())
+    total = int(conn.execute(count).scalar_one() or 0)
     got = conn.execute(q.offset(offset).limit(limit)).all() if total > offset and limit else []
     return total, got
 
 
-def _with_target(q: Any, scan_col: Any) -> Any:
-    return q.join(ScanTable, ScanTable.id == scan_col).join(
-        TargetTable, TargetTable.id == ScanTable.target_id
+def _target_names(conn: Connection, scan_ids: set[int]) -> dict[int, str]:
+    """Target name of each scan (one small query for a page, instead of joining every filtered row)."""
+    if not scan_ids:
+        return {}
+    q = (
+        select(ScanTable.id, TargetTable.name)
+        .join(TargetTable, TargetTable.id == ScanTable.target_id)
+        .where(ScanTable.id.in_(sorted(scan_ids)))
     )
+    return {int(i): str(n) for i, n in conn.execute(q)}
 
 
-def assets(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[AssetRow]:
+def _asset_page(
+    conn: Connection, flt: AssetFilter, offset: int, limit: int, *, decided: bool = False
+) -> tuple[int, Sequence[Any], dict[int, str]]:
+    """The filtered, counted page of asset rows (``decided``: only assets with a decision), newest scan
+    first, then in the result's order; and the target name of each scan on the page."""
     a = AssetTable
     conds = [_scope(a.scan_id, flt), *_asset_conds(flt)]
     if flt.verdict is not None:
         conds.append(a.verdict == flt.verdict)
-    q = _with_target(select(*cols(a), TARGET), a.scan_id).where(*conds).order_by(a.scan_id.desc(), a.id)
-    total, got = _page(conn, q, select(func.count()).select_from(a).where(*conds), offset, limit)
+    elif decided:
+        conds.append(a.verdict.is_not(None))
+    q = select(*cols(a))
+    if flt.rule_id is not None:  # one row per (scan, asset, rule): a join, not a correlated subquery
+        dr = DecisionRuleTable
+        on = (dr.scan_id == a.scan_id) & (dr.asset_id == a.asset_id) & (dr.rule_id == flt.rule_id)
+        q, count = q.join(dr, on), select(func.count()).select_from(a).join(dr, on)
+    elif len(conds) == 1 and not decided:  # unfiltered: the recorded asset counts of the scans in scope
+        count = select(func.sum(ScanTable.assets)).where(_scope(ScanTable.id, flt))
+    else:
+        count = select(func.count()).select_from(a)
+    if len(conds) > 1 or decided or flt.rule_id is not None:
+        count = count.where(*conds)
+    q = q.where(*conds).order_by(a.scan_id.desc(), a.id)
+    total, got = _page(conn, q, count, offset, limit)
+    return total, got, _target_names(conn, {int(r.scan_id) for r in got})
+
+
+def assets(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[AssetRow]:
+    total, got, names = _asset_page(conn, flt, offset, limit)
     items = tuple(
         AssetRow(
             scan_id=r.scan_id,
-            target=r.target_name,
+            target=names[r.scan_id],
             asset_id=r.asset_id,
             kind=r.kind,
             name=r.name,
@@ -165,38 +184,40 @@ def assets(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[
     return Page[AssetRow](items=items, total=total, offset=offset, limit=limit)
 
 
-def _join_asset(q: Any, scan_col: Any, asset_col: Any) -> Any:
-    return q.join(AssetTable, (AssetTable.scan_id == scan_col) & (AssetTable.asset_id == asset_col))
-
-
 def decisions(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[DecisionRow]:
+    """Decisions are one per decided asset (the asset row carries the decision's effective verdict), so the
+    page is the page of decided assets and the decision rows are read for that page only."""
+    total, got, names = _asset_page(conn, flt, offset, limit, decided=True)
     d = DecisionTable
-    conds = [_scope(d.scan_id, flt)]
-    if flt.verdict is not None:
-        conds.append(d.verdict == flt.verdict)
-    if flt.rule_id is not None:
-        conds.append(_has_rule(d.scan_id, d.asset_id, flt.rule_id))
-    q = _with_target(select(*cols(d), TARGET), d.scan_id)
-    count = select(func.count()).select_from(d)
-    extra = _asset_conds(flt, rules=False)
-    if extra:
-        q, count = _join_asset(q, d.scan_id, d.asset_id), _join_asset(count, d.scan_id, d.asset_id)
-        conds += extra
-    q = q.where(*conds).order_by(d.scan_id.desc(), d.id)
-    total, got = _page(conn, q, count.where(*conds), offset, limit)
+    by_key: dict[tuple[int, str], Any] = {}
+    for scan_id in {int(r.scan_id) for r in got}:
+        ids = [r.asset_id for r in got if r.scan_id == scan_id]
+        for row in conn.execute(select(*cols(d)).where(d.scan_id == scan_id, d.asset_id.in_(ids))):
+            by_key.setdefault((int(row.scan_id), str(row.asset_id)), row)
     items = tuple(
         DecisionRow(
             scan_id=r.scan_id,
-            target=r.target_name,
+            target=names[r.scan_id],
             asset_id=r.asset_id,
-            asset_name=r.asset_name,
-            verdict=cast(Verdict, r.verdict),
-            rules=tuple(r.rules.split("\n")) if r.rules else (),
-            waived=bool(r.waived),
+            asset_name=r.name,
+            verdict=cast(Verdict, dec.verdict),
+            rules=tuple(dec.rules.split("\n")) if dec.rules else (),
+            waived=bool(dec.waived),
         )
         for r in got
+        if (dec := by_key.get((int(r.scan_id), str(r.asset_id)))) is not None
     )
     return Page[DecisionRow](items=items, total=total, offset=offset, limit=limit)
+
+
+def _with_target(q: Any, scan_col: Any) -> Any:
+    return q.join(ScanTable, ScanTable.id == scan_col).join(
+        TargetTable, TargetTable.id == ScanTable.target_id
+    )
+
+
+def _join_asset(q: Any, scan_col: Any, asset_col: Any) -> Any:
+    return q.join(AssetTable, (AssetTable.scan_id == scan_col) & (AssetTable.asset_id == asset_col))
 
 
 def findings(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[FindingRow]:
@@ -206,7 +227,7 @@ def findings(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Pag
         conds.append(f.rule_id == flt.rule_id)
     q = _with_target(select(*cols(f), TARGET), f.scan_id)
     count = select(func.count()).select_from(f)
-    extra = _asset_conds(flt, rules=False)
+    extra = _asset_conds(flt)
     if flt.verdict is not None:
         extra.append(AssetTable.verdict == flt.verdict)
     if extra:

@@ -18,6 +18,9 @@ from tierguard.report import json_report
 
 Row = dict[str, Any]
 CODEC = "zlib"
+MAX_NAME = 600
+"""Characters of an asset name kept in the queryable rows (the document keeps it whole): the name is indexed,
+and a PostgreSQL index entry must stay under ~2,700 bytes."""
 MAX_DOCUMENT = 1 << 30
 """Largest decompressed document :func:`decode_document` accepts (1 GiB)."""
 
@@ -73,7 +76,7 @@ def asset_rows(scan_id: int, result: ScanResult) -> list[Row]:
                 "scan_id": scan_id,
                 "asset_id": a.id,
                 "kind": a.kind,
-                "name": a.name,
+                "name": a.name if len(a.name) <= MAX_NAME else a.name[: MAX_NAME - 1] + "…",
                 "use_mode": a.use_mode,
                 "producer": first.id if first else None,
                 "jurisdiction": first.jurisdiction if first else None,
@@ -115,7 +118,7 @@ def decision_rows(scan_id: int, result: ScanResult) -> list[Row]:
         {
             "scan_id": scan_id,
             "asset_id": d.asset_id,
-            "asset_name": names.get(d.asset_id, d.asset_id),
+            "asset_name": names.get(d.asset_id, d.asset_id)[:MAX_NAME],
             "verdict": d.effective_verdict,
             "rules": "\n".join(rules[d.asset_id]),
             "waived": d.waived_by is not None,

@@ -60,7 +60,7 @@ class ScanTable(Base):
     status: Mapped[str] = mapped_column(String(8))
     error: Mapped[str] = mapped_column(Text, default="")
     estate: Mapped[str | None] = mapped_column(Text)
-    revision: Mapped[str | None] = mapped_column(String(128))
+    revision: Mapped[str | None] = mapped_column(Text)
     owner: Mapped[str | None] = mapped_column(Text)
     command: Mapped[str] = mapped_column(String(16))
     started: Mapped[str] = mapped_column(String(40))
@@ -85,6 +85,7 @@ class AssetTable(Base):
         Index(None, "scan_id", "producer"),
         Index(None, "scan_id", "jurisdiction"),
         Index(None, "scan_id", "service_jurisdiction"),
+        Index(None, "scan_id", "name"),  # covers the name substring filter: no table rows read
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

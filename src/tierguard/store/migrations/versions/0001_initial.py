@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
         sa.Column("estate", sa.Text(), nullable=True),
-        sa.Column("revision", sa.String(length=128), nullable=True),
+        sa.Column("revision", sa.Text(), nullable=True),
         sa.Column("owner", sa.Text(), nullable=True),
         sa.Column("command", sa.String(length=16), nullable=False),
         sa.Column("started", sa.String(length=40), nullable=False),
@@ -87,6 +87,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assets_scan_id_asset_id"), ["scan_id", "asset_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assets_scan_id_name"), ["scan_id", "name"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_assets_scan_id_jurisdiction"), ["scan_id", "jurisdiction"], unique=False
         )
