@@ -209,3 +209,18 @@ def test_use_mode_from_the_address() -> None:
     assert use_mode_of("http://10.1.2.3/v1") == "self-hosted"
     assert use_mode_of("http://vllm:8000") == "self-hosted"
     assert use_mode_of("https://api.deepseek.com") == "hosted-api"
+
+
+def test_html_report_has_per_topic_bars_and_escapes_model_text(scripted: Scripted) -> None:
+    from tierguard.report import html
+
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    scripted.behaviour = lambda n, body: (200, {}, completion(f"I cannot discuss that. {evil}", "<b>m</b>"))
+    result = run_audit(opts(scripted.url, policy=False), [political()], judge)
+    page = html.render(result)
+    assert '<section id="audit">' in page and "Behavioural audit" in page
+    assert '<span class="fill" style="width:100.0%"></span>' in page  # refusal 6/6 per topic
+    assert "tiananmen-1989" in page and "6/6" in page
+    assert "<script>" not in page and "onerror=\"alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;m&lt;/b&gt;" in page
+    assert "<b>m</b>" not in page

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from tierguard.model import Asset, Decision, ScanResult
 from tierguard.report._common import (
@@ -81,6 +82,8 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def _visible(value: Any) -> Any:
+    if isinstance(value, Markup):  # a fragment built and escaped in Python (html_audit)
+        return value
     return safe_text(value, keep_newlines=True) if isinstance(value, str) else value
 
 
@@ -144,7 +147,17 @@ def context(result: ScanResult) -> dict[str, Any]:
         "packs": packs_text(result),
         "ctx": [(k, v) for k, v in result.context.model_dump().items() if v is not None],
         "context_warning": context_warning(result),
+        "audit_html": _audit_html(result),
     }
+
+
+def _audit_html(result: ScanResult) -> str:
+    """``tierguard audit``'s section (per-topic bars, tests, transcripts), escaped in html_audit."""
+    if result.audit is None:
+        return ""
+    from tierguard.report.html_audit import render_audit
+
+    return render_audit(result.audit)
 
 
 def render(result: ScanResult) -> str:
