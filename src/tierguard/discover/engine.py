@@ -21,10 +21,12 @@ from tierguard.targets.interface import FileRef, Resolver
 from .detectors.pylinks import link_modules, resolver_reader
 from .interface import Detector, DiscoverOutput, Unit, UnitSkipped
 from .keywords import HAVE_AHOCORASICK, KeywordSearch, Prefilter, UnitHits, catalog_keywords, keyword_kinds
+from .own_reports import own_report
 
 BINARY_SNIFF = 8192
 MINIFIED_LINE = 5000
 _JS_EXT = (".js", ".mjs", ".cjs")
+_REPORT_EXT = (".json", ".sarif")  # where tierguard's own reports are recognised (see own_reports)
 
 
 def _glob_matchers(globs: Sequence[str]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
@@ -236,6 +238,10 @@ def run_detectors(
             out.skipped.append(
                 Skipped(path=shown, reason="minified", detail=f"a line over {MINIFIED_LINE} chars")
             )
+            continue
+        what = own_report(data) if ref.logical_path.lower().endswith(_REPORT_EXT) else None
+        if what is not None:
+            out.skipped.append(Skipped(path=shown, reason="tierguard-report", detail=f"{what}; not a use"))
             continue
         unit = _prefiltered_unit(chosen.prefilter, ref, data, shown, out)
         if unit is None:
