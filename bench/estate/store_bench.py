@@ -69,8 +69,11 @@ def bench_record(url: str, result: ScanResult, n: int) -> dict[str, float]:
     return {"scans_s": n / wall, "assets_s": n * len(result.assets) / wall, "ms_per_scan": 1000 * wall / n}
 
 
-def _scan_values(tid: int, doc: bytes, i: int) -> dict[str, Any]:
+def _scan_values(tid: int, doc: bytes, i: int, per_scan: int) -> dict[str, Any]:
     return {
+        "assets": per_scan,  # the headline counts record() keeps (the unfiltered listing's total)
+        "denies": per_scan // 4,
+        "reviews": per_scan // 4,
         "target_id": tid,
         "status": "ok",
         "error": "",
@@ -95,7 +98,7 @@ def synthesize(store: SqlStore, result: ScanResult, targets: int, per_scan: int)
             tid = conn.execute(insert(TargetTable).values(name=f"repo-{t:04d}", owner=f"team-{t % 17}"))
             target_id = int(tid.inserted_primary_key[0])  # type: ignore[index]
             for s in range(2):
-                res = conn.execute(insert(ScanTable).values(**_scan_values(target_id, doc, t + s)))
+                res = conn.execute(insert(ScanTable).values(**_scan_values(target_id, doc, t + s, per_scan)))
                 scan_id = int(res.inserted_primary_key[0])  # type: ignore[index]
                 assets, usages, decisions, rules_ = [], [], [], []
                 for k in range(per_scan):
@@ -170,6 +173,12 @@ def bench_lists(url: str, result: ScanResult, targets: int, per_scan: int, repea
     n = synthesize(store, result, targets, per_scan)
     load_s = time.perf_counter() - t0
     out: dict[str, Any] = {"asset_rows": n, "latest_assets": store.assets().total, "load_s": load_s}
+    with store._engine.connect() as conn:  # counted row by row, not from the scans' headline counts
+        counted = conn.exec_driver_sql(
+            "SELECT count(*) FROM assets WHERE scan_id IN (SELECT last_ok_scan_id FROM targets)"
+        ).scalar_one()
+    if not out["latest_assets"] == counted == targets * per_scan:
+        raise SystemExit(f"synthesized store is inconsistent: {out['latest_assets']} vs {counted}")
     for name, q in queries(store).items():
         q()  # warm
         times = []

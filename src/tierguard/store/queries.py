@@ -145,8 +145,8 @@ def _asset_page(
     conds = [_scope(a.scan_id, flt), *_asset_conds(flt)]
     if flt.verdict is not None:
         conds.append(a.verdict == flt.verdict)
-    elif decided:
-        conds.append(a.verdict.is_not(None))
+    elif decided:  # not an index condition (coalesce): the planner keeps the indexes of the other filters
+        conds.append(func.coalesce(a.verdict, "") != "")
     q = select(*cols(a))
     if flt.rule_id is not None:  # one row per (scan, asset, rule): a join, not a correlated subquery
         dr = DecisionRuleTable
