@@ -10,7 +10,7 @@ from tierguard.report import FORMATS
 
 
 def test_formats_registry(result: ScanResult) -> None:
-    assert set(FORMATS) == {"json", "sarif", "cyclonedx", "html", "table", "csv"}
+    assert set(FORMATS) == {"json", "sarif", "cyclonedx", "html", "table", "csv", "spdx"}
     for name, fn in FORMATS.items():
         out = fn(result)
         assert isinstance(out, str) and out, name

@@ -23,6 +23,7 @@ class _Formats(Mapping[str, Reporter]):
         "html": "html",
         "table": "console",
         "csv": "csv_report",
+        "spdx": "spdx",
     }
 
     def __getitem__(self, name: str) -> Reporter:
