@@ -175,3 +175,37 @@ def test_very_long_names_are_recorded_and_loaded_whole(store: Store) -> None:
     row = store.assets(AssetFilter(query="mmmm")).items[0]
     assert row.name.startswith("mmm") and row.name.endswith("…") and len(row.name) == 600
     assert store.resolve("latest", target="t" * 1000).id == ref.id
+
+
+def test_concurrent_writers_all_land(store_url: str, before_after: Pair) -> None:
+    """Two stores (as two drivers would have) recording at the same time: every scan lands, ids unique,
+    each target's latest is its newest scan."""
+    import threading
+
+    from tierguard.store import open_store
+
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            s = open_store(store_url, timeout=30)  # both open a new store: both migrate it at once
+            for _ in range(4):
+                s.record(before_after[0], target=name)
+            s.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(f"t{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    s = open_store(store_url)
+    scans = s.scans(limit=100)
+    assert scans.total == 8 and len({r.id for r in scans.items}) == 8
+    for name in ("t0", "t1"):
+        newest = max(r.id for r in scans.items if r.target == name)
+        assert s.resolve("latest", target=name).id == newest
+    assert s.assets().total == 2 * len(before_after[0].assets)
+    s.close()

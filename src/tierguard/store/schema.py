@@ -21,6 +21,7 @@ HEAD = "0001"
 """The newest revision in ``migrations/versions`` (a test keeps them equal)."""
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
+MIGRATION_LOCK = 0x7469_6572  # PostgreSQL advisory lock key held while migrating ("tier")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -55,17 +56,34 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def migrate(engine: Engine, shown: str) -> None:
-    """Upgrade the store at ``engine`` to :data:`HEAD`; :class:`StoreError` for a newer schema."""
+    """Upgrade the store at ``engine`` to :data:`HEAD`; :class:`StoreError` for a newer schema.
+
+    Two processes opening a new store at once: the upgrade runs under the database's write lock (SQLite
+    ``BEGIN IMMEDIATE``, a PostgreSQL transaction advisory lock) and re-reads the revision once it holds it,
+    so the second one finds the schema in place instead of creating it again."""
     with engine.connect() as conn:
         rev = current_revision(conn)
         conn.rollback()
     if rev == HEAD:
         return
+    _refuse_newer(rev, shown)
+    from alembic import command
+
+    with engine.connect() as conn:  # driver errors: the caller turns them into one StoreError line
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(tierguard_begin="IMMEDIATE")
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            rev = current_revision(conn)
+            if rev == HEAD:
+                return
+            _refuse_newer(rev, shown)
+            command.upgrade(alembic_config(conn), "head")
+
+
+def _refuse_newer(rev: str | None, shown: str) -> None:
     if rev is not None and rev not in known_revisions():
         raise StoreError(
             f"store {shown} was written by a newer tierguard (schema rev {rev}); upgrade tierguard"
         )
-    from alembic import command
-
-    with engine.begin() as conn:  # driver errors: the caller turns them into one StoreError line
-        command.upgrade(alembic_config(conn), "head")
