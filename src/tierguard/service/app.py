@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from tierguard import __version__
 from tierguard.service import api, dashboard
 from tierguard.service.auth import Sessions
+from tierguard.service.cache import CachedStore
 from tierguard.service.estate_jobs import EstateRunner
 from tierguard.service.jobs import Jobs, TargetRunner
 from tierguard.service.limits import BodyLimit, SecurityHeaders, TimeLimit
@@ -49,6 +50,7 @@ def create_app(
         from tierguard.store import open_store
 
         store = open_store(settings.store)
+    store = CachedStore(store)
     if runner is None and settings.estate_config is not None:
         estate = EstateRunner(settings.estate_config, store)
         runner, target_names = estate.run, estate.names
