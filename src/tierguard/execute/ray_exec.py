@@ -37,10 +37,27 @@ def _import_ray() -> Any:
     return ray
 
 
+def _reachable(address: str, timeout: float = 5.0) -> None:
+    """Ray retries an unreachable cluster for minutes: check its port answers first (``auto`` and
+    addresses without a port are left to Ray)."""
+    import socket
+
+    hostport = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise ExecuteError(f"cannot start Ray at {address}: {exc.strerror or exc}") from None
+
+
 def _start(ray: Any, address: str | None, workers: int | None) -> bool:
     """Connect to ``address`` or start a local Ray; True when this call started it (and must stop it)."""
     if ray.is_initialized():
         return False
+    if address:
+        _reachable(address)
     kwargs: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False}
     try:
         if address:
