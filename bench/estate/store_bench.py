@@ -134,13 +134,14 @@ def synthesize(store: SqlStore, result: ScanResult, targets: int, per_scan: int)
                     conn.execute(
                         update(TargetTable).where(TargetTable.id == target_id).values({col: scan_id})
                     )
-    # what a store that grew gradually has: planner statistics (PostgreSQL's autovacuum gathers them)
+    # what a store that grew gradually has: planner statistics and (PostgreSQL) a visibility map, which
+    # autovacuum keeps
     if store._sqlite:
         with store._engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
     else:
         with store._engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     return total
 
 

@@ -83,6 +83,13 @@ def test_assets_filters_and_pagination(store: Store, before_after: Pair) -> None
     rule = next(m.rule_id for d in after.decisions for m in d.matches if d.effective_verdict == "deny")
     with_rule = {d.asset_id for d in after.decisions if any(m.rule_id == rule for m in d.matches)}
     assert {r.asset_id for r in store.assets(AssetFilter(rule_id=rule), limit=1000).items} == with_rule
+    assert store.assets(AssetFilter(rule_id=rule)).total == len(with_rule)
+    kinds = {a.id: a.kind for a in after.assets}
+    for kind in ("ai-service", "ai-model"):
+        want = {i for i in with_rule if kinds[i] == kind}
+        got = store.assets(AssetFilter(rule_id=rule, kind=kind), limit=1000)
+        assert {r.asset_id for r in got.items} == want and got.total == len(want)
+        assert store.decisions(AssetFilter(rule_id=rule, kind=kind)).total == len(want)
     assert store.assets(AssetFilter(target="no-such-target")).total == 0
     assert store.assets(AssetFilter(scan=first.id, target="no-such-target")).total == 0
     # pages: every asset exactly once, totals on every page

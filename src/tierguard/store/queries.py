@@ -142,23 +142,29 @@ def _asset_page(
     """The filtered, counted page of asset rows (``decided``: only assets with a decision), newest scan
     first, then in the result's order; and the target name of each scan on the page."""
     a = AssetTable
-    conds = [_scope(a.scan_id, flt), *_asset_conds(flt)]
+    scope = _scope(a.scan_id, flt)
+    conds = _asset_conds(flt)
     if flt.verdict is not None:
         conds.append(a.verdict == flt.verdict)
-    elif decided:  # not an index condition (coalesce): the planner keeps the indexes of the other filters
-        conds.append(func.coalesce(a.verdict, "") != "")
     q = select(*cols(a))
     if flt.rule_id is not None:  # one row per (scan, asset, rule): a join, not a correlated subquery
         dr = DecisionRuleTable
         on = (dr.scan_id == a.scan_id) & (dr.asset_id == a.asset_id) & (dr.rule_id == flt.rule_id)
-        q, count = q.join(dr, on), select(func.count()).select_from(a).join(dr, on)
-    elif len(conds) == 1 and not decided:  # unfiltered: the recorded asset counts of the scans in scope
+        q = q.join(dr, on)
+        if conds:
+            count = select(func.count()).select_from(a).join(dr, on).where(scope, *conds)
+        else:  # rules are recorded for decided assets only: count them alone
+            count = (
+                select(func.count()).select_from(dr).where(_scope(dr.scan_id, flt), dr.rule_id == flt.rule_id)
+            )
+    elif decided and flt.verdict is None:  # not an index condition: the other filters keep their indexes
+        conds.append(func.coalesce(a.verdict, "") != "")
+        count = select(func.count()).select_from(a).where(scope, *conds)
+    elif conds:
+        count = select(func.count()).select_from(a).where(scope, *conds)
+    else:  # unfiltered: the recorded asset counts of the scans in scope
         count = select(func.sum(ScanTable.assets)).where(_scope(ScanTable.id, flt))
-    else:
-        count = select(func.count()).select_from(a)
-    if len(conds) > 1 or decided or flt.rule_id is not None:
-        count = count.where(*conds)
-    q = q.where(*conds).order_by(a.scan_id.desc(), a.id)
+    q = q.where(scope, *conds).order_by(a.scan_id.desc(), a.id)
     total, got = _page(conn, q, count, offset, limit)
     return total, got, _target_names(conn, {int(r.scan_id) for r in got})
 
