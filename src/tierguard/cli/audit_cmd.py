@@ -7,6 +7,7 @@ is (or the audit stopped early); 2 usage or input error (bad URL, bad probe file
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -143,6 +144,8 @@ def register(app: typer.Typer) -> None:
         from tierguard.audit.interface import Sampling
         from tierguard.audit.run import AuditOptions, load_suites, run_audit
 
+        if importlib.util.find_spec("httpx") is None:
+            raise AuditError("tierguard audit needs httpx: pip install 'tierguard[audit]'")
         check_choice(fail_on, VERDICT_FAIL_ON, "--fail-on")
         check_choice(sector, SECTORS, "--sector")
         if use_mode is not None:
