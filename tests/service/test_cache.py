@@ -38,3 +38,17 @@ def test_a_result_larger_than_the_budget_is_not_kept(demo: Demo, tmp_path: Path)
         assert store.load(demo.new.id).assets == first.assets
     finally:
         store.close()
+
+
+def test_a_repeated_diff_is_served_from_the_cache_and_equal(client: object, demo: Demo) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.service.conftest import auth
+
+    assert isinstance(client, TestClient)
+    params = {"old": "latest~1", "new": "latest", "target": "northwind"}
+    first = client.get("/api/v1/diff", params=params, headers=auth())
+    second = client.get("/api/v1/diff", params=params, headers=auth())
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert client.app.state.diffs.get((demo.old.id, demo.new.id)) == first.content  # type: ignore[attr-defined]

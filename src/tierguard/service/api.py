@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tierguard.model import ScanResult
 from tierguard.service.auth import require_read, require_write
+from tierguard.service.cache import BlobCache
 from tierguard.service.explain import Explanation, explain, find_asset
 from tierguard.service.jobs import Jobs
 from tierguard.service.schemas import ExplainPage, ScanDetail, ref_response
@@ -157,18 +158,22 @@ def router(settings: Settings) -> APIRouter:
         new: Annotated[str, Query(pattern=REF, max_length=30)] = "latest",
         target: Text = None,
     ) -> Response:
-        from tierguard.report.diff import diff
-
         store = _store(request)
         a, b = resolve(store, old, target), resolve(store, new, target)
-        return encode(
-            diff(
+        blobs: BlobCache = request.app.state.diffs
+        body = blobs.get((a.id, b.id))
+        if body is None:
+            from tierguard.report.diff import diff
+
+            d = diff(
                 load(store, a),
                 load(store, b),
                 old_label=f"scan {a.id} ({a.target})",
                 new_label=f"scan {b.id} ({b.target})",
             )
-        )
+            body = msgspec.json.encode(d)
+            blobs.put((a.id, b.id), body)
+        return Response(body, media_type="application/json")
 
     @api.get("/explain", responses=ref_response("ExplainPage"), dependencies=[Depends(require_read)])
     def explain_asset(

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from tierguard import __version__
 from tierguard.service import api, dashboard
 from tierguard.service.auth import Sessions
-from tierguard.service.cache import CachedStore
+from tierguard.service.cache import BlobCache, CachedStore
 from tierguard.service.estate_jobs import EstateRunner
 from tierguard.service.jobs import Jobs, TargetRunner
 from tierguard.service.limits import BodyLimit, SecurityHeaders, TimeLimit
@@ -73,6 +73,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.sessions = Sessions(settings.session_hours)
+    app.state.diffs = BlobCache()
     app.state.jobs = Jobs(runner, keep=settings.max_jobs) if runner is not None else None
     app.state.target_names = target_names or frozenset()
     app.include_router(api.router(settings))

@@ -1,7 +1,8 @@
 """Recorded results are immutable, so the service keeps the most recently loaded ones in memory: diff,
 explain, scan detail and the dashboard's asset pages load whole results, and decoding one from the store
 costs far more than a listing (~0.4 s for a 1,000-asset result with its evidence; bench/estate/README.md).
-Bounded by the number of assets held (not of results), so a few huge results cannot fill memory."""
+Bounded by the number of assets held (not of results), so a few huge results cannot fill memory. Diffs of
+two scans are kept encoded (:class:`BlobCache`), bounded by bytes."""
 
 from __future__ import annotations
 
@@ -94,3 +95,33 @@ class CachedStore:
 
     def close(self) -> None:
         self.inner.close()
+
+
+class BlobCache:
+    """Encoded answers computed from two immutable results (a diff of scan A and scan B), LRU, bounded by
+    bytes held."""
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self._max = max_bytes
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._held = 0
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple[int, int], body: bytes) -> None:
+        if len(body) > self._max:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = body
+            self._held += len(body)
+            while self._held > self._max:
+                _, old = self._items.popitem(last=False)
+                self._held -= len(old)
