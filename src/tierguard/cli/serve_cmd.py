@@ -14,8 +14,8 @@ import typer
 
 from tierguard.errors import TierguardError
 
-Host = Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1; [serve] host).")]
-Port = Annotated[int | None, typer.Option(help="Port (default 8787; [serve] port).", min=0, max=65535)]
+Host = Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1; \\[serve] host).")]
+Port = Annotated[int | None, typer.Option(help="Port (default 8787; \\[serve] port).", min=0, max=65535)]
 Store = Annotated[
     str | None,
     typer.Option(
@@ -26,7 +26,7 @@ Store = Annotated[
 Config = Annotated[
     Path | None,
     typer.Option(
-        help="tierguard.toml: [estate] targets the API may scan, [serve] tokens and limits.",
+        help="tierguard.toml: \\[estate] targets the API may scan, \\[serve] tokens and limits.",
         exists=False,
         dir_okay=False,
     ),
