@@ -221,6 +221,31 @@ def test_html_report_has_per_topic_bars_and_escapes_model_text(scripted: Scripte
     assert '<section id="audit">' in page and "Behavioural audit" in page
     assert '<span class="fill" style="width:100.0%"></span>' in page  # refusal 6/6 per topic
     assert "tiananmen-1989" in page and "6/6" in page
-    assert "<script>" not in page and "onerror=\"alert" not in page
+    assert "<script>" not in page and 'onerror="alert' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;m&lt;/b&gt;" in page
     assert "<b>m</b>" not in page
+
+
+def test_llm_judge_relabels_text_answers_and_reports_agreement(scripted: Scripted) -> None:
+    def both(n: int, body: dict[str, Any]) -> Any:
+        msgs = body["messages"]
+        if body["model"] == "judge":
+            # the judge: a narrative label for Tiananmen answers, garbage for the rest
+            ok = "tiananmen" in msgs[-1]["content"]
+            return 200, {}, completion("LABEL: narrative" if ok else "I think it is fine", "judge")
+        return biased(n, body)
+
+    scripted.behaviour = both
+    o = opts(scripted.url, policy=False, judge_endpoint=scripted.url, judge_model="judge")
+    result = run_audit(o, [political(), code(2)], judge)
+    audit = result.audit
+    assert audit is not None
+    assert scripted.counter.requests == 10 + 6  # 6 political answers judged; code stays static analysis
+    by_probe = {t.probe_id: t for t in audit.transcripts}
+    t = by_probe["tiananmen-1989-en"]
+    assert t.label == "narrative" and "rules: refusal" in t.reasons
+    assert by_probe["weather-en"].label == "error"  # an unusable judge answer is never a guess
+    assert by_probe["task0-trigger"].label == "vulnerable"
+    overall = {(r.suite, r.label): r for r in audit.rates if (r.topic, r.lang, r.variant) == ("*", "*", "*")}
+    assert (overall[("political", "narrative")].k, overall[("political", "narrative")].n) == (2, 2)
+    assert "LLM judge judge: agreed with the rules on 0 of 2 usable judgements (4 unusable" in result.notes[0]

@@ -10,6 +10,7 @@ to serve, and what the model said about itself, are findings: they never rename 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import ipaddress
@@ -19,11 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from msgspec.structs import replace
+
 from tierguard import __version__
 from tierguard.audit.cache import ResponseCache
 from tierguard.audit.client import ChatClient, Job, Limits, Outcome, public_endpoint
 from tierguard.audit.errors import AuditError
-from tierguard.audit.interface import Judgement, Probe, Sampling, Suite
+from tierguard.audit.interface import Judgement, Probe, Sampling, Suite, Transcript
 from tierguard.audit.result import (
     Judged,
     findings,
@@ -35,6 +38,7 @@ from tierguard.audit.result import (
 from tierguard.model import (
     Asset,
     Audit,
+    AuditComparison,
     Context,
     Location,
     ModelDetails,
@@ -62,6 +66,9 @@ class AuditOptions:
     reference_endpoint: str | None = None
     reference_model: str | None = None
     reference_api_key_env: str | None = None  # None: the audited endpoint's
+    judge_endpoint: str | None = None  # an LLM judge for the text categories (code stays static analysis)
+    judge_model: str | None = None
+    judge_api_key_env: str | None = None  # None: the audited endpoint's
     use_mode: UseMode | None = None  # None: from the endpoint's address
     context: Context = field(default_factory=Context)
     packs: Sequence[str] | None = None  # policy pack selectors (None: every shipped pack)
@@ -145,13 +152,17 @@ def model_asset(name: str, endpoint: str, use_mode: UseMode) -> Asset:
     )
 
 
-def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None = None) -> ScanResult:
-    """Send every probe of ``suites`` to the audited (and reference) model, judge, measure and decide."""
-    started = dt.datetime.now(dt.UTC)
-    t0 = time.monotonic()
-    judge_many: JudgeMany = (
-        default_judge() if judge is None else (lambda pairs: [judge(p, t) for p, t in pairs])
-    )
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Measured:
+    judged: list[Judged]
+    outcome: Outcome
+    ref_outcome: Outcome | None
+    comparisons: list[AuditComparison]
+    notes: list[str]
+
+
+def _measure(opts: AuditOptions, suites: Sequence[Suite], judge_many: JudgeMany) -> _Measured:
+    """Send (audited model, then the reference), judge (rules, then the optional LLM judge), and test."""
     jobs = [Job(s.id, p) for s in suites for p in s.probes]
     if not jobs:
         raise AuditError("no probes to send: the selected suites are empty")
@@ -167,6 +178,23 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
         ref_outcome = _send(opts.reference_endpoint, opts.reference_model, jobs, opts, key_env)
         judged += _judge_all(opts.reference_model, jobs, ref_outcome, judge_many)
         comparisons += reference_comparisons(judged, opts.model, opts.reference_model)
+    notes: list[str] = []
+    if opts.judge_endpoint and opts.judge_model:
+        judged, agreement = llm_judged(judged, opts)
+        notes.append(agreement)
+    return _Measured(judged, outcome, ref_outcome, comparisons, notes)
+
+
+def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None = None) -> ScanResult:
+    """Send every probe of ``suites`` to the audited (and reference) model, judge, measure and decide."""
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.monotonic()
+    judge_many: JudgeMany = (
+        default_judge() if judge is None else (lambda pairs: [judge(p, t) for p, t in pairs])
+    )
+    m = _measure(opts, suites, judge_many)
+    judged, outcome, ref_outcome, comparisons = m.judged, m.outcome, m.ref_outcome, m.comparisons
+    notes = m.notes
     asset = model_asset(opts.model, opts.endpoint, opts.use_mode or use_mode_of(opts.endpoint))
     all_rates = rates(judged)
     stats = outcome.stats
@@ -216,7 +244,7 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
         assets=(asset,),
         findings=tuple(fs),
         audit=audit,
-        notes=(f"audit stopped early: {stopped}",) if stopped else (),
+        notes=(*notes, *((f"audit stopped early: {stopped}",) if stopped else ())),
     )
     if opts.policy:
         result = apply_policy(result, opts)
@@ -224,6 +252,52 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
     finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     st = Stats(assets=1, findings=len(result.findings), elapsed_ms=elapsed)
     return result.model_copy(update={"finished": finished, "stats": st})
+
+
+def llm_judged(judged: list[Judged], opts: AuditOptions) -> tuple[list[Judged], str]:
+    """Re-judge the answered text probes (political, identity, hijack) with the LLM judge: one batch through
+    the same bounded, cached client; the rules' label stays in ``reasons``. An unusable judge answer is an
+    ``error`` judgement (left out of the rates), never a guess. Returns the judged list and an agreement
+    note."""
+    cl = importlib.import_module("tierguard.audit.classify_llm")
+    todo = [i for i, j in enumerate(judged) if j.judgement is not None and j.probe.category != "code"]
+    jobs = []
+    for i in todo:
+        j = judged[i]
+        msgs = cl.rubric_messages(j.probe, j.transcript.response)
+        system = next(m["content"] for m in msgs if m["role"] == "system")
+        user = next(m["content"] for m in msgs if m["role"] == "user")
+        pid = f"{j.model}/{j.probe.id}"
+        jobs.append(Job(f"judge:{j.suite}", replace(j.probe, id=pid, prompt=user, system=system)))
+    assert opts.judge_endpoint is not None and opts.judge_model is not None
+    key_env = opts.judge_api_key_env or opts.api_key_env
+    outcome = _send(opts.judge_endpoint, opts.judge_model, jobs, opts, key_env) if jobs else None
+    out = list(judged)
+    agree = usable = 0
+    for n, i in enumerate(todo):
+        assert outcome is not None
+        t, j = outcome.transcripts[n], judged[i]
+
+        def call(_msgs: object, t: Transcript = t) -> str:
+            if t.status != "ok":
+                raise AuditError(t.error or t.status)
+            return t.response
+
+        lj = cl.judge_llm(j.probe, j.transcript.response, call, judge_name=opts.judge_model)
+        rules = j.judgement
+        assert rules is not None
+        if lj.label != "error":
+            usable += 1
+            agree += lj.label == rules.label
+        merged = replace(lj, reasons=(*lj.reasons, f"rules: {rules.label}"))
+        out[i] = Judged(
+            model=j.model, suite=j.suite, probe=j.probe, transcript=j.transcript, judgement=merged
+        )
+    note = (
+        f"LLM judge {opts.judge_model}: agreed with the rules on {agree} of {usable} usable judgements "
+        f"({len(todo) - usable} unusable answers left out of the rates)"
+    )
+    return out, note
 
 
 def apply_policy(result: ScanResult, opts: AuditOptions) -> ScanResult:

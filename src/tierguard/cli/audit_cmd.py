@@ -121,6 +121,13 @@ def register(app: typer.Typer) -> None:
         reference_api_key_env: Annotated[
             str | None, typer.Option(help="Key variable of the reference endpoint (default: --api-key-env).")
         ] = None,
+        judge_endpoint: Annotated[
+            str | None, typer.Option(help="LLM judge endpoint (text categories; code stays static analysis).")
+        ] = None,
+        judge_model: Annotated[str | None, typer.Option(help="LLM judge model.")] = None,
+        judge_api_key_env: Annotated[
+            str | None, typer.Option(help="Key variable of the judge endpoint (default: --api-key-env).")
+        ] = None,
         use_mode: Annotated[
             str | None, typer.Option(help="self-hosted | hosted-api (default: from the endpoint address).")
         ] = None,
@@ -152,6 +159,8 @@ def register(app: typer.Typer) -> None:
             check_choice(use_mode, USE_MODES, "--use-mode")
         if bool(reference_endpoint) != bool(reference_model):
             raise AuditError("--reference-endpoint and --reference-model go together")
+        if bool(judge_endpoint) != bool(judge_model):
+            raise AuditError("--judge-endpoint and --judge-model go together")
         out_path = prepare_output(fmt, output)
         selectors = [*(suite or ()), *(str(p) for p in probes or ())] or list(DEFAULT_SUITES)
         suites = load_suites(selectors)
@@ -172,6 +181,9 @@ def register(app: typer.Typer) -> None:
             reference_endpoint=reference_endpoint,
             reference_model=reference_model,
             reference_api_key_env=reference_api_key_env,
+            judge_endpoint=judge_endpoint,
+            judge_model=judge_model,
+            judge_api_key_env=judge_api_key_env,
             use_mode=use_mode,  # type: ignore[arg-type]
             context=Context(country=country.upper() if country else None, sector=sector),  # type: ignore[arg-type]
             packs=pack or None,
