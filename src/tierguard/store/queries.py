@@ -114,7 +114,7 @@ def _asset_conds(flt: AssetFilter) -> list[ColumnElement[bool]]:
         j = flt.jurisdiction.upper()
         out.append(or_(a.jurisdiction == j, a.service_jurisdiction == j))
     if flt.query:
-        out.append(a.name.ilike(_like(flt.query), escape="\\"))
+        out.append(a.search.like(_like(flt.query.lower()), escape="\\"))
     return out
 
 
@@ -147,10 +147,9 @@ def _asset_page(
     if flt.verdict is not None:
         conds.append(a.verdict == flt.verdict)
     q = select(*cols(a))
-    if flt.rule_id is not None:  # one row per (scan, asset, rule): a join, not a correlated subquery
+    if flt.rule_id is not None:  # counted by a join (one row per scan, asset and rule)
         dr = DecisionRuleTable
         on = (dr.scan_id == a.scan_id) & (dr.asset_id == a.asset_id) & (dr.rule_id == flt.rule_id)
-        q = q.join(dr, on)
         if conds:
             count = select(func.count()).select_from(a).join(dr, on).where(scope, *conds)
         else:  # rules are recorded for decided assets only: count them alone
@@ -164,6 +163,8 @@ def _asset_page(
         count = select(func.count()).select_from(a).where(scope, *conds)
     else:  # unfiltered: the recorded asset counts of the scans in scope
         count = select(func.sum(ScanTable.assets)).where(_scope(ScanTable.id, flt))
+    if flt.rule_id is not None:  # the page: EXISTS walks the listing order and stops at the page
+        conds.append(exists(select(DecisionRuleTable.id).where(on)))
     q = q.where(scope, *conds).order_by(a.scan_id.desc(), a.id)
     total, got = _page(conn, q, count, offset, limit)
     return total, got, _target_names(conn, {int(r.scan_id) for r in got})

@@ -71,12 +71,14 @@ def asset_rows(scan_id: int, result: ScanResult) -> list[Row]:
     out: list[Row] = []
     for a in result.assets:
         first = a.provenance.producers[0] if a.provenance.producers else None
+        name = a.name if len(a.name) <= MAX_NAME else a.name[: MAX_NAME - 1] + "…"
         out.append(
             {
                 "scan_id": scan_id,
                 "asset_id": a.id,
                 "kind": a.kind,
-                "name": a.name if len(a.name) <= MAX_NAME else a.name[: MAX_NAME - 1] + "…",
+                "name": name,
+                "search": name.lower(),
                 "use_mode": a.use_mode,
                 "producer": first.id if first else None,
                 "jurisdiction": first.jurisdiction if first else None,

@@ -85,7 +85,7 @@ class AssetTable(Base):
         Index(None, "scan_id", "producer"),
         Index(None, "scan_id", "jurisdiction"),
         Index(None, "scan_id", "service_jurisdiction"),
-        Index(None, "scan_id", "name"),  # covers the name substring filter: no table rows read
+        Index(None, "scan_id", "search"),  # covers the name substring filter: no table rows read
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -93,6 +93,7 @@ class AssetTable(Base):
     asset_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(Text)
+    search: Mapped[str] = mapped_column(Text)  # the name lower-cased (Python's str.lower): LIKE, not ILIKE
     use_mode: Mapped[str] = mapped_column(String(32))
     producer: Mapped[str | None] = mapped_column(Text)
     jurisdiction: Mapped[str | None] = mapped_column(String(8))

@@ -74,6 +74,7 @@ def upgrade() -> None:
         sa.Column("asset_id", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("search", sa.Text(), nullable=False),
         sa.Column("use_mode", sa.String(length=32), nullable=False),
         sa.Column("producer", sa.Text(), nullable=True),
         sa.Column("jurisdiction", sa.String(length=8), nullable=True),
@@ -87,7 +88,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assets_scan_id_asset_id"), ["scan_id", "asset_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_name"), ["scan_id", "name"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assets_scan_id_search"), ["scan_id", "search"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_assets_scan_id_jurisdiction"), ["scan_id", "jurisdiction"], unique=False
         )
