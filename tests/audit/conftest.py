@@ -214,7 +214,7 @@ def smollm_path() -> Path | None:
     return path if path.is_file() else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real llama.cpp server serving SmolLM2-135M-Instruct as ``smollm2-135m-instruct``."""
     if importlib.util.find_spec("llama_cpp") is None:
