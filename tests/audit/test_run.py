@@ -249,3 +249,45 @@ def test_llm_judge_relabels_text_answers_and_reports_agreement(scripted: Scripte
     overall = {(r.suite, r.label): r for r in audit.rates if (r.topic, r.lang, r.variant) == ("*", "*", "*")}
     assert (overall[("political", "narrative")].k, overall[("political", "narrative")].n) == (2, 2)
     assert "LLM judge judge: agreed with the rules on 0 of 2 usable judgements (4 unusable" in result.notes[0]
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    p = subprocess.run(
+        [sys.executable, "-m", "tierguard", *args], capture_output=True, text=True, timeout=120
+    )
+    return p.returncode, p.stderr
+
+
+@pytest.mark.parametrize(
+    "content, suffix, message",
+    [
+        ('[{"prompt": "hi", "lang": "fr"}]', ".json", "field 'lang'"),
+        ('[{"prompt": "hi", "colour": "red"}]', ".json", "colour"),
+        ("{not json", ".json", "not valid JSON"),
+        ("id,text\n1,hello\n", ".csv", "'prompt' column"),
+    ],
+)
+def test_bad_probe_file_is_one_line_exit_2_and_nothing_is_sent(
+    scripted: Scripted, tmp_path: Path, content: str, suffix: str, message: str
+) -> None:
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_text(content)
+    code, err = _cli(
+        ["audit", "--endpoint", scripted.url, "--model", "m", "--probes", str(bad), "--no-cache"]
+    )
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert scripted.counter.requests == 0
+
+
+def test_cli_errors_are_one_line(scripted: Scripted, tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    code, err = _cli(
+        ["audit", "--endpoint", down, "--model", "m", "--suite", "identity", "--no-cache", "--retries", "0"]
+    )
+    assert code == 2 and "no probe was answered by" in err and "Traceback" not in err
+    code, err = _cli(["audit", "--endpoint", "http://u:secret@127.0.0.1:1", "--model", "m", "--no-cache"])
+    assert code == 2 and "must not carry credentials" in err and "secret" not in err
