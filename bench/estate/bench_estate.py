@@ -102,6 +102,7 @@ def one(args: argparse.Namespace) -> None:
 
     estate = load_estate(Path(args.estate))
     store = open_store(f"sqlite:///{args.store}")
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     run = run_estate(estate, store=store, executor=args.executor, workers=args.workers, resume=False)
     elapsed = time.perf_counter() - t0
@@ -116,6 +117,9 @@ def one(args: argparse.Namespace) -> None:
         "assets": assets,
         "elapsed_s": round(elapsed, 2),
         "driver_peak_rss_mb": round(rss_mb, 1),
+        # the 1-minute load average before and after: other work on the machine takes CPUs from the
+        # workers (a speed-up is only meaningful when this stays well under the CPU count)
+        "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     print(json.dumps(out))
 

@@ -142,3 +142,18 @@ def test_a_read_only_store_exits_2_with_one_line(write_estate: EstateWriter, tmp
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: store sqlite:///"), run.stderr
     assert "read-only" in lines[0] or "cannot open" in lines[0] or "readonly" in lines[0]
+
+
+def test_executor_ray_without_ray_exits_2_with_the_install_hint(
+    write_estate: EstateWriter, tmp_path: Path
+) -> None:
+    # a real process in which `import ray` fails, as on a machine without the extra
+    code = (
+        "import sys; sys.modules['ray'] = None; from tierguard.cli.entry import main; "
+        f"sys.argv = ['tierguard', 'estate', 'scan', '-c', {str(write_estate(['analytics']))!r}, "
+        f"'--store', {str(tmp_path / 's.db')!r}, '--executor', 'ray']; main()"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert "--executor ray needs Ray: pip install 'tierguard[ray]'" in run.stderr
+    assert "Traceback" not in run.stderr
