@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from tierguard.scanner import ProgressFn
     from tierguard.store.interface import Store
 
-FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html", "csv")
-FORMAT_HELP = "table | json | sarif | cyclonedx | html | csv (one row per usage to act on)."
+FORMAT_NAMES = ("table", "json", "sarif", "cyclonedx", "html", "csv", "spdx")
+FORMAT_HELP = (
+    "table | json | sarif | cyclonedx | html | csv (one row per usage to act on) | "
+    "spdx (SPDX 3.0.1, AI profile)."
+)
 VERDICT_FAIL_ON = ("allow", "review", "deny", "never")
 SEVERITY_FAIL_ON = ("info", "low", "medium", "high", "critical", "never")  # = inspect.gate.FAIL_ON
 
