@@ -94,7 +94,7 @@ def _asset_rows(store: Store, flt: AssetFilter | None = None) -> tuple[list[Asse
     rows: list[AssetRow] = []
     total = 0
     while len(rows) < AGGREGATE_ROWS:
-        page = store.assets(flt, offset=len(rows), limit=500)
+        page = store.assets(flt, offset=len(rows), limit=1000)
         total = page.total
         rows += page.items
         if not page.items or len(rows) >= total:

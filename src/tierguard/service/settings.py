@@ -43,7 +43,7 @@ class ServeTable(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     write_token: str | None = None
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=16 << 20)] | None = None
     request_timeout: Annotated[float, msgspec.Meta(gt=0, le=3600)] | None = None
-    max_page: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
+    max_page: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None  # the store returns at most 1,000
     max_jobs: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
     session_hours: Annotated[float, msgspec.Meta(gt=0, le=24 * 30)] | None = None
 
