@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from tests.store.conftest import TARGET, Pair
-from tierguard.model import ScanResult
+from tierguard.model import Asset, ScanResult
 from tierguard.store import AssetFilter, Store, StoreError
 from tierguard.store.tables import CHILD_TABLES, ScanTable, TargetTable
 
@@ -78,8 +78,19 @@ def test_assets_filters_and_pagination(store: Store, before_after: Pair) -> None
     assert store.assets(AssetFilter(query="_")).total == 0
     services = store.assets(AssetFilter(kind="ai-service"), limit=1000).items
     assert services and {r.kind for r in services} == {"ai-service"}
-    cn = store.assets(AssetFilter(jurisdiction="cn"), limit=1000).items
-    assert cn and all("CN" in (r.jurisdiction, r.service_jurisdiction) for r in cn)
+
+    def is_cn(a: Asset) -> bool:
+        first = a.provenance.producers[0].jurisdiction if a.provenance.producers else None
+        return "CN" in (first, a.provenance.service_jurisdiction)
+
+    want_cn = {a.id for a in after.assets if is_cn(a)}
+    cn = store.assets(AssetFilter(jurisdiction="cn"), limit=1000)
+    assert {r.asset_id for r in cn.items} == want_cn and cn.total == len(want_cn)
+    assert store.decisions(AssetFilter(jurisdiction="CN")).total == len(
+        want_cn & {d.asset_id for d in after.decisions}
+    )
+    cn_deny = store.assets(AssetFilter(jurisdiction="CN", verdict="deny"))
+    assert cn_deny.total == len(want_cn & deny_ids(after))
     rule = next(m.rule_id for d in after.decisions for m in d.matches if d.effective_verdict == "deny")
     with_rule = {d.asset_id for d in after.decisions if any(m.rule_id == rule for m in d.matches)}
     assert {r.asset_id for r in store.assets(AssetFilter(rule_id=rule), limit=1000).items} == with_rule
@@ -168,8 +179,6 @@ def test_usage_rows_are_recorded(store_url: str, store: Store, before_after: Pai
 
 
 def test_very_long_names_are_recorded_and_loaded_whole(store: Store) -> None:
-    from tierguard.model import Asset
-
     long_name = "m" * 5000 + "-ünïcode-模型"
     result = ScanResult(
         tool_version="t",

@@ -84,7 +84,7 @@ class AssetTable(Base):
         Index(None, "scan_id", "verdict"),
         Index(None, "scan_id", "producer"),
         Index(None, "scan_id", "jurisdiction"),
-        Index(None, "scan_id", "service_jurisdiction"),
+        Index(None, "scan_id", "service_jurisdiction", "jurisdiction"),  # counts "operator's, not producer's"
         Index(None, "scan_id", "search"),  # covers the name substring filter: no table rows read
     )
 

@@ -95,8 +95,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assets_scan_id_kind"), ["scan_id", "kind"], unique=False)
         batch_op.create_index(batch_op.f("ix_assets_scan_id_producer"), ["scan_id", "producer"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_assets_scan_id_service_jurisdiction"),
-            ["scan_id", "service_jurisdiction"],
+            batch_op.f("ix_assets_scan_id_service_jurisdiction_jurisdiction"),
+            ["scan_id", "service_jurisdiction", "jurisdiction"],
             unique=False,
         )
         batch_op.create_index(batch_op.f("ix_assets_scan_id_verdict"), ["scan_id", "verdict"], unique=False)
