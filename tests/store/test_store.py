@@ -225,3 +225,29 @@ def test_concurrent_writers_all_land(store_url: str, before_after: Pair) -> None
         assert s.resolve("latest", target=name).id == newest
     assert s.assets().total == 2 * len(before_after[0].assets)
     s.close()
+
+
+def test_jurisdiction_is_the_producers_or_the_operators(store: Store) -> None:
+    from tierguard.model import Decision, ProducerRef, Provenance
+
+    def asset(name: str, producer: str, service: str | None) -> Asset:
+        p = ProducerRef(id=name.lower(), name=name, jurisdiction=producer)
+        return Asset(
+            kind="ai-model", name=name, provenance=Provenance(producers=(p,), service_jurisdiction=service)
+        )
+
+    assets = (
+        asset("Llama", "US", "CN"),
+        asset("Qwen", "CN", "CN"),
+        asset("Qwen2", "CN", None),
+        asset("GPT", "US", "US"),
+    )
+    decisions = tuple(Decision(asset_id=a.id, verdict="review") for a in assets)
+    store.record(
+        ScanResult(tool_version="t", catalog_version="c", target="j", assets=assets, decisions=decisions)
+    )
+    cn = store.assets(AssetFilter(jurisdiction="CN"))
+    assert sorted(r.name for r in cn.items) == ["Llama", "Qwen", "Qwen2"] and cn.total == 3
+    assert store.decisions(AssetFilter(jurisdiction="CN")).total == 3
+    assert store.assets(AssetFilter(jurisdiction="US")).total == 2
+    assert store.assets(AssetFilter(jurisdiction="CN", query="qwen")).total == 2
