@@ -212,3 +212,14 @@ def test_result_file_reads_are_bounded(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(common, "MAX_RESULT_BYTES", 64)
     with pytest.raises(TierguardError, match="larger than"):
         common.load_result_file(big)
+
+
+def test_a_store_that_fails_loses_no_report(tmp_path: Path) -> None:
+    """--record into a store that cannot be reached: the report is written first, then one error, exit 2."""
+    out = tmp_path / "result.json"
+    url = "postgresql+psycopg://tierguard:secret@127.0.0.1:1/none"
+    res = run(*SCAN, str(ESTATE), "-f", "json", "-o", str(out), "--record", "--store", url)
+    assert res.exit_code == 2, res.output
+    assert json.loads(out.read_text())["assets"], "the report must be written before the store fails"
+    assert "secret" not in res.output
+    assert "Traceback" not in res.output

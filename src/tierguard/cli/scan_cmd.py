@@ -182,16 +182,17 @@ def scan(
         load_result_file(Path(baseline))  # a bad baseline file fails before the scan, not after
     result = run_scan(path, resolved, pack, waivers, options, inventories, progress)
     effective_fail_on = fail_on or resolved.fail_on or "deny"
+    # the report is written before the store is: a store that fails (exit 2) loses no result
     if baseline is None:
-        _record(result, record, store, target_name)
         emit(result, fmt, out_path, show_mentions=show_mentions)
+        _record(result, record, store, target_name)
         raise typer.Exit(verdict_exit(result, effective_fail_on, fail_on_incomplete))
     old, label = load_scan(baseline, store, target_name or result.target)  # before recording this scan
     from tierguard.report.diff import diff, make_thresholds
 
     changes = diff(old, result, thresholds=make_thresholds(effective_fail_on, "never"), old_label=label)
-    _record(result, record, store, target_name)
     _emit_with_baseline(result, changes, fmt, out_path, show_mentions)
+    _record(result, record, store, target_name)
     raise typer.Exit(baseline_exit(changes, old, result, fail_on_incomplete))
 
 
