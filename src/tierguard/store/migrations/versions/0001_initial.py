@@ -87,19 +87,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assets")),
     )
     with op.batch_alter_table("assets", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_asset_id"), ["scan_id", "asset_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_search"), ["scan_id", "search"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_assets_scan_id_jurisdiction"), ["scan_id", "jurisdiction"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_kind"), ["scan_id", "kind"], unique=False)
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_producer"), ["scan_id", "producer"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_assets_scan_id_service_jurisdiction_jurisdiction"),
-            ["scan_id", "service_jurisdiction", "jurisdiction"],
-            unique=False,
-        )
-        batch_op.create_index(batch_op.f("ix_assets_scan_id_verdict"), ["scan_id", "verdict"], unique=False)
+        for cols in (
+            ["scan_id", "asset_id"],
+            ["scan_id", "kind", "verdict"],
+            ["scan_id", "verdict"],
+            ["scan_id", "producer", "verdict"],
+            ["scan_id", "jurisdiction", "verdict"],
+            ["scan_id", "service_jurisdiction", "jurisdiction", "verdict"],
+            ["scan_id", "search"],
+        ):
+            batch_op.create_index(batch_op.f("ix_assets_" + "_".join(cols)), cols, unique=False)
 
     op.create_table(
         "decision_rules",
