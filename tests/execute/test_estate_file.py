@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tierguard.execute import EstateError, load_estate
-from tierguard.execute.estate import revision_of
 
 from .conftest import ROOT
 
@@ -58,12 +57,19 @@ def test_a_valid_file_resolves_paths_and_contexts(tmp_path: Path) -> None:
     assert (ctx_c.country, ctx_c.state, ctx_c.sector) == ("US", "US-TX", "government")
 
 
-def test_the_revision_is_the_content_hash(tmp_path: Path) -> None:
+def test_the_revision_is_a_hash_of_the_estate_table(tmp_path: Path) -> None:
     p = write(tmp_path, GOOD)
     r1 = load_estate(p).revision
-    assert r1 == revision_of(GOOD.encode()) and len(r1) == 16
-    p.write_text(GOOD + "\n# a comment changes the content\n")
+    assert len(r1) == 16 and int(r1, 16) >= 0
+    p.write_text(
+        "# a comment, and serve's table, do not change what is scanned\n" + GOOD + "\n[serve]\nport = 1\n"
+    )
+    assert load_estate(p).revision == r1
+    p.write_text(GOOD.replace('owner = "team-a"', 'owner = "team-b"'))
     assert load_estate(p).revision != r1
+    p.write_text(GOOD + "\n[other]\nx = 1\n")
+    with pytest.raises(EstateError, match="top level: unknown key 'other'"):
+        load_estate(p)
 
 
 @pytest.mark.parametrize(

@@ -28,9 +28,13 @@ The context of a target, lowest layer first: the estate's profile, ``[estate.con
 profile, the target's ``context``. A target's own ``tierguard.toml`` is never read (the scanned target is
 untrusted: see :mod:`tierguard.policy.context`).
 
-**Revision.** ``sha256(file bytes + tierguard version)``, 16 hex digits: editing the file (a target added, a
-context changed) or upgrading tierguard starts a new revision, so a resumed run never mixes results made
-under two configurations. See :mod:`tierguard.execute.runner` for how runs of one revision are told apart.
+The file may also hold ``[serve]`` (``tierguard serve``'s settings, read by :mod:`tierguard.service`); any
+other top-level table is an error.
+
+**Revision.** sha256 of the ``[estate]`` table (canonical JSON, keys sorted) and the tierguard version, 16
+hex digits: changing what is scanned or how (a target added, a context changed) or upgrading tierguard
+starts a new revision, so a resumed run never mixes results made under two configurations; comments,
+layout and ``[serve]`` do not count. :mod:`tierguard.execute.runner` tells runs of one revision apart.
 """
 
 from __future__ import annotations
@@ -97,6 +101,7 @@ class EstateSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
 class _File(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     estate: EstateSpec
+    serve: dict[str, Any] | None = None  # ``tierguard serve``'s table (service/settings.py checks it)
 
 
 class Estate(msgspec.Struct, frozen=True, kw_only=True):
@@ -149,9 +154,10 @@ def _is_reference(p: str) -> bool:
     return _REF.match(p) is not None
 
 
-def revision_of(data: bytes) -> str:
-    """The estate revision: sha256 of the file's bytes and the tierguard version, 16 hex digits."""
-    h = hashlib.sha256(data)
+def revision_of(estate_table: Any) -> str:
+    """The estate revision: sha256 of the ``[estate]`` table (canonical JSON: sorted keys, so comments,
+    layout and other tables such as ``[serve]`` do not count) and the tierguard version, 16 hex digits."""
+    h = hashlib.sha256(msgspec.json.encode(estate_table, order="sorted"))
     h.update(b"\x1ftierguard " + __version__.encode())
     return h.hexdigest()[:16]
 
@@ -190,7 +196,7 @@ def parse_estate(data: bytes, source: str, base: Path) -> Estate:
         spec = msgspec.convert(raw, _File, strict=True).estate
     except msgspec.ValidationError as exc:
         raise EstateError(f"{source}: {_explain(str(exc), raw)}") from None
-    estate = Estate(source=source, base=str(base), revision=revision_of(data), spec=spec)
+    estate = Estate(source=source, base=str(base), revision=revision_of(raw["estate"]), spec=spec)
     _check(estate)
     return estate
 
