@@ -251,3 +251,21 @@ def test_jurisdiction_is_the_producers_or_the_operators(store: Store) -> None:
     assert store.decisions(AssetFilter(jurisdiction="CN")).total == 3
     assert store.assets(AssetFilter(jurisdiction="US")).total == 2
     assert store.assets(AssetFilter(jurisdiction="CN", query="qwen")).total == 2
+
+
+def test_deep_pages_across_targets_match_one_big_page(store: Store, before_after: Pair) -> None:
+    before, after = before_after
+    for name in ("a", "b", "c"):
+        store.record(before, target=name)
+    store.record(after, target="b")  # b's latest is the after scan
+    whole = store.assets(limit=1000)
+    assert whole.total == 2 * len(before.assets) + len(after.assets) == len(whole.items)
+    keys = [(r.scan_id, r.asset_id) for r in whole.items]
+    assert [r.scan_id for r in whole.items] == sorted((r.scan_id for r in whole.items), reverse=True)
+    paged: list[tuple[int, str]] = []
+    for offset in range(0, whole.total + 7, 7):
+        page = store.assets(offset=offset, limit=7)
+        assert page.total == whole.total and page.offset == offset
+        paged += [(r.scan_id, r.asset_id) for r in page.items]
+    assert paged == keys
+    assert store.assets(offset=whole.total, limit=7).items == ()

@@ -168,6 +168,8 @@ def _asset_page(
         count = counted()
     else:  # unfiltered: the recorded asset counts of the scans in scope
         count = select(func.sum(ScanTable.assets)).where(_scope(ScanTable.id, flt))
+        if offset >= limit:  # a deep page: skip whole scans by their counts instead of walking their rows
+            scope, offset = _skip_scans(conn, flt, scope, offset)
     page = list(conds)
     if jur is not None:
         page.append(or_(a.jurisdiction == jur, a.service_jurisdiction == jur))
@@ -176,6 +178,20 @@ def _asset_page(
     q = select(*cols(a)).where(scope, *page).order_by(a.scan_id.desc(), a.id)
     total, got = _page(conn, q, count, offset, limit)
     return total, got, _target_names(conn, {int(r.scan_id) for r in got})
+
+
+def _skip_scans(
+    conn: Connection, flt: AssetFilter, scope: ColumnElement[bool], offset: int
+) -> tuple[ColumnElement[bool], int]:
+    """For an unfiltered listing (newest scan first): the scope narrowed to the scans from the one the
+    ``offset``-th row falls in, and the offset within them."""
+    q = select(ScanTable.id, ScanTable.assets).where(_scope(ScanTable.id, flt)).order_by(ScanTable.id.desc())
+    skipped = 0
+    for scan_id, n in conn.execute(q):
+        if skipped + int(n) > offset:
+            return scope & (AssetTable.scan_id <= scan_id), offset - skipped
+        skipped += int(n)
+    return scope, offset
 
 
 def assets(conn: Connection, flt: AssetFilter, offset: int, limit: int) -> Page[AssetRow]:
