@@ -164,6 +164,10 @@ def queries(store: SqlStore) -> dict[str, Callable[[], object]]:
         "targets page 1": lambda: store.targets(),
         "trend (500 points)": lambda: store.trend(),
         "resolve latest": lambda: store.resolve("latest"),
+        "breakdown by producer": lambda: store.breakdown("producer"),
+        "breakdown by jurisdiction, CN": lambda: store.breakdown(
+            "jurisdiction", AssetFilter(jurisdiction="CN")
+        ),
     }
 
 

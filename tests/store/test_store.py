@@ -269,3 +269,29 @@ def test_deep_pages_across_targets_match_one_big_page(store: Store, before_after
         paged += [(r.scan_id, r.asset_id) for r in page.items]
     assert paged == keys
     assert store.assets(offset=whole.total, limit=7).items == ()
+
+
+def test_breakdown_counts_match_the_rows(store: Store, before_after: Pair) -> None:
+    from collections import Counter
+
+    from tierguard.store.sql import SqlStore
+
+    after = before_after[1]
+    store.record(after)
+    assert isinstance(store, SqlStore)
+    rows = store.assets(limit=1000).items
+    for by in ("producer", "jurisdiction", "kind"):
+        got = store.breakdown(by, limit=1000)
+        want = Counter(getattr(r, by) for r in rows)
+        assert {b.key: b.assets for b in got} == dict(want)
+        for b in got:
+            mine = [r for r in rows if getattr(r, by) == b.key]
+            assert (b.deny, b.review, b.allow) == tuple(
+                sum(r.verdict == v for r in mine) for v in ("deny", "review", "allow")
+            )
+        denies = [b.deny for b in got]
+        assert denies == sorted(denies, reverse=True)
+    cn = store.breakdown("producer", AssetFilter(jurisdiction="CN"))
+    assert "deepseek" in {b.key for b in cn} and "openai" not in {b.key for b in cn}
+    with pytest.raises(StoreError):
+        store.breakdown("name")

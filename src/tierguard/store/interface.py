@@ -116,6 +116,18 @@ class TrendPoint(msgspec.Struct, frozen=True, kw_only=True):
     assets: int
 
 
+class BreakdownRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Assets of one producer / jurisdiction / kind and their effective verdicts (``SqlStore.breakdown``: one
+    GROUP BY in the database instead of paging every asset row through the caller)."""
+
+    key: str | None  # None: assets with no producer (or jurisdiction)
+    assets: int
+    deny: int = 0
+    review: int = 0
+    allow: int = 0
+    undecided: int = 0
+
+
 class AssetFilter(msgspec.Struct, frozen=True, kw_only=True):
     """Filters of asset, decision and finding listings. ``scan`` None = the latest ok scan of each target."""
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, func, or_, select
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.engine import Connection
 
 from tierguard.model import Verdict
 from tierguard.store.interface import (
     AssetFilter,
     AssetRow,
+    BreakdownRow,
     DecisionRow,
     FindingRow,
     Page,
@@ -307,3 +308,50 @@ def targets(conn: Connection, offset: int, limit: int) -> Page[TargetRow]:
         for r in got
     )
     return Page[TargetRow](items=items, total=total, offset=offset, limit=limit)
+
+
+BREAKDOWN_KEYS = ("producer", "jurisdiction", "kind")
+
+
+def breakdown(conn: Connection, by: str, flt: AssetFilter, limit: int) -> list[BreakdownRow]:
+    """Assets per ``by`` value within the filter, most denies first (then reviews, then assets)."""
+    if by not in BREAKDOWN_KEYS:
+        raise StoreError(f"cannot break assets down by {by!r} (one of {', '.join(BREAKDOWN_KEYS)})")
+    a = AssetTable
+    key = getattr(a, by)
+    conds = [_scope(a.scan_id, flt), *_asset_conds(flt)]
+    if flt.verdict is not None:
+        conds.append(a.verdict == flt.verdict)
+    if flt.jurisdiction is not None:
+        j = flt.jurisdiction.upper()
+        conds.append(or_(a.jurisdiction == j, a.service_jurisdiction == j))
+    if flt.rule_id is not None:
+        dr = DecisionRuleTable
+        conds.append(
+            exists(
+                select(dr.id).where(
+                    dr.scan_id == a.scan_id, dr.asset_id == a.asset_id, dr.rule_id == flt.rule_id
+                )
+            )
+        )
+
+    def n(verdict: str) -> Any:
+        return func.sum(case((a.verdict == verdict, 1), else_=0))
+
+    deny, review = n("deny"), n("review")
+    q = (
+        select(key, func.count(), deny, review, n("allow"))
+        .where(*conds)
+        .group_by(key)
+        .order_by(deny.desc(), review.desc(), func.count().desc(), key)
+        .limit(limit)
+    )
+    out: list[BreakdownRow] = []
+    for k, total, d, r, al in conn.execute(q):
+        d, r, al = int(d or 0), int(r or 0), int(al or 0)
+        out.append(
+            BreakdownRow(
+                key=k, assets=int(total), deny=d, review=r, allow=al, undecided=int(total) - d - r - al
+            )
+        )
+    return out

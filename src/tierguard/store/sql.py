@@ -21,6 +21,7 @@ from tierguard.store import queries, rows, schema
 from tierguard.store.interface import (
     AssetFilter,
     AssetRow,
+    BreakdownRow,
     DecisionRow,
     FindingRow,
     Page,
@@ -342,6 +343,16 @@ class SqlStore:
         offset, limit = queries.window(offset, limit)
         with self._read() as conn:
             return queries.findings(conn, flt or AssetFilter(), offset, limit)
+
+    def breakdown(
+        self, by: str = "producer", flt: AssetFilter | None = None, *, limit: int = 50
+    ) -> list[BreakdownRow]:
+        """Assets per producer, jurisdiction (the first producer's) or kind within ``flt`` (None: the latest
+        ok scan of each target), with their effective verdicts; most denies first. Not part of the
+        :class:`Store` Protocol (other implementations need not have it)."""
+        limit = max(0, min(limit, queries.MAX_LIMIT))
+        with self._read() as conn:
+            return queries.breakdown(conn, by, flt or AssetFilter(), limit)
 
     def trend(self, *, target: str | None = None, limit: int = 500) -> Sequence[TrendPoint]:
         limit = max(0, min(limit, 10_000))
