@@ -161,9 +161,13 @@ class _Measured:
     notes: list[str]
 
 
+def jobs_of(suites: Sequence[Suite]) -> list[Job]:
+    return [Job(s.id, p) for s in suites for p in s.probes]
+
+
 def _measure(opts: AuditOptions, suites: Sequence[Suite], judge_many: JudgeMany) -> _Measured:
     """Send (audited model, then the reference), judge (rules, then the optional LLM judge), and test."""
-    jobs = [Job(s.id, p) for s in suites for p in s.probes]
+    jobs = jobs_of(suites)
     if not jobs:
         raise AuditError("no probes to send: the selected suites are empty")
     outcome = _send(opts.endpoint, opts.model, jobs, opts, opts.api_key_env)
@@ -194,7 +198,13 @@ def run_audit(opts: AuditOptions, suites: Sequence[Suite], judge: Judge | None =
     )
     m = _measure(opts, suites, judge_many)
     judged, outcome, ref_outcome, comparisons = m.judged, m.outcome, m.ref_outcome, m.comparisons
-    notes = m.notes
+    notes = list(m.notes)
+    unjudged = sum(1 for j in judged if j.model == opts.model and j.label == "error")
+    if unjudged:
+        notes.append(
+            f"{unjudged} of {len(jobs_of(suites))} answers could not be judged (no response, or code that "
+            "does not parse or could not be analysed): left out of every rate, never counted as clean"
+        )
     asset = model_asset(opts.model, opts.endpoint, opts.use_mode or use_mode_of(opts.endpoint))
     all_rates = rates(judged)
     stats = outcome.stats
