@@ -13,8 +13,11 @@ them as ``\\xNN``. The derived ``coverage`` summary (report/coverage.py) is adde
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from typing import Any
+
+import msgspec
 
 from tierguard.model import SCHEMA_VERSION, ScanResult
 from tierguard.report._common import json_path, json_path_decode, no_surrogates
@@ -27,6 +30,10 @@ JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 PATH_KEYS = frozenset({"path", "member", "target"})
 """Keys whose string values are paths, written in the path encoding (anywhere in the document)."""
+_ENCODED_PATH = re.compile(
+    rb'"(?:path|member|target)"\s*:\s*"(?:[^"\\]|\\.)*%|"gating_units"\s*:\s*\[[^\]]*%'
+)
+"""A path value (or a gating unit) holding an escape of the path encoding."""
 
 
 def _encode(value: Any, key: str = "") -> Any:
@@ -65,11 +72,18 @@ def render(result: ScanResult) -> str:
 def load(text: str | bytes) -> ScanResult:
     """A ScanResult from :func:`render`'s output: paths decoded to the exact original names; the derived
     ``coverage`` is dropped (it is recomputed from ``skipped`` and ``inspections``)."""
-    data = json.loads(text)
+    try:
+        data = msgspec.json.decode(text)
+    except msgspec.DecodeError as exc:
+        raise ValueError(str(exc)) from None
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     data.pop("coverage", None)
-    return ScanResult.model_validate(_decode(data))
+    # the path encoding writes every escape as '%XX': a document with no '%' in a path value has nothing to
+    # decode (the walk over every string is most of the time a load takes; the store and service load often)
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    encoded = _ENCODED_PATH.search(raw) is not None
+    return ScanResult.model_validate(_decode(data) if encoded else data)
 
 
 def schema_document() -> dict[str, Any]:
