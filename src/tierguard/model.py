@@ -30,7 +30,7 @@ from typing import Annotated, Any, ClassVar, Literal, TypeVar
 import msgspec
 from msgspec.structs import force_setattr, replace
 
-SCHEMA_VERSION = "3.0.0"
+SCHEMA_VERSION = "3.1.0"
 MAX_DRIVERS = 20  # usages a decision names (the rest are counted in its notes)
 
 Strength = Literal["A", "B", "C"]
@@ -659,17 +659,100 @@ class Stats(Record, frozen=True, kw_only=True):
         return [(name, getattr(self, name)) for name in self.__struct_fields__]
 
 
-Stage = Literal["discover", "identify", "inspect", "equipment", "apps", "egress", "cloud", "policy"]
+Stage = Literal["discover", "identify", "inspect", "equipment", "apps", "egress", "cloud", "audit", "policy"]
+
+
+# ---- behavioural audit of a served model (tierguard audit; see tierguard.audit) ------------------------
+
+
+class AuditRate(Record, frozen=True, kw_only=True):
+    """``k`` of ``n`` judged responses of ``model`` had ``label`` in one slice (suite, topic, language;
+    ``*`` = all), with the 95 % Wilson interval."""
+
+    model: str
+    suite: str
+    topic: str = "*"
+    lang: str = "*"
+    variant: str = "*"  # code suites: neutral | trigger
+    label: str
+    k: int
+    n: int
+    rate: float
+    low: float
+    high: float
+
+
+class AuditComparison(Record, frozen=True, kw_only=True):
+    """A significance test between two sets of responses: the audited model against the reference model on
+    the same probes (paired: McNemar), or trigger against neutral variants of the same coding tasks."""
+
+    suite: str
+    label: str
+    test: str  # mcnemar, two-proportion ...
+    a: str  # what ``rate_a`` is of (a model name, "trigger")
+    b: str
+    rate_a: float
+    rate_b: float
+    n: int  # pairs (paired tests) or responses in both groups
+    p_value: float
+    significant: bool  # p < 0.05
+
+
+class AuditTranscript(Record, frozen=True, kw_only=True):
+    """One probe and its answer (bounded text; kept as data, never rendered as markup)."""
+
+    model: str
+    suite: str
+    probe_id: str
+    topic: str = ""
+    lang: str = ""
+    variant: str = ""
+    prompt: str = ""
+    response: str = ""
+    status: Literal["ok", "error", "incomplete"] = "ok"
+    error: str = ""
+    label: str = ""
+    reasons: tuple[str, ...] = ()
+    served_model: str | None = None
+    cached: bool = False
+    latency_ms: int = 0
+
+
+class Audit(Record, frozen=True, kw_only=True):
+    """What ``tierguard audit`` measured: the endpoint and model asked, the models the endpoint said it
+    served, the deterministic sampling settings, the suites (``id@version``), budgets used, and whether every
+    probe was answered (``complete``; ``stopped`` says why not)."""
+
+    endpoint: str  # without credentials
+    model: str
+    served_models: tuple[str, ...] = ()
+    reference_endpoint: str | None = None
+    reference_model: str | None = None
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 0
+    seed: int = 0
+    suites: tuple[str, ...] = ()
+    complete: bool = True
+    stopped: str = ""
+    requests: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rates: tuple[AuditRate, ...] = ()
+    comparisons: tuple[AuditComparison, ...] = ()
+    transcripts: tuple[AuditTranscript, ...] = ()
 
 
 class ScanResult(Record, frozen=True, kw_only=True):
     """What every command produces: ``scan`` (all stages over a target), ``inspect`` (the inspect stage),
-    ``host`` (equipment). ``stages`` names the stages that ran."""
+    ``host`` (equipment), ``audit`` (a served model's behaviour: ``audit``). ``stages`` names the stages
+    that ran."""
 
     schema_version: str = SCHEMA_VERSION
     tool_version: str
     catalog_version: str
-    command: Literal["scan", "inspect", "host"] = "scan"
+    command: Literal["scan", "inspect", "host", "audit"] = "scan"
     stages: tuple[Stage, ...] = ()
     packs: tuple[PackRef, ...] = ()
     target: str
@@ -685,6 +768,7 @@ class ScanResult(Record, frozen=True, kw_only=True):
     rules: tuple[RuleInfo, ...] = ()
     notes: tuple[str, ...] = ()
     stats: Stats = Stats()
+    audit: Audit | None = None
 
     def asset(self, asset_id: str) -> Asset | None:
         for a in self.assets:

@@ -66,6 +66,11 @@ COMMAND_MODULES: dict[str, str] = {
     "inspect": "inspect_cmd",
     "host": "host_cmd",
     "cloud": "cloud_cmd",
+    "estate": "estate_cmd",  # issue 14: scan every target of an estate file (execute/)
+    "audit": "audit_cmd",
+    "serve": "serve_cmd",  # issue 14: HTTP API and dashboard (service/)
+    "diff": "diff_cmd",  # issue 14: two scans compared (report/diff.py)
+    "history": "history_cmd",  # issue 14: recorded scans
 }
 
 
