@@ -632,7 +632,7 @@ class RuleInfo(Record, frozen=True, kw_only=True):
     severity: Severity = "medium"
     help_uri: str | None = None
     citations: tuple[Citation, ...] = ()
-    source: Literal["policy", "inspect", "identify", "equipment"] = "policy"
+    source: Literal["policy", "inspect", "identify", "equipment", "audit"] = "policy"
 
 
 class Stats(Record, frozen=True, kw_only=True):

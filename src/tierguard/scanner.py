@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from tierguard import __version__
+from tierguard.audit.attach import attach_audits
 from tierguard.model import (
     Asset,
     Context,
@@ -80,6 +81,9 @@ class ScanOptions:
     detectors: Sequence[Detector] | None = None  # None: every registered detector
     equipment: EquipmentOptions | None = None  # settings for ambiguous equipment vendors
     command: Literal["scan", "inspect", "host"] = "scan"
+    # results of ``tierguard audit`` (``scan --audit FILE``): their AUDIT-* findings join the audited model's
+    # asset before policy, so packs see audited models (and the unaudited ones)
+    audits: Sequence[ScanResult] = ()
 
     @property
     def expand_archives(self) -> bool:
@@ -300,6 +304,8 @@ class Scanner:
         if inventories:
             self._read_inventories(inventories, opts, acc, progress)
         assets, findings = _link_findings(_dedupe_assets(acc.assets), acc.findings, acc.inspections)
+        audit_findings, audit_rules = attach_audits(assets, opts.audits, acc.notes)
+        findings += audit_findings
         decisions: list[Decision] = []
         rules: list[RuleInfo] = []
         if opts.policy and self.packs:
@@ -313,7 +319,7 @@ class Scanner:
             acc.notes[:0] = coverage_notes(assets, context, self.packs)
             if waivers:
                 acc.notes.extend(waiver_report(decisions, waivers, context).notes())
-        rules += _finding_rules(findings)
+        rules += _finding_rules(findings) + audit_rules
         stats = Stats(  # the stages' own counters (acc.counts holds Stats field names) and the totals
             **acc.counts,
             evidence=len(acc.evidence),

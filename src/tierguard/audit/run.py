@@ -312,6 +312,7 @@ def llm_judged(judged: list[Judged], opts: AuditOptions) -> tuple[list[Judged], 
 
 def apply_policy(result: ScanResult, opts: AuditOptions) -> ScanResult:
     """Decisions for the audited model asset under the context and packs (the same engine as ``scan``)."""
+    from tierguard.audit.rules import audit_rules
     from tierguard.catalog import load_catalog
     from tierguard.policy.engine import evaluate
     from tierguard.policy.explain import rules_info
@@ -323,7 +324,7 @@ def apply_policy(result: ScanResult, opts: AuditOptions) -> ScanResult:
         update={
             "decisions": tuple(decisions),
             "packs": tuple(PackRef(id=p.id, version=p.version) for p in packs),
-            "rules": tuple(rules_info(packs)),
+            "rules": (*rules_info(packs), *audit_rules({f.rule_id for f in result.findings})),
             "catalog_version": load_catalog().version,
             "stages": ("audit", "policy"),
         }

@@ -199,6 +199,18 @@ def load_result_file(path: Path) -> ScanResult:
         raise TierguardError(f"{shown} is not a tierguard JSON result: {detail}") from None
 
 
+def load_audit_file(path: Path) -> ScanResult:
+    """A ``tierguard audit`` result (``--audit FILE``); TierguardError for any other file or result."""
+    from tierguard.errors import TierguardError
+    from tierguard.report._common import display_path
+
+    result = load_result_file(path)
+    if result.command != "audit" or result.audit is None:
+        shown = display_path(str(path))
+        raise TierguardError(f"{shown} is a tierguard {result.command} result, not a tierguard audit")
+    return result
+
+
 def open_store(url: str | None) -> Store:
     """The store at ``url`` (None: $TIERGUARD_STORE or the per-user default); StoreError on failure."""
     from tierguard.store import open_store as _open

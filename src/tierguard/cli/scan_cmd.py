@@ -20,6 +20,7 @@ from tierguard.cli.common import (
     check_choice,
     emit,
     is_scan_ref,
+    load_audit_file,
     load_result_file,
     load_scan,
     prepare_output,
@@ -101,6 +102,14 @@ Baseline = Annotated[
         "store. The exit code then depends only on what is new or worse; SARIF marks baselineState."
     ),
 ]
+Audits = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--audit",
+        help="A `tierguard audit` JSON result (repeatable): its findings join the audited model's asset "
+        "before policy (packs see audited and unaudited self-hosted models).",
+    ),
+]
 # Which stages run, and how
 IncludeIgnored = Annotated[bool, typer.Option(help="Also scan untracked files .gitignore excludes.")]
 ShowMentions = Annotated[
@@ -145,6 +154,7 @@ def scan(
     store: Store = None,
     target_name: TargetName = None,
     baseline: Baseline = None,
+    audit: Audits = None,
     include_ignored: IncludeIgnored = False,
     show_mentions: ShowMentions = False,
     no_artifacts: NoArtifacts = False,
@@ -175,7 +185,11 @@ def scan(
     if binding_only:
         resolved.context = resolved.context.model_copy(update={"binding_only": True})
     options = ScanOptions(
-        include_ignored=include_ignored, strict=strict, artifacts=not no_artifacts, inspect=not no_inspect
+        include_ignored=include_ignored,
+        strict=strict,
+        artifacts=not no_artifacts,
+        inspect=not no_inspect,
+        audits=tuple(load_audit_file(a) for a in audit or ()),
     )
     inventories = _inventories(osquery or [], inventory or [], snmp or [])
     if baseline is not None and not is_scan_ref(baseline):
