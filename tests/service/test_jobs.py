@@ -108,11 +108,6 @@ def test_a_malformed_estate_file_stops_the_server_from_starting(demo: Demo, tmp_
         create_app(settings(store=demo.copy_db(tmp_path), estate_config=cfg))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tierguard.execute's estate parser rejects a [serve] table beside [estate] (top level: unknown "
-    "key 'serve'); one tierguard.toml for both is documented: execute/estate.py should accept [serve]",
-)
 def test_one_file_holds_the_estate_and_the_serve_table(demo: Demo, tmp_path: Path) -> None:
     from tierguard.service.settings import load_settings
 
