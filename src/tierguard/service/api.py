@@ -20,15 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from tierguard.model import ScanResult
 from tierguard.service.auth import require_read, require_write
 from tierguard.service.cache import BlobCache
+from tierguard.service.cache import breakdown as count_groups
 from tierguard.service.explain import Explanation, explain, find_asset
 from tierguard.service.jobs import Jobs
-from tierguard.service.schemas import ExplainPage, ScanDetail, ref_response
+from tierguard.service.schemas import Breakdown, ExplainPage, ScanDetail, ref_response
 from tierguard.service.settings import Settings
 from tierguard.store.interface import AssetFilter, ScanRef, Store, StoreError
 
 TEXT = r"^[^\x00-\x1f\x7f]*$"  # no control characters in any query value
 REF = r"^(\d{1,18}|latest(~\d{1,6})?)$"
 MAX_OFFSET = 10**9
+MAX_GROUPS = 500  # the largest breakdown limit (the store answers at most 1,000 rows; one more tells `more`)
 
 Text = Annotated[str | None, Query(max_length=500, pattern=TEXT)]
 VerdictQ = Annotated[Literal["allow", "review", "deny"] | None, Query()]
@@ -145,6 +147,15 @@ def router(settings: Settings) -> APIRouter:
         api, "/findings", "Page_FindingRow_", lambda s, f, o, n: s.findings(f, offset=o, limit=n), max_page
     )
 
+    @api.get("/breakdown", responses=ref_response("Breakdown"), dependencies=[Depends(require_read)])
+    def breakdown(
+        request: Request,
+        flt: Annotated[AssetFilter, Depends(asset_filter)],
+        by: Annotated[Literal["producer", "jurisdiction", "kind"], Query()] = "producer",
+        limit: Annotated[int, Query(ge=1, le=MAX_GROUPS)] = 50,
+    ) -> Response:
+        return encode(breakdown_of(_store(request), by, flt, limit))
+
     @api.get("/trend", responses=ref_response("TrendPoints"), dependencies=[Depends(require_read)])
     def trend(
         request: Request, target: Text = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500
@@ -210,6 +221,12 @@ def router(settings: Settings) -> APIRouter:
         return encode(job)
 
     return api
+
+
+def breakdown_of(store: Store, by: str, flt: AssetFilter | None, limit: int) -> Breakdown:
+    """The first ``limit`` groups of the store's breakdown (exact counts: one GROUP BY in the store)."""
+    rows = count_groups(store, by, flt, limit + 1)
+    return Breakdown(by=by, items=tuple(rows[:limit]), limit=limit, more=len(rows) > limit)
 
 
 def explanations(store: Store, asset: str, scan: str | None, target: str | None) -> list[Explanation]:

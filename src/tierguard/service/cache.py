@@ -9,12 +9,13 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tierguard.model import ScanResult
 from tierguard.store.interface import (
     AssetFilter,
     AssetRow,
+    BreakdownRow,
     DecisionRow,
     FindingRow,
     Page,
@@ -25,6 +26,56 @@ from tierguard.store.interface import (
 )
 
 MAX_CACHED_ASSETS = 50_000
+BREAKDOWN_KEYS = ("producer", "jurisdiction", "kind")
+
+
+@runtime_checkable
+class Breakdowns(Protocol):
+    """A store that counts assets per producer / jurisdiction / kind itself (``SqlStore.breakdown``: one
+    GROUP BY); not part of the :class:`Store` Protocol."""
+
+    def breakdown(
+        self, by: str = "producer", flt: AssetFilter | None = None, *, limit: int = 50
+    ) -> list[BreakdownRow]: ...
+
+
+def breakdown(store: Store, by: str, flt: AssetFilter | None, limit: int) -> list[BreakdownRow]:
+    """Assets per ``by`` within ``flt``, counted by the store when it can (one GROUP BY); otherwise from
+    every asset row, paged through (exact, slower)."""
+    if by not in BREAKDOWN_KEYS:
+        raise ValueError(f"cannot break assets down by {by!r}")
+    if isinstance(store, Breakdowns):
+        return store.breakdown(by, flt, limit=limit)
+    rows: list[AssetRow] = []
+    while True:
+        page = store.assets(flt, offset=len(rows), limit=1000)
+        rows += page.items
+        if not page.items or len(rows) >= page.total:
+            return count_rows(rows, by, limit)
+
+
+def count_rows(rows: Sequence[AssetRow], by: str, limit: int) -> list[BreakdownRow]:
+    """The breakdown of asset rows, ordered as ``SqlStore.breakdown`` orders it (most denies, then reviews,
+    then assets, then the key)."""
+    counts: dict[str | None, dict[str, int]] = {}
+    for r in rows:
+        c = counts.setdefault(getattr(r, by), {"assets": 0, "deny": 0, "review": 0, "allow": 0})
+        c["assets"] += 1
+        if r.verdict is not None:
+            c[r.verdict] += 1
+    out = [
+        BreakdownRow(
+            key=k,
+            assets=c["assets"],
+            deny=c["deny"],
+            review=c["review"],
+            allow=c["allow"],
+            undecided=c["assets"] - c["deny"] - c["review"] - c["allow"],
+        )
+        for k, c in counts.items()
+    ]
+    out.sort(key=lambda b: (-b.deny, -b.review, -b.assets, b.key or ""))
+    return out[:limit]
 
 
 class CachedStore:
@@ -89,6 +140,11 @@ class CachedStore:
 
     def trend(self, *, target: str | None = None, limit: int = 500) -> Sequence[TrendPoint]:
         return self.inner.trend(target=target, limit=limit)
+
+    def breakdown(
+        self, by: str = "producer", flt: AssetFilter | None = None, *, limit: int = 50
+    ) -> list[BreakdownRow]:
+        return breakdown(self.inner, by, flt, limit)
 
     def recorded_targets(self, estate: str, revision: str) -> set[str]:
         return self.inner.recorded_targets(estate, revision)

@@ -11,7 +11,6 @@ script (CSP ``script-src 'self'``: no inline script).
 # no ``from __future__ import annotations``: FastAPI reads these signatures at run time, and the page limit
 # (settings.max_page) is a local type alias of router()
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,12 +24,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from tierguard.model import VERDICT_ORDER
 from tierguard.service.api import REF, TEXT, explanations, load, resolve
 from tierguard.service.auth import SESSION_COOKIE, Sessions, page_role, role_for
+from tierguard.service.cache import breakdown
 from tierguard.service.explain import explain, find_asset
 from tierguard.service.settings import Settings
-from tierguard.store.interface import AssetFilter, AssetRow, Store, TrendPoint
+from tierguard.store.interface import AssetFilter, BreakdownRow, Store, TrendPoint
 
 TEMPLATES = Path(__file__).parent / "templates"
-AGGREGATE_ROWS = 10_000  # asset rows the producer/jurisdiction tables are counted over
+SHOWN_GROUPS = 50  # rows of the producer and jurisdiction tables (the page says when there are more)
 Text = Annotated[str | None, Query(max_length=500, pattern=TEXT)]
 
 
@@ -75,31 +75,11 @@ def estate_trend(points: Sequence[TrendPoint]) -> dict[str, list[Any]]:
     return {"labels": labels, "denies": denies, "reviews": reviews}
 
 
-def aggregate(rows: Sequence[AssetRow]) -> dict[str, list[tuple[str, dict[str, int]]]]:
-    """Assets per producer and per jurisdiction, with their worst verdicts counted."""
-    out: dict[str, list[tuple[str, dict[str, int]]]] = {}
-    for key in ("producer", "jurisdiction"):
-        counts: dict[str, Counter[str]] = {}
-        for r in rows:
-            name = getattr(r, key) or "unknown"
-            c = counts.setdefault(name, Counter())
-            c["assets"] += 1
-            c[r.verdict or "none"] += 1
-        ordered = sorted(counts.items(), key=lambda kv: (-kv[1]["deny"], -kv[1]["review"], -kv[1]["assets"]))
-        out[key] = [(k, dict(v)) for k, v in ordered[:50]]
-    return out
-
-
-def _asset_rows(store: Store, flt: AssetFilter | None = None) -> tuple[list[AssetRow], int]:
-    rows: list[AssetRow] = []
-    total = 0
-    while len(rows) < AGGREGATE_ROWS:
-        page = store.assets(flt, offset=len(rows), limit=1000)
-        total = page.total
-        rows += page.items
-        if not page.items or len(rows) >= total:
-            break
-    return rows, total
+def groups(store: Store, target: str | None) -> dict[str, list[BreakdownRow]]:
+    """Assets of the latest scans (of ``target``) per producer and per jurisdiction with their verdicts, most
+    denies first: exact at any size (the store counts them with one GROUP BY each)."""
+    flt = AssetFilter(target=target) if target else None
+    return {key: breakdown(store, key, flt, SHOWN_GROUPS + 1) for key in ("producer", "jurisdiction")}
 
 
 # size: one small handler per page, read top to bottom
@@ -160,16 +140,14 @@ def router(settings: Settings) -> APIRouter:
             return denied
         store = store_of(request)
         targets = store.targets(limit=200)
-        rows, total = _asset_rows(store, AssetFilter(target=target) if target else None)
         return render(
             request,
             "overview.html.j2",
             targets=targets,
             target=target,
             trend=estate_trend(store.trend(target=target)),
-            groups=aggregate(rows),
-            counted=len(rows),
-            total_assets=total,
+            groups=groups(store, target),
+            shown=SHOWN_GROUPS,
             scans=store.scans(target=target, limit=10).items,
         )
 

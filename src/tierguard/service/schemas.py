@@ -16,7 +16,16 @@ from fastapi.openapi.utils import get_openapi
 from tierguard.model import ScanResult
 from tierguard.service.explain import Explanation
 from tierguard.service.jobs import Job
-from tierguard.store.interface import AssetRow, DecisionRow, FindingRow, Page, ScanRef, TargetRow, TrendPoint
+from tierguard.store.interface import (
+    AssetRow,
+    BreakdownRow,
+    DecisionRow,
+    FindingRow,
+    Page,
+    ScanRef,
+    TargetRow,
+    TrendPoint,
+)
 
 
 class ScanDetail(msgspec.Struct, frozen=True, kw_only=True):
@@ -26,6 +35,16 @@ class ScanDetail(msgspec.Struct, frozen=True, kw_only=True):
 
 class ExplainPage(msgspec.Struct, frozen=True, kw_only=True):
     items: tuple[Explanation, ...]
+
+
+class Breakdown(msgspec.Struct, frozen=True, kw_only=True):
+    """``GET /api/v1/breakdown``: assets per producer, jurisdiction (the first producer's) or kind within the
+    filters, most denies first (then reviews, then assets); exact counts at any size."""
+
+    by: str
+    items: tuple[BreakdownRow, ...]  # ``key`` None: assets with no producer (or jurisdiction)
+    limit: int
+    more: bool = False  # more groups than ``limit`` exist
 
 
 def response_types() -> dict[str, Any]:
@@ -41,6 +60,7 @@ def response_types() -> dict[str, Any]:
         "ScanDetail": ScanDetail,
         "ScanDiff": ScanDiff,
         "ExplainPage": ExplainPage,
+        "Breakdown": Breakdown,
         "Job": Job,
     }
 
