@@ -151,6 +151,9 @@ def stop_server(proc: object) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
