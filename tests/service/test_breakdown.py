@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 
 import msgspec
@@ -15,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.service.conftest import NEW_ASSET, TARGET, Demo, auth, settings
+from tests.service.html import Tables
 from tierguard.model import Asset, ScanResult
 from tierguard.service.app import create_app
 from tierguard.service.cache import CachedStore
@@ -145,42 +145,6 @@ def test_breakdown_is_in_the_openapi_document(client: TestClient) -> None:
 
 
 # ---- the dashboard overview ----------------------------------------------------------------------------
-
-
-class Tables(HTMLParser):
-    """The cell texts of every row of the tables with an id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._table = dict(attrs).get("id")
-            if self._table:
-                self.tables[self._table] = []
-        elif tag == "tr" and self._table:
-            self._row = []
-        elif tag == "td" and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self._row is not None and self._cell is not None:
-            self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._table and self._row is not None:
-            if self._row:
-                self.tables[self._table].append(self._row)
-            self._row = None
-        elif tag == "table":
-            self._table = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
 
 
 def overview_tables(client: TestClient, **params: Any) -> dict[str, list[list[str]]]:
