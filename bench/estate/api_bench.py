@@ -1,4 +1,5 @@
-"""API benchmark (issue 14 item 7, the API half): p50/p99 of the list endpoints and of diff over real HTTP to
+"""API benchmark (issue 14 item 7, the API half): p50/p99 of the list endpoints (first and deep pages, with
+and without filters), breakdown, diff, explain and the dashboard's overview over real HTTP to
 ``tierguard serve`` (uvicorn) on loopback, with a store of 100,000 assets in the latest scans.
 
     python bench/estate/api_bench.py                                  # SQLite, defaults below
@@ -53,19 +54,34 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any]]] = [
     ("assets (latest, page 1)", "/api/v1/assets", {}),
     ("assets limit=500", "/api/v1/assets", {"limit": 500}),
     ("assets offset=50000", "/api/v1/assets", {"offset": 50_000}),
+    ("assets offset=100000", "/api/v1/assets", {"offset": 100_000}),
     ("assets verdict=deny", "/api/v1/assets", {"verdict": "deny"}),
     ("assets jurisdiction=CN&verdict=deny", "/api/v1/assets", {"jurisdiction": "CN", "verdict": "deny"}),
     ("assets producer=deepseek", "/api/v1/assets", {"producer": "deepseek"}),
     ("assets q=qwen", "/api/v1/assets", {"q": "qwen"}),
     ("assets rule_id=RULE-3", "/api/v1/assets", {"rule_id": "RULE-3"}),
     ("assets target=repo-0042", "/api/v1/assets", {"target": "repo-0042"}),
+    ("assets verdict=deny offset=20000", "/api/v1/assets", {"verdict": "deny", "offset": 20_000}),
+    ("assets jurisdiction=CN offset=40000", "/api/v1/assets", {"jurisdiction": "CN", "offset": 40_000}),
+    ("assets producer=deepseek offset=20000", "/api/v1/assets", {"producer": "deepseek", "offset": 20_000}),
+    ("assets q=qwen offset=15000", "/api/v1/assets", {"q": "qwen", "offset": 15_000}),
+    ("assets rule_id=RULE-3 offset=7000", "/api/v1/assets", {"rule_id": "RULE-3", "offset": 7_000}),
     ("decisions (latest, page 1)", "/api/v1/decisions", {}),
     ("decisions verdict=deny", "/api/v1/decisions", {"verdict": "deny"}),
+    ("decisions offset=50000", "/api/v1/decisions", {"offset": 50_000}),
+    ("decisions verdict=deny offset=20000", "/api/v1/decisions", {"verdict": "deny", "offset": 20_000}),
     ("findings", "/api/v1/findings", {}),
     ("scans page 1", "/api/v1/scans", {}),
     ("scans target=repo-0042", "/api/v1/scans", {"target": "repo-0042"}),
     ("targets page 1", "/api/v1/targets", {}),
     ("trend", "/api/v1/trend", {}),
+    ("breakdown by=producer", "/api/v1/breakdown", {"by": "producer"}),
+    ("breakdown by=jurisdiction", "/api/v1/breakdown", {"by": "jurisdiction"}),
+    ("breakdown by=kind verdict=deny", "/api/v1/breakdown", {"by": "kind", "verdict": "deny"}),
+    ("breakdown by=producer jurisdiction=CN", "/api/v1/breakdown", {"by": "producer", "jurisdiction": "CN"}),
+    ("dashboard overview /", "/", {}),
+    ("dashboard overview /?target=repo-0042", "/", {"target": "repo-0042"}),
+    ("dashboard /assets?verdict=deny", "/assets", {"verdict": "deny"}),
     ("diff northwind (demo, 46 assets)", "/api/v1/diff", {"target": "northwind"}),
     ("diff big", "/api/v1/diff", {"target": "big"}),
     ("explain deepseek-coder", "/api/v1/explain", {"asset": "deepseek-coder", "target": "northwind"}),
@@ -164,8 +180,8 @@ def measure(base: str, repeat: int) -> list[tuple[str, float, float, float, floa
                 assert r.status_code == 200, (path, r.status_code)
             times.sort()
             p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-            body = r.json()
-            total = body.get("total", 0) if isinstance(body, dict) else len(body)
+            body = r.json() if r.headers["content-type"].startswith("application/json") else None
+            total = body.get("total", 0) if isinstance(body, dict) else len(body or ())
             out.append((name, first, statistics.median(times), p99, times[-1], len(r.content), total))
     return out
 
@@ -199,12 +215,15 @@ def main() -> None:
             f"{info['big_s']:.1f} s"
         )
         proc, base = serve(url)
+        load0 = os.getloadavg()[0]
         try:
             rows = measure(base, args.repeat)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-        print(f"\n{args.repeat} sequential requests each over HTTP/1.1 keep-alive to uvicorn on loopback\n")
+        load1 = os.getloadavg()[0]
+        print(f"\n{args.repeat} sequential requests each over HTTP/1.1 keep-alive to uvicorn on loopback")
+        print(f"load average (1 min) {load0:.1f} at the start, {load1:.1f} at the end\n")
         print("| endpoint | first ms | p50 ms | p99 ms | max ms | bytes | total |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for name, first, p50, p99, mx, size, total in rows:
