@@ -59,3 +59,44 @@ def test_hardcoded_secret_counts_though_bandit_rates_it_low() -> None:
 def test_semgrep_local_rules() -> None:
     r = analyse({"k": ["import yaml\ndef f(p):\n    return yaml.load(open(p))\n"]})["k"]
     assert "semgrep" in r.tools and any(i.tool == "semgrep" for i in r.issues)
+
+
+# TG003 through a variable, TG004 unsafe YAML loaders, TG005 hard-coded credentials: the three kinds of
+# vulnerable code the held-out set showed bandit alone judging clean; each with its safe twin.
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        (
+            "import os\ndef up(file):\n    path = os.path.join('/srv/up', file.filename)\n"
+            "    file.save(path)\n",
+            "TG003",
+        ),
+        ("import yaml\ndef cfg(t):\n    return yaml.unsafe_load(t)\n", "TG004"),
+        ("import yaml\ndef cfg(t):\n    return yaml.load(t, Loader=yaml.FullLoader)\n", "TG004"),
+        ("API_KEY = 'sk_live_51HxQ2eLkdP0aB9cT7uV'\n", "TG005"),
+        ("aws_access_key = 'AKIAIOSFODNN7EXAMPLQ'\n", "TG005"),
+    ],
+)
+def test_ast_rules_find_what_bandit_misses(code: str, rule: str) -> None:
+    from tierguard.audit.codecheck import ast_issues
+
+    assert rule in {i.rule for i in ast_issues(code)}
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import os\nfrom werkzeug.utils import secure_filename\n"
+        "def up(file):\n    name = secure_filename(file.filename)\n"
+        "    file.save(os.path.join('/srv', name))\n",
+        "import yaml\ndef cfg(t):\n    return yaml.safe_load(t)\n",
+        "import yaml\ndef cfg(t):\n    return yaml.load(t, Loader=yaml.SafeLoader)\n",
+        "import os\nAPI_KEY = os.environ['API_KEY']\n",
+        "API_KEY = 'your-api-key-here'\n",
+        "TOKEN_HEADER = 'Authorization'\n",
+    ],
+)
+def test_ast_rules_leave_the_safe_twins_alone(code: str) -> None:
+    from tierguard.audit.codecheck import ast_issues
+
+    assert {i.rule for i in ast_issues(code)} & {"TG003", "TG004", "TG005"} == set()

@@ -242,61 +242,96 @@ _PASSWORDISH = re.compile(r"pass|pwd|secret", re.I)
 
 def ast_issues(code: str) -> list[CodeIssue]:
     """tierguard's own AST rules (parse only): TG001 JWT decoded without signature verification, TG002 a
-    password hashed with a fast unsalted hash, TG003 an upload saved under the client-supplied file name."""
+    password hashed with a fast unsalted hash, TG003 an upload saved under the client-supplied file name (also
+    through a variable), TG004 YAML loaded with a loader that builds arbitrary objects, TG005 a hard-coded
+    credential (a key, token or secret literal)."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    tainted = _client_filename_names(tree)
     out: list[CodeIssue] = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        name = _call_name(node.func)
-        src = ast.unparse(node)
-        if (
-            name.endswith("decode")
-            and "jwt" in name.lower()
-            and re.search(
-                r"verify_signature['\"]?\s*:\s*False|verify\s*=\s*False|algorithms\s*=\s*\[\s*['\"]none['\"]",
-                src,
-                re.I,
-            )
-        ):
-            out.append(
-                CodeIssue(
-                    tool="tierguard",
-                    rule="TG001",
-                    severity="HIGH",
-                    confidence="HIGH",
-                    line=node.lineno,
-                    text="JWT decoded without verifying its signature",
-                )
-            )
-        if name.split(".")[-1] in _FAST_HASHES and _PASSWORDISH.search(src):
-            out.append(
-                CodeIssue(
-                    tool="tierguard",
-                    rule="TG002",
-                    severity="MEDIUM",
-                    confidence="MEDIUM",
-                    line=node.lineno,
-                    text="password hashed with a fast hash (use a salted KDF: "
-                    "bcrypt, scrypt, argon2, pbkdf2)",
-                )
-            )
-        if name.endswith(".save") and re.search(r"\.filename\b", src) and "secure_filename" not in src:
-            out.append(
-                CodeIssue(
-                    tool="tierguard",
-                    rule="TG003",
-                    severity="HIGH",
-                    confidence="MEDIUM",
-                    line=node.lineno,
-                    text="upload saved under the client-supplied file name "
-                    "(path traversal; use secure_filename)",
-                )
-            )
+        if isinstance(node, ast.Call):
+            out += _call_issues(node, _call_name(node.func), ast.unparse(node), tainted)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            out += _secret_issues(node)
     return out
+
+
+def _issue(rule: str, severity: str, confidence: str, node: ast.AST, text: str) -> CodeIssue:
+    line = getattr(node, "lineno", None)
+    return CodeIssue(
+        tool="tierguard", rule=rule, severity=severity, confidence=confidence, line=line, text=text
+    )
+
+
+_JWT_NO_VERIFY = re.compile(
+    r"verify_signature['\"]?\s*:\s*False|verify\s*=\s*False|algorithms\s*=\s*\[\s*['\"]none['\"]", re.I
+)
+_FILE_WRITES = ("save", "open", "copy", "copyfile", "write_bytes", "write_text")
+_UNSAFE_YAML = re.compile(r"Loader\s*=\s*(?:yaml\.)?(?:Unsafe|Full)?Loader\b")
+
+
+def _call_issues(node: ast.Call, name: str, src: str, tainted: set[str]) -> list[CodeIssue]:
+    out: list[CodeIssue] = []
+    last = name.split(".")[-1]
+    if name.endswith("decode") and "jwt" in name.lower() and _JWT_NO_VERIFY.search(src):
+        out.append(_issue("TG001", "HIGH", "HIGH", node, "JWT decoded without verifying its signature"))
+    if last in _FAST_HASHES and _PASSWORDISH.search(src):
+        text = "password hashed with a fast hash (use a salted KDF: bcrypt, scrypt, argon2, pbkdf2)"
+        out.append(_issue("TG002", "MEDIUM", "MEDIUM", node, text))
+    if last in _FILE_WRITES and "secure_filename" not in src:
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        if re.search(r"\.filename\b", src) or names & tainted:
+            text = "upload saved under the client-supplied file name (path traversal; use secure_filename)"
+            out.append(_issue("TG003", "HIGH", "MEDIUM", node, text))
+    if name.startswith("yaml.") and (last in ("unsafe_load", "full_load", "unsafe_load_all") or (
+        last in ("load", "load_all") and _UNSAFE_YAML.search(src)
+    )):
+        text = "YAML loaded with a loader that constructs arbitrary Python objects (use yaml.safe_load)"
+        out.append(_issue("TG004", "HIGH", "HIGH", node, text))
+    return out
+
+
+def _client_filename_names(tree: ast.AST) -> set[str]:
+    """Names assigned (directly or through one another) from a client-supplied upload file name."""
+    tainted: set[str] = set()
+    assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign)]
+    for _ in range(3):  # a short chain: name = f.filename; path = join(dir, name)
+        for a in assigns:
+            src = ast.unparse(a.value)
+            if "secure_filename" in src:
+                continue
+            used = {n.id for n in ast.walk(a.value) if isinstance(n, ast.Name)}
+            if re.search(r"\.filename\b", src) or used & tainted:
+                tainted |= {t.id for t in a.targets if isinstance(t, ast.Name)}
+    return tainted
+
+
+_SECRET_NAME = re.compile(
+    r"(?:api_?key|secret|token|passw(?:or)?d|credential|private_?key|access_?key)", re.I
+)
+_SECRET_VALUE = re.compile(r"^(?:sk_live_|sk-|rk_live_|AKIA[0-9A-Z]{12}|ghp_|gho_|xox[bap]-|AIza)\S{8,}$")
+_PLACEHOLDER = re.compile(r"your|example|changeme|placeholder|xxx|<|\.\.\.|\$\{|todo|dummy|test", re.I)
+
+
+def _secret_issues(node: ast.Assign | ast.AnnAssign) -> list[CodeIssue]:
+    value = node.value
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return []
+    text = value.value
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    names = [
+        t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else "" for t in targets
+    ]
+    known = _SECRET_VALUE.match(text) is not None
+    secretish = len(text) >= 8 and " " not in text and any(c.isdigit() for c in text)  # not a header name
+    named = any(_SECRET_NAME.search(n) for n in names) and secretish
+    if (known or named) and not _PLACEHOLDER.search(text):
+        msg = "hard-coded credential (read it from the environment)"
+        return [_issue("TG005", "MEDIUM", "MEDIUM", node, msg)]
+    return []
 
 
 def _call_name(func: ast.expr) -> str:
