@@ -124,16 +124,40 @@ def one(args: argparse.Namespace) -> None:
     print(json.dumps(out))
 
 
+def _burn(n: int) -> float:
+    t = time.process_time()
+    s = 0
+    for i in range(n):
+        s += i * i
+    return time.process_time() - t
+
+
+def cores_available(workers: int) -> float:
+    """How many of ``workers`` CPUs this benchmark gets right now: ``workers`` busy loops of ~1 s each
+    (CPU time) against their wall time. 2.0 on an idle 2-core machine; other people's work lowers it."""
+    import multiprocessing as mp
+
+    with mp.get_context("forkserver").Pool(workers) as pool:
+        pool.map(_burn, [1000] * workers)  # workers started
+        t0 = time.perf_counter()
+        cpu = sum(pool.map(_burn, [25_000_000] * workers))
+        wall = time.perf_counter() - t0
+    return round(cpu / wall, 2)
+
+
 def measure(estate: Path, executor: str, workers: int, tmp: Path) -> dict[str, Any]:
     store = tmp / f"store-{executor}-{time.monotonic_ns()}.db"
     cmd = [sys.executable, __file__, "--one", "--estate", str(estate), "--store", str(store)]
     cmd += ["--executor", executor, "--workers", str(workers)]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    before = cores_available(workers)
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{executor}: exit {done.returncode}\n{done.stderr[-2000:]}")
     store.unlink(missing_ok=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["cores_available_before"] = before
+    result["cores_available_after"] = cores_available(workers)
     return result
 
 
