@@ -37,3 +37,11 @@ def test_round_trip(path: str, excerpt: str, target: str) -> None:
 def test_malformed_is_value_error(text: str) -> None:
     with pytest.raises(ValueError):
         json_report.load(text)
+
+
+def test_paths_are_written_in_the_path_encoding_whatever_the_fast_path() -> None:
+    text = json_report.render(_result("src/100%41.py", "x"))
+    assert '"src/100%2541.py"' in text  # a literal '%' is escaped, so '%41' never reads back as 'A'
+    assert json_report.load(text).evidence[0].location.path == "src/100%41.py"
+    text = json_report.render(_result("src/a\udcff.py", "b\udcfe"))
+    assert '"src/a%FF.py"' in text and "\\udc" not in text

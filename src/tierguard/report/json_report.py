@@ -60,9 +60,22 @@ def _decode(value: Any, key: str = "") -> Any:
 
 def document(result: ScanResult) -> dict[str, Any]:
     """The JSON document as Python data: the result with paths encoded, plus ``coverage``."""
-    data: dict[str, Any] = _encode(result.model_dump(mode="json"))
+    data: dict[str, Any] = result.model_dump(mode="json")
+    if _needs_encoding(result):
+        data = _encode(data)
     data["coverage"] = _encode(coverage(result).as_dict())
     return data
+
+
+def _needs_encoding(result: ScanResult) -> bool:
+    """Whether the walk of :func:`_encode` changes anything: a string that is not valid UTF-8 (a lone
+    surrogate: msgspec refuses to encode it) or a '%' in a path value. Most results have neither, and the walk
+    is most of the time a document takes (the store records one per scan)."""
+    try:
+        raw = msgspec.json.encode(result)
+    except UnicodeEncodeError:
+        return True
+    return _ENCODED_PATH.search(raw) is not None
 
 
 def render(result: ScanResult) -> str:
