@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, func, select
 
 from tests.store.conftest import TARGET, Pair
 from tierguard.model import Asset, ScanResult
-from tierguard.store import AssetFilter, Store, StoreError
+from tierguard.store import AssetFilter, Store, StoreError, open_store
 from tierguard.store.tables import CHILD_TABLES, ScanTable, TargetTable
 
 
@@ -295,3 +295,59 @@ def test_breakdown_counts_match_the_rows(store: Store, before_after: Pair) -> No
     assert "deepseek" in {b.key for b in cn} and "openai" not in {b.key for b in cn}
     with pytest.raises(StoreError):
         store.breakdown("name")
+
+
+def test_deep_decision_pages_match_one_big_page(store: Store, before_after: Pair) -> None:
+    """The decisions listing skips whole scans by their decided-asset counts (scans.decided, schema 0002):
+    every page equals the slice of one big page, and the total is the number of decided assets."""
+    before, after = before_after
+    for name in ("a", "b", "c"):
+        store.record(before, target=name)
+    store.record(after, target="b")
+    whole = store.decisions(limit=1000)
+    decided = {d.asset_id for d in before.decisions}
+    assert whole.total == len(whole.items) == 2 * len(decided & {a.id for a in before.assets}) + len(
+        {d.asset_id for d in after.decisions} & {a.id for a in after.assets}
+    )
+    keys = [(r.scan_id, r.asset_id) for r in whole.items]
+    paged: list[tuple[int, str]] = []
+    for offset in range(0, whole.total + 5, 5):
+        page = store.decisions(offset=offset, limit=5)
+        assert page.total == whole.total
+        paged += [(r.scan_id, r.asset_id) for r in page.items]
+    assert paged == keys
+
+
+def test_a_store_at_the_first_schema_is_upgraded_and_backfilled(store_url: str, before_after: Pair) -> None:
+    """A store written by the previous schema (0001, no scans.decided) opens: the migration adds the column
+    and backfills it from the recorded rows, and deep decision pages are right on the upgraded store."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from tierguard.store.schema import HEAD, alembic_config
+
+    before, after = before_after
+    st = open_store(store_url)
+    st.record(before, target="a")
+    st.record(after, target="b")
+    want = st.decisions(limit=1000)
+    st.close()
+    engine = create_engine(store_url)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+    with engine.connect() as conn:
+        assert "decided" not in {c["name"] for c in inspect(conn).get_columns("scans")}
+    engine.dispose()
+    st = open_store(store_url)
+    try:
+        engine = create_engine(store_url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == HEAD
+            got = dict(conn.execute(text("SELECT id, decided FROM scans")).all())
+        engine.dispose()
+        assert sorted(got.values()) == sorted(
+            len({d.asset_id for d in r.decisions} & {a.id for a in r.assets}) for r in (before, after)
+        )
+        assert st.decisions(offset=3, limit=4).items == want.items[3:7]
+    finally:
+        st.close()

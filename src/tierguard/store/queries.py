@@ -165,12 +165,14 @@ def _asset_page(
         count = select(counted(a.jurisdiction == jur).scalar_subquery() + counted(only_op).scalar_subquery())
     elif flt.rule_id is not None and not conds:
         count = select(func.count()).select_from(dr).where(_scope(dr.scan_id, flt), dr.rule_id == flt.rule_id)
-    elif flt.rule_id is not None or conds:
-        count = counted()
-    else:  # unfiltered: the recorded asset counts of the scans in scope
-        count = select(func.sum(ScanTable.assets)).where(_scope(ScanTable.id, flt))
+    elif flt.rule_id is None and (not conds or (decided and len(conds) == 1 and flt.verdict is None)):
+        # unfiltered: the recorded asset (or decided-asset) counts of the scans in scope
+        per_scan = ScanTable.decided if decided else ScanTable.assets
+        count = select(func.sum(per_scan)).where(_scope(ScanTable.id, flt))
         if offset >= limit:  # a deep page: skip whole scans by their counts instead of walking their rows
-            scope, offset = _skip_scans(conn, flt, scope, offset)
+            scope, offset = _skip_scans(conn, flt, scope, offset, per_scan)
+    else:
+        count = counted()
     page = list(conds)
     if jur is not None:
         page.append(or_(a.jurisdiction == jur, a.service_jurisdiction == jur))
@@ -182,11 +184,11 @@ def _asset_page(
 
 
 def _skip_scans(
-    conn: Connection, flt: AssetFilter, scope: ColumnElement[bool], offset: int
+    conn: Connection, flt: AssetFilter, scope: ColumnElement[bool], offset: int, per_scan: Any
 ) -> tuple[ColumnElement[bool], int]:
     """For an unfiltered listing (newest scan first): the scope narrowed to the scans from the one the
-    ``offset``-th row falls in, and the offset within them."""
-    q = select(ScanTable.id, ScanTable.assets).where(_scope(ScanTable.id, flt)).order_by(ScanTable.id.desc())
+    ``offset``-th row falls in, and the offset within them (``per_scan``: the scans' row counts)."""
+    q = select(ScanTable.id, per_scan).where(_scope(ScanTable.id, flt)).order_by(ScanTable.id.desc())
     skipped = 0
     for scan_id, n in conn.execute(q):
         if skipped + int(n) > offset:

@@ -60,6 +60,12 @@ def verdicts(result: ScanResult) -> dict[str, Verdict]:
     return {d.asset_id: d.effective_verdict for d in result.decisions}
 
 
+def decided(result: ScanResult) -> int:
+    """How many of the result's assets have a decision (the rows the decisions listing pages through)."""
+    by_asset = verdicts(result)
+    return sum(1 for a in result.assets if a.id in by_asset)
+
+
 def counts(result: ScanResult) -> tuple[int, int]:
     """(denies, reviews) among the effective verdicts."""
     vs = [d.effective_verdict for d in result.decisions]

@@ -17,7 +17,7 @@ from tierguard.store.interface import StoreError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0001"
+HEAD = "0002"
 """The newest revision in ``migrations/versions`` (a test keeps them equal)."""
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
@@ -69,17 +69,34 @@ def migrate(engine: Engine, shown: str) -> None:
     _refuse_newer(rev, shown)
     from alembic import command
 
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:  # driver errors: the caller turns them into one StoreError line
-        if engine.dialect.name == "sqlite":
+        if sqlite:
             conn.execution_options(tierguard_begin="IMMEDIATE")
-        with conn.begin():
-            if engine.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-            rev = current_revision(conn)
-            if rev == HEAD:
-                return
-            _refuse_newer(rev, shown)
-            command.upgrade(alembic_config(conn), "head")
+            # a migration that copies a table (Alembic's batch mode on SQLite) drops the old one: with
+            # foreign keys on, ON DELETE CASCADE would empty every child table. Off while migrating (it can
+            # only change outside a transaction), checked before commit, on again after.
+            _sqlite_foreign_keys(conn, on=False)
+        try:
+            with conn.begin():
+                if engine.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+                rev = current_revision(conn)
+                if rev == HEAD:
+                    return
+                _refuse_newer(rev, shown)
+                command.upgrade(alembic_config(conn), "head")
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise StoreError(f"store {shown}: the schema upgrade broke a reference; nothing changed")
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=True)
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is not None:
+        dbapi.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
 
 
 def _refuse_newer(rev: str | None, shown: str) -> None:

@@ -212,6 +212,7 @@ class SqlStore:
             "finished": result.finished,
             "worst_verdict": result.worst_verdict(),
             "assets": len(result.assets),
+            "decided": rows.decided(result),
             "denies": denies,
             "reviews": reviews,
             "findings": len(result.findings),
