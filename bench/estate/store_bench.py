@@ -129,6 +129,8 @@ def synthesize(store: SqlStore, result: ScanResult, targets: int, per_scan: int)
                     (DecisionRuleTable, rules_),
                 ):
                     conn.execute(insert(table), batch)
+                decided = sum(1 for a in assets if a["verdict"])  # what record() keeps (schema 0002)
+                conn.execute(update(ScanTable).where(ScanTable.id == scan_id).values(decided=decided))
                 total += len(assets)
                 for col in (TargetTable.last_scan_id, TargetTable.last_ok_scan_id):
                     conn.execute(
