@@ -303,9 +303,11 @@ def llm_judged(judged: list[Judged], opts: AuditOptions) -> tuple[list[Judged], 
         out[i] = Judged(
             model=j.model, suite=j.suite, probe=j.probe, transcript=j.transcript, judgement=merged
         )
+    sent = outcome.stats.requests if outcome is not None else 0
     note = (
         f"LLM judge {opts.judge_model}: agreed with the rules on {agree} of {usable} usable judgements "
-        f"({len(todo) - usable} unusable answers left out of the rates)"
+        f"({len(todo) - usable} unusable answers left out of the rates; {sent} requests to the judge, "
+        "under their own budget)"
     )
     return out, note
 
