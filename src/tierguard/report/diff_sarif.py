@@ -18,6 +18,8 @@ from tierguard.model import Location, RuleInfo, ScanResult
 from tierguard.report._common import display_path, json_text, safe_text, uri_path
 from tierguard.report.diff import DecisionChange, FindingChange, ScanDiff, UsageChange
 from tierguard.report.sarif import (
+    _LEVEL_BY_SEVERITY,
+    _LEVEL_BY_VERDICT,
     FINGERPRINT_KEY,
     INFORMATION_URI,
     SARIF_SCHEMA,
@@ -34,14 +36,7 @@ DIFF_RULE = RuleInfo(
     severity="medium",
     source="policy",
 )
-_LEVEL = {"deny": "error", "review": "warning", "allow": "note", None: "note"}
-_LEVEL_BY_SEVERITY = {
-    "critical": "error",
-    "high": "error",
-    "medium": "warning",
-    "low": "note",
-    "info": "note",
-}
+_LEVEL: dict[str | None, str] = {**_LEVEL_BY_VERDICT, None: "note"}  # no verdict: a note
 _FLAGGED = ("review", "deny")
 
 
