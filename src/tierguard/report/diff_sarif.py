@@ -36,7 +36,13 @@ DIFF_RULE = RuleInfo(
     severity="medium",
     source="policy",
 )
-_LEVEL: dict[str | None, str] = {**_LEVEL_BY_VERDICT, None: "note"}  # no verdict: a note
+
+
+def _level(verdict: str | None) -> str:
+    """SARIF level of a verdict (report/sarif.py's map); a change without one is a note."""
+    return "note" if verdict is None else _LEVEL_BY_VERDICT[verdict]
+
+
 _FLAGGED = ("review", "deny")
 
 
@@ -107,7 +113,7 @@ def _decision_results(c: DecisionChange, d: ScanDiff, rules: dict[str, RuleInfo]
     return [
         {
             "ruleId": rid,
-            "level": _LEVEL[level],
+            "level": _level(level),
             "baselineState": state,
             "message": {"text": safe_text(f"{text}: {c.asset_kind} '{c.asset_name}'")},
             "locations": [_location(loc) for loc in locs or [Location(path=".")]],
@@ -123,7 +129,7 @@ def _usage_result(u: UsageChange, rules: dict[str, RuleInfo]) -> dict[str, Any]:
     verb = "new" if u.change == "new" else "removed"
     return {
         "ruleId": rid,
-        "level": _LEVEL[u.verdict] if u.change == "new" else "note",
+        "level": _level(u.verdict) if u.change == "new" else "note",
         "baselineState": "new" if u.change == "new" else "absent",
         "message": {"text": safe_text(f"{verb} {u.verdict} usage of {u.asset_name} ({u.use_mode}{via})")},
         "locations": [_location(u.location)],
