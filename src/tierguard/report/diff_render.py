@@ -13,7 +13,6 @@ import importlib
 import io
 import json
 from collections.abc import Callable
-from importlib import resources
 from typing import Any
 
 from rich import box
@@ -23,6 +22,7 @@ from rich.text import Text
 
 from tierguard.report._common import display_location, display_path, json_path, no_surrogates, safe_text
 from tierguard.report.diff import DIFF_SCHEMA_VERSION, DiffSide, ScanDiff
+from tierguard.report.json_report import packaged_schema, schema_file_text
 
 DIFF_FORMATS = ("table", "json", "sarif", "html")
 SCHEMA_FILENAME = f"scan-diff-{DIFF_SCHEMA_VERSION}.json"
@@ -70,13 +70,11 @@ def schema_document() -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    return json.dumps(schema_document(), indent=2, ensure_ascii=False) + "\n"
+    return schema_file_text(schema_document())
 
 
 def load_schema() -> dict[str, Any]:
-    text = resources.files("tierguard.report").joinpath("schema", SCHEMA_FILENAME).read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return packaged_schema(SCHEMA_FILENAME)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -134,11 +134,21 @@ COVERAGE_SCHEMA: dict[str, Any] = {
 
 def schema_text() -> str:
     """The canonical text of :func:`schema_document` as committed in ``schema/``."""
-    return json.dumps(schema_document(), indent=2, ensure_ascii=False) + "\n"
+    return schema_file_text(schema_document())
 
 
 def load_schema() -> dict[str, Any]:
     """The committed schema for the current SCHEMA_VERSION."""
-    text = resources.files("tierguard.report").joinpath("schema", SCHEMA_FILENAME).read_text("utf-8")
+    return packaged_schema(SCHEMA_FILENAME)
+
+
+def schema_file_text(doc: dict[str, Any]) -> str:
+    """How a schema is committed in ``report/schema/`` (the result's and the diff's)."""
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def packaged_schema(filename: str) -> dict[str, Any]:
+    """A schema committed in ``report/schema/``."""
+    text = resources.files("tierguard.report").joinpath("schema", filename).read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
