@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tierguard.audit.interface import Judgement, Probe, Transcript
+from tierguard.audit.interface import Judgement, Probe, Rate, Transcript
 from tierguard.audit.stats import fisher_exact, mcnemar_exact, wilson
 from tierguard.model import AuditComparison, AuditRate, AuditTranscript, Finding, Location, Severity
 
@@ -57,6 +57,13 @@ def _denominator(category: str, label: str, items: Sequence[Judged]) -> list[Jud
     return usable
 
 
+def _audit_rate(model: str, suite: str, r: Rate, **slice_: str) -> AuditRate:
+    """A Wilson rate of one model, suite and slice (topic, lang, variant) as the result records it."""
+    return AuditRate(
+        model=model, suite=suite, label=r.label, k=r.k, n=r.n, rate=r.rate, low=r.low, high=r.high, **slice_
+    )
+
+
 def _rates(model: str, suite: str, category: str, items: Sequence[Judged], **slice_: str) -> list[AuditRate]:
     labels = LABELS.get(category) or tuple(sorted({j.label for j in items if j.label != "error"}))
     out: list[AuditRate] = []
@@ -65,20 +72,7 @@ def _rates(model: str, suite: str, category: str, items: Sequence[Judged], **sli
         if not den:
             continue
         k = sum(j.label == label for j in den)
-        r = wilson(label, k, len(den))
-        out.append(
-            AuditRate(
-                model=model,
-                suite=suite,
-                label=label,
-                k=r.k,
-                n=r.n,
-                rate=r.rate,
-                low=r.low,
-                high=r.high,
-                **slice_,
-            )
-        )
+        out.append(_audit_rate(model, suite, wilson(label, k, len(den)), **slice_))
     if category == "identity":
         out += _producer_rates(model, suite, items, **slice_)
     return out
@@ -90,20 +84,7 @@ def _producer_rates(model: str, suite: str, items: Sequence[Judged], **slice_: s
     out = []
     for p in producers:
         k = sum(1 for j in usable if j.judgement and j.judgement.producer == p)
-        r = wilson(f"claims:{p}", k, len(usable))
-        out.append(
-            AuditRate(
-                model=model,
-                suite=suite,
-                label=r.label,
-                k=r.k,
-                n=r.n,
-                rate=r.rate,
-                low=r.low,
-                high=r.high,
-                **slice_,
-            )
-        )
+        out.append(_audit_rate(model, suite, wilson(f"claims:{p}", k, len(usable)), **slice_))
     return out
 
 
