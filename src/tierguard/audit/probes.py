@@ -29,6 +29,7 @@ import yaml
 
 from tierguard.audit.interface import Category, Lang, Probe, Suite
 from tierguard.errors import TierguardError
+from tierguard.formats.source import read_capped
 from tierguard.model import Citation
 
 LANGS: tuple[Lang, ...] = ("en", "zh")
@@ -163,13 +164,12 @@ def _load_one(name: str) -> Suite:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ProbeError(f"{path}: {size} bytes, more than the {MAX_FILE_BYTES} allowed for a probe file")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        data = read_capped(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise ProbeError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if len(raw) > MAX_FILE_BYTES:
+    if data is None:  # grew since the stat
         raise ProbeError(f"{path}: more than the {MAX_FILE_BYTES} bytes allowed for a probe file")
-    return _load_user(path, raw)
+    return _load_user(path, data)
 
 
 def _load_user(path: Path, raw: bytes) -> Suite:

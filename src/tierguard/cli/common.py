@@ -179,15 +179,15 @@ def is_scan_ref(text: str) -> bool:
 def load_result_file(path: Path) -> ScanResult:
     """A ScanResult from a JSON result file (``--format json`` output); TierguardError on anything else."""
     from tierguard.errors import TierguardError
+    from tierguard.formats.source import read_capped
     from tierguard.report._common import display_path
 
     shown = display_path(str(path))
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_RESULT_BYTES + 1)
+        data = read_capped(path, MAX_RESULT_BYTES)
     except OSError as exc:
         raise TierguardError(f"cannot read result file {shown}: {exc.strerror or exc}") from None
-    if len(data) > MAX_RESULT_BYTES:
+    if data is None:
         raise TierguardError(f"result file {shown} is larger than {MAX_RESULT_BYTES // 2**20} MiB")
     from tierguard.model import RecordError
     from tierguard.report.json_report import load

@@ -48,6 +48,7 @@ import msgspec
 
 from tierguard import __version__
 from tierguard.errors import PolicyError, TierguardError
+from tierguard.formats.source import read_capped
 from tierguard.model import Context
 
 MAX_ESTATE_FILE = 16 * 1024 * 1024  # bytes: ~100k targets; anything larger is not an estate file
@@ -169,14 +170,15 @@ def load_estate(path: Path) -> Estate:
         size = path.stat().st_size
         if size > MAX_ESTATE_FILE:
             raise EstateError(f"{src}: estate file too large ({size} bytes; at most {MAX_ESTATE_FILE})")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_ESTATE_FILE + 1)
+        data = read_capped(path, MAX_ESTATE_FILE)
     except FileNotFoundError:
         raise EstateError(f"estate file not found: {src}") from None
     except IsADirectoryError:
         raise EstateError(f"{src}: is a directory, not an estate file") from None
     except OSError as exc:
         raise EstateError(f"{src}: cannot read estate file: {exc.strerror or exc}") from None
+    if data is None:  # grew since the stat
+        raise EstateError(f"{src}: estate file too large (more than {MAX_ESTATE_FILE} bytes)")
     return parse_estate(data, src, path.resolve().parent)
 
 

@@ -24,6 +24,15 @@ BUF = 1 << 20
 DEFAULT_BUDGET = 2 * 1024 * 1024  # bytes per file for header readers, every format reader included
 
 
+def read_capped(path: Path, limit: int) -> bytes | None:
+    """A whole small file a user names (a result, a config, an estate, a probe file): its bytes when it holds
+    at most ``limit``, else None; never more than ``limit + 1`` bytes are read. OSError as raised, for the
+    caller to say which file and what failed."""
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
 class Incomplete(Exception):
     """The header could not be read completely; ``reason`` is a short machine-readable code."""
 

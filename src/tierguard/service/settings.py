@@ -23,6 +23,7 @@ from typing import Annotated, Any
 import msgspec
 
 from tierguard.errors import TierguardError
+from tierguard.formats.source import read_capped
 
 MIN_TOKEN_LENGTH = 16
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -73,11 +74,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 def read_serve_table(path: Path) -> ServeTable:
     """The ``[serve]`` table of ``path`` (an empty table when the file has none)."""
     try:
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        raw = read_capped(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ServiceConfigError(f"{path}: cannot read the configuration ({exc.strerror or exc})") from None
-    if len(raw) > MAX_CONFIG_BYTES:
+    if raw is None:
         raise ServiceConfigError(f"{path}: configuration larger than {MAX_CONFIG_BYTES} bytes")
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
