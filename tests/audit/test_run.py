@@ -291,3 +291,17 @@ def test_cli_errors_are_one_line(scripted: Scripted, tmp_path: Path) -> None:
     assert code == 2 and "no probe was answered by" in err and "Traceback" not in err
     code, err = _cli(["audit", "--endpoint", "http://u:secret@127.0.0.1:1", "--model", "m", "--no-cache"])
     assert code == 2 and "must not carry credentials" in err and "secret" not in err
+
+
+def test_without_httpx_the_cli_says_which_extra_to_install() -> None:
+    """A plain `pip install tierguard` has no httpx: one line naming the extra, exit 2, no traceback."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['httpx'] = None; sys.argv = ['tierguard', 'audit', '--endpoint', "
+        "'http://127.0.0.1:1', '--model', 'x']; from tierguard.cli.entry import main; main()"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert "tierguard[audit]" in p.stderr and "Traceback" not in p.stderr

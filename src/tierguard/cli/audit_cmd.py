@@ -7,7 +7,6 @@ is (or the audit stopped early); 2 usage or input error (bad URL, bad probe file
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -146,13 +145,16 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Audit a served model's behaviour through its OpenAI-compatible endpoint (never executes output)."""
-        from tierguard.audit.client import Limits
         from tierguard.audit.errors import AuditError
+
+        try:  # before anything imports the client, which needs it
+            import httpx  # noqa: F401
+        except ImportError:
+            raise AuditError("tierguard audit needs httpx: pip install 'tierguard[audit]'") from None
+        from tierguard.audit.client import Limits
         from tierguard.audit.interface import Sampling
         from tierguard.audit.run import AuditOptions, load_suites, run_audit
 
-        if importlib.util.find_spec("httpx") is None:
-            raise AuditError("tierguard audit needs httpx: pip install 'tierguard[audit]'")
         check_choice(fail_on, VERDICT_FAIL_ON, "--fail-on")
         check_choice(sector, SECTORS, "--sector")
         if use_mode is not None:
