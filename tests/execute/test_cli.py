@@ -157,3 +157,30 @@ def test_executor_ray_without_ray_exits_2_with_the_install_hint(
     assert run.returncode == 2, run.stderr
     assert "--executor ray needs Ray: pip install 'tierguard[ray]'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_the_roll_up_goes_to_output_and_each_target_is_shown_again(
+    write_estate: EstateWriter, tmp_path: Path
+) -> None:
+    """--output writes the roll-up (table or JSON); each target's full result is reported again from the store
+    with `tierguard show` in any format; a bad --output is refused before anything is scanned."""
+    store = str(tmp_path / "s.db")
+    args = ["scan", "-c", str(write_estate()), "--store", store, "--executor", "serial", "--fail-on", "never"]
+    code, _, err = cli(*args, "--format", "json", "--output", str(tmp_path / "roll.json"))
+    assert code == 0, err
+    doc = json.loads((tmp_path / "roll.json").read_text())
+    scan_id = next(t["scan_id"] for t in doc["targets"] if t["name"] == "assistant")
+    code, _, err = cli(*args, "--no-resume", "--output", str(tmp_path / "roll.txt"))
+    assert code == 0, err
+    assert "producers and jurisdictions" in (tmp_path / "roll.txt").read_text()
+    code, _, err = cli(*args, "--output", str(tmp_path / "no-such-dir" / "x.json"))
+    assert code == 2 and "Traceback" not in err
+    for fmt in ("json", "sarif", "cyclonedx", "spdx", "html", "csv", "table"):
+        out = tmp_path / f"assistant.{fmt}"
+        argv = ["show", str(scan_id), "--store", store, "--format", fmt, "--output", str(out)]
+        res = CliRunner().invoke(make_app(argv), argv)
+        assert res.exit_code == 0, (fmt, res.output)
+        assert "DeepSeek" in out.read_text() or "deepseek" in out.read_text(), fmt
+    argv = ["show", "latest~99", "--store", store]
+    res = CliRunner().invoke(make_app(argv), argv)
+    assert res.exit_code == 2 and "Traceback" not in res.output

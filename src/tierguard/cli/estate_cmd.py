@@ -8,6 +8,7 @@ Exit codes: 0 nothing at or above ``--fail-on`` and every target scanned; 1 a ta
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tierguard.cli.common import VERDICT_FAIL_ON, check_choice
+from tierguard.cli.common import VERDICT_FAIL_ON, check_choice, prepare_output, write_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,7 +40,15 @@ Resume = Annotated[
     bool,
     typer.Option(help="Continue an interrupted run of the same estate revision (skip targets recorded ok)."),
 ]
-Format = Annotated[str, typer.Option("--format", "-f", help="table | json.")]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format", "-f", help="table | json: the roll-up (each target's full result: tierguard show ID)."
+    ),
+]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the roll-up here (checked before the run).")
+]
 FailOn = Annotated[str | None, typer.Option(help="allow | review | deny | never (default: file, else deny).")]
 FailOnError = Annotated[bool, typer.Option(help="Exit 1 when a target could not be scanned (default on).")]
 FailOnIncomplete = Annotated[
@@ -56,6 +65,7 @@ def scan(
     ray_address: RayAddress = None,
     resume: Resume = True,
     fmt: Format = "table",
+    output: Output = None,
     fail_on: FailOn = None,
     fail_on_error: FailOnError = True,
     fail_on_incomplete: FailOnIncomplete = True,
@@ -66,7 +76,7 @@ def scan(
     from tierguard.execute.runner import exit_reasons
     from tierguard.store import open_store
 
-    check_choice(fmt, ("table", "json"), "--format")
+    out_path = prepare_output(fmt, output, ("table", "json"))
     if executor is not None:
         check_choice(executor, EXECUTORS, "--executor")
     if fail_on is not None:
@@ -88,7 +98,7 @@ def scan(
             )
     finally:
         opened.close()
-    _print(run, fmt, opened.url)
+    _print(run, fmt, opened.url, out_path)
     threshold = fail_on or estate.spec.fail_on or "deny"
     reasons = exit_reasons(
         run, threshold, fail_on_error=fail_on_error, fail_on_incomplete=fail_on_incomplete
@@ -160,18 +170,23 @@ class _progress:
             self.bar.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
-def _print(run: EstateRun, fmt: str, store_url: str) -> None:
+def _print(run: EstateRun, fmt: str, store_url: str, output: Path | None) -> None:
     if fmt == "json":
         import json
 
         from tierguard.execute.runner import run_document
 
         doc = {**run_document(run), "store": store_url}
-        sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        write_text(json.dumps(doc, indent=2, ensure_ascii=False), fmt, output)
         return
     from rich.console import Console
 
-    _print_table(run, Console(), store_url)
+    if output is None:
+        _print_table(run, Console(), store_url)
+        return
+    console = Console(record=True, width=160, file=io.StringIO())
+    _print_table(run, console, store_url)
+    write_text(console.export_text(), fmt, output)
 
 
 def _print_table(run: EstateRun, out: Console, store_url: str) -> None:

@@ -1,16 +1,26 @@
 """``tierguard history [TARGET]``: recorded scans, newest first, with their worst verdict and counts (a
-target that could not be scanned shows its recorded error)."""
+target that could not be scanned shows its recorded error). ``tierguard show REF``: one recorded scan's full
+result again, in any format (what ``scan --format`` would have written when it was recorded)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
 
-from tierguard.cli.common import STORE_HELP, check_choice, open_store
+from tierguard.cli.common import (
+    FORMAT_HELP,
+    STORE_HELP,
+    check_choice,
+    emit,
+    load_scan,
+    open_store,
+    prepare_output,
+)
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -65,5 +75,19 @@ def _table(scans: Sequence[ScanRef], total: int, store_url: str) -> Table:
 COLUMNS = ("id", "started", "target", "worst", "assets", "deny", "review", "findings")
 
 
+def show(
+    ref: Annotated[str, typer.Argument(help="A recorded scan: 12, latest, latest~1, or a JSON result.")],
+    target: Annotated[str | None, typer.Option(help="latest / latest~N of this target.")] = None,
+    store: Store = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+) -> None:
+    """Report one recorded scan again, in any format (e.g. each target of 'tierguard estate scan')."""
+    out_path = prepare_output(fmt, output)
+    result, _ = load_scan(ref, store, target)
+    emit(result, fmt, out_path)
+
+
 def register(app: typer.Typer) -> None:
     app.command("history")(history)
+    app.command("show")(show)

@@ -71,6 +71,7 @@ COMMAND_MODULES: dict[str, str] = {
     "serve": "serve_cmd",  # issue 14: HTTP API and dashboard (service/)
     "diff": "diff_cmd",  # issue 14: two scans compared (report/diff.py)
     "history": "history_cmd",  # issue 14: recorded scans
+    "show": "history_cmd",  # one recorded scan, reported again in any format
 }
 
 
